@@ -1,0 +1,289 @@
+"""The `postag` command: a thin click group over the library (train, tag, evaluate, gradcheck,
+info). Data goes to stdout, logs and progress to stderr; `-` means stdin/stdout. Heavy modules
+are imported inside the commands so that `postag --help` is quick."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from . import __version__
+from .errors import PostagError
+
+DEFAULT_MODEL = "model.npz"
+
+
+class UserError(click.ClickException):
+    """A one-line error with a chosen exit status (2: bad input or usage, 1: failed check)."""
+
+    def __init__(self, message, exit_code=2):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _fail(e: PostagError):
+    raise UserError(str(e), e.exit_code) from None
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except PostagError as e:
+            _fail(e)
+        except MemoryError:
+            raise UserError("out of memory") from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="postag")
+def cli():
+    """postag: train and run a part-of-speech tagger (a hand-written numpy RNN).
+
+    \b
+    Example:  postag train data/sample-train.conllu --dev data/sample-dev.conllu -o model.npz
+    """
+
+
+def _sample_corpus():
+    from importlib import resources
+    return str(resources.files("postag_cli") / "resources" / "sample-train.conllu")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("corpus", type=click.Path(dir_okay=False))
+@click.option("--dev", "dev", type=click.Path(dir_okay=False), help="Dev CoNLL-U file: keep the best epoch.")
+@click.option("-o", "--output", default=DEFAULT_MODEL, show_default=True, help="Model file to write.")
+@click.option("--arch", type=click.Choice(["birnn", "rnn"]), default="birnn", show_default=True,
+              help="birnn: both directions; rnn: the one-direction seed architecture.")
+@click.option("--layers", default=1, show_default=True, help="Stacked recurrent layers.")
+@click.option("--features", type=click.Choice(["rich", "word"]), default="rich", show_default=True,
+              help="rich: word, prefixes, suffixes, shape, case; word: the one-hot word only.")
+@click.option("--epochs", default=10, show_default=True)
+@click.option("--hidden", default=128, show_default=True, help="Hidden units per direction.")
+@click.option("--lr", default=0.1, show_default=True, help="Adagrad learning rate.")
+@click.option("--batch-size", default=32, show_default=True, help="Sentences per minibatch.")
+@click.option("--min-count", default=1, show_default=True, help="Rarer features map to <unk>.")
+@click.option("--clip", default=5.0, show_default=True, help="Clip gradients to [-clip, clip].")
+@click.option("--dropout", default=0.0, show_default=True, help="Dropout on recurrent outputs.")
+@click.option("--word-dropout", default=0.25, show_default=True,
+              help="alpha: a word seen c times is replaced by <unk> w.p. alpha/(alpha+c).")
+@click.option("--patience", default=0, show_default=True,
+              help="Stop after N epochs without a better dev score (0: never).")
+@click.option("--seed", default=1, show_default=True, help="Random seed: same seed, same model.")
+@click.option("--tag-column", type=click.Choice(["upos", "xpos"]), default="upos", show_default=True)
+@click.option("--skip-gradcheck", is_flag=True, help="Do not check gradients before training.")
+@click.option("--checkpoint", type=click.Path(dir_okay=False),
+              help="Write a resumable checkpoint here after every epoch.")
+@click.option("--resume", type=click.Path(dir_okay=False), help="Resume from this checkpoint.")
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Append one JSON line per epoch.")
+@click.option("--skip-bad-sentences", is_flag=True, help="Skip malformed sentences instead of stopping.")
+def train(corpus, dev, output, arch, layers, features, epochs, hidden, lr, batch_size, min_count,
+          clip, dropout, word_dropout, patience, seed, tag_column, skip_gradcheck, checkpoint,
+          resume, log_file, skip_bad_sentences):
+    """Train a tagger on a CoNLL-U treebank and save it as one .npz file.
+
+    \b
+    Example:  postag train train.conllu --dev dev.conllu -o model.npz
+    """
+    from .modelio import check_writable
+    from .train import TrainConfig
+    from .train import train as run_train
+
+    try:
+        for p in (corpus, dev):
+            if p and os.path.abspath(p) == os.path.abspath(output):
+                raise PostagError(f"{output}: the output would overwrite an input file")
+        check_writable(output)
+        if checkpoint:
+            check_writable(checkpoint)
+        config = TrainConfig(arch=arch, layers=layers, hidden=hidden, features=features,
+                             epochs=epochs, lr=lr, batch_size=batch_size, min_count=min_count,
+                             clip=clip, dropout=dropout, word_dropout=word_dropout,
+                             patience=patience, seed=seed, tag_column=tag_column,
+                             gradcheck=not skip_gradcheck)
+        result = run_train(corpus, output, config, dev_path=dev, checkpoint=checkpoint,
+                           resume=resume, log_file=log_file, skip_bad=skip_bad_sentences)
+    except PostagError as e:
+        _fail(e)
+    if result.interrupted:
+        where = f"the best model so far (epoch {result.best_epoch}) is in {output}" \
+            if result.model_written else "no model was written"
+        if checkpoint:
+            where += f"; resume with --resume {checkpoint}"
+        click.echo(f"interrupted: {where}", err=True)
+        sys.exit(130 if getattr(result, "signum", 2) == 2 else 143)
+    best = f", best dev accuracy {result.best_dev:.2%} (epoch {result.best_epoch})" \
+        if result.best_dev is not None else ""
+    click.echo(f"saved {output}{best}", err=True)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("input", default="-", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("-m", "--model", default=DEFAULT_MODEL, show_default=True, help="Model file.")
+@click.option("-o", "--output", default="-", show_default=True, help="Output file ('-': stdout).")
+@click.option("--input-format", type=click.Choice(["text", "conllu"]), default="text",
+              show_default=True, help="text: one sentence per line; conllu: retag a CoNLL-U file.")
+@click.option("--pretokenized", is_flag=True, help="Text is tokenized: split on whitespace only.")
+@click.option("--split-sentences", is_flag=True,
+              help="Text may hold several sentences per line or wrapped paragraphs.")
+@click.option("--format", "fmt", type=click.Choice(["tagged", "tsv", "conllu", "json"]),
+              default="tagged", show_default=True, help="Output format.")
+@click.option("--probs", is_flag=True, help="Add each token's tag probability.")
+@click.option("--top-k", default=0, show_default=True, help="List the K best tags with probabilities.")
+@click.option("--jobs", default=1, show_default=True, help="Worker processes.")
+@click.option("--verify", is_flag=True, help="Check the weights against their recorded sha256.")
+def tag(input, model, output, input_format, pretokenized, split_sentences, fmt, probs, top_k,
+        jobs, verify):
+    """Tag raw text (one sentence per line) or a CoNLL-U file.
+
+    \b
+    Example:  postag tag sentences.txt -m model.npz --format conllu > tagged.conllu
+    """
+    from . import tagio
+
+    if top_k < 0 or jobs < 1:
+        raise UserError("--top-k must be >= 0 and --jobs >= 1")
+    if input != "-" and output != "-" and os.path.abspath(input) == os.path.abspath(output):
+        raise UserError(f"{output}: the output would overwrite the input file")
+    try:
+        opts = tagio.TagOptions(input_format=input_format, pretokenized=pretokenized,
+                                split_sentences=split_sentences, fmt=fmt, probs=probs,
+                                top_k=top_k)
+        tagio.tag_file(input, output, model, opts, jobs=jobs, verify=verify)
+    except PostagError as e:
+        _fail(e)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("gold", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("-m", "--model", default=DEFAULT_MODEL, show_default=True, help="Model file.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--errors", "n_errors", default=0, show_default=True, help="List N errors in context.")
+@click.option("--raw", is_flag=True,
+              help="Tag the gold file's '# text' lines end to end and score like CoNLL 2018.")
+@click.option("--skip-bad-sentences", is_flag=True, help="Skip malformed sentences instead of stopping.")
+def evaluate(gold, model, as_json, n_errors, raw, skip_bad_sentences):
+    """Score a model on a gold CoNLL-U file (gold tokenization unless --raw).
+
+    \b
+    Example:  postag evaluate dev.conllu -m model.npz --errors 10
+    """
+    import json
+
+    from .evaluate import evaluate as run_eval
+    from .evaluate import format_report
+    from .tagger import Tagger
+
+    try:
+        tagger = Tagger.load(model)
+        column = tagger.meta.get("tag_column", "upos")
+        if raw:
+            from .rawtext import evaluate_raw, format_raw_report
+            report = evaluate_raw(tagger, gold, column, skip_bad=skip_bad_sentences)
+            click.echo(json.dumps(report, indent=2) if as_json else format_raw_report(report))
+            return
+        report = run_eval(tagger, gold, column, skip_bad=skip_bad_sentences, n_errors=n_errors)
+    except PostagError as e:
+        _fail(e)
+    if report["words"] == 0:
+        raise UserError(f"{gold}: no words with a gold {column.upper()} tag to score")
+    click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--checks", default=10, show_default=True, help="Random entries per parameter.")
+@click.option("--all", "check_all", is_flag=True, help="Check every entry of every parameter.")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--corpus", type=click.Path(dir_okay=False),
+              help="CoNLL-U file to take sentences from (default: the bundled sample).")
+@click.option("-m", "--model", help="Check this model's architecture (at a small size).")
+@click.option("--arch", type=click.Choice(["birnn", "rnn"]), default="birnn", show_default=True)
+@click.option("--layers", default=1, show_default=True)
+@click.option("--features", type=click.Choice(["rich", "word"]), default="rich", show_default=True)
+@click.option("--hidden", default=6, show_default=True, help="Hidden size of the check model.")
+def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hidden):
+    """Check the hand-written backpropagation against central differences.
+
+    In float64, with dropout and clipping off, on the code path training uses, each checked
+    entry compares the analytic gradient a with the numerical one n = (L(w+e) - L(w-e)) / 2e,
+    e = 1e-5. It passes when |a - n| / max(|a| + |n|, 1e-2) <= 1e-6 (the floor 1e-2 keeps entries
+    whose true gradient is ~0 from failing on rounding noise). Exit 0 when every parameter
+    passes, 1 otherwise.
+
+    \b
+    Example:  postag gradcheck --checks 10 --arch birnn --layers 2
+    """
+    from . import gradcheck as gc
+    from .train import FEATURE_SETS, read_corpus
+
+    if checks < 1 or hidden < 1 or layers < 1:
+        raise UserError("--checks, --hidden and --layers must be at least 1")
+    try:
+        templates = FEATURE_SETS[features]
+        if model:
+            from .modelio import load_model
+            _, _, _, meta, _ = load_model(model)
+            arch, layers, templates = meta["arch"], meta["layers"], meta["templates"]
+        column = "upos"
+        sents, _ = read_corpus(corpus or _sample_corpus(), column)
+        results = gc.run(sents, templates, arch, layers, hidden=hidden, checks=checks,
+                         check_all=check_all, seed=seed)
+    except PostagError as e:
+        _fail(e)
+    click.echo(f"gradient check: arch {arch}, {layers} layer(s), features "
+               f"{','.join(templates)}, hidden {hidden}, float64")
+    click.echo(gc.format_table(results))
+    click.echo(gc.summary_line(results))
+    if not all(r.passed for r in results):
+        sys.exit(1)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def info(model, as_json):
+    """Describe a model: architecture, sizes, training data, learning curve.
+
+    \b
+    Example:  postag info model.npz
+    """
+    import json
+
+    from .info import describe, format_info
+
+    try:
+        d = describe(model)
+    except PostagError as e:
+        _fail(e)
+    click.echo(json.dumps(d, indent=2) if as_json else format_info(d))
+
+
+def main():
+    try:
+        cli.main(prog_name="postag")
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        try:
+            sys.stdout = None
+        finally:
+            os._exit(0)

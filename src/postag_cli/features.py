@@ -1,0 +1,152 @@
+"""Word features: each word becomes K one-hot features, named like NLTK's ("w=the", "s3=ing").
+
+The features are language-independent: they use only Unicode character categories, never
+word lists. Templates:
+
+    w      the normalised word: lower-cased, every decimal digit replaced by 0
+    p1..p3 prefixes of the lower-cased word (1 to 3 characters)
+    s1..s4 suffixes of the lower-cased word (1 to 4 characters)
+    shape  character classes with runs collapsed: "Xx" (Paris), "d.d" (3.14), "x-x" (well-known)
+    cap    capitalisation: lower, title, upper, mixed or none (no cased letter)
+
+The seed architecture uses only ``w``. Every template has its own unknown entry ("w=<unk>");
+features seen fewer than `min_count` times in training map to it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+import numpy as np
+
+UNK = "<unk>"
+WORD_TEMPLATES = ("w",)
+RICH_TEMPLATES = ("w", "p1", "p2", "p3", "s1", "s2", "s3", "s4", "shape", "cap")
+
+_DIGIT = re.compile(r"\d")
+
+
+def normalise(word: str) -> str:
+    """The word normaliser used for the `w` feature: lower case, digits to 0."""
+    return _DIGIT.sub("0", word.lower())
+
+
+def _char_class(ch: str) -> str:
+    cat = unicodedata.category(ch)
+    if cat == "Lu" or cat == "Lt":
+        return "X"
+    if cat == "Ll":
+        return "x"
+    if cat[0] == "L" or cat[0] == "M":
+        return "a"  # letters without case (CJK, Arabic, ...) and combining marks
+    if cat == "Nd":
+        return "d"
+    if cat[0] == "N":
+        return "n"
+    if cat[0] == "S":
+        return "$" if cat == "Sc" else "S"
+    if cat[0] == "P":
+        return ch if ch.isascii() else "P"
+    return "?"
+
+
+def word_shape(word: str, max_len: int = 8) -> str:
+    out = []
+    for ch in word:
+        c = _char_class(ch)
+        if not out or out[-1] != c:
+            out.append(c)
+    return "".join(out[:max_len])
+
+
+def capitalisation(word: str) -> str:
+    cased = [ch for ch in word if ch.isupper() or ch.islower()]
+    if not cased:
+        return "none"
+    if all(ch.islower() for ch in cased):
+        return "lower"
+    if all(ch.isupper() for ch in cased):
+        return "upper" if len(cased) > 1 else "title"
+    if cased[0].isupper() and all(ch.islower() for ch in cased[1:]):
+        return "title"
+    return "mixed"
+
+
+def word_features(word: str, templates) -> list[str]:
+    """The feature names of one word, one per template, in template order."""
+    low = normalise(word)
+    out = []
+    for t in templates:
+        if t == "w":
+            out.append("w=" + low)
+        elif t[0] == "p":
+            out.append(f"{t}={low[:int(t[1:])]}")
+        elif t[0] == "s":
+            if t == "shape":
+                out.append("shape=" + word_shape(word))
+            else:
+                out.append(f"{t}={low[-int(t[1:]):]}")
+        elif t == "cap":
+            out.append("cap=" + capitalisation(word))
+        else:
+            raise ValueError(f"unknown feature template {t!r}")
+    return out
+
+
+class Features:
+    """The feature vocabulary: name <-> index, with an unknown entry per template.
+
+    Index layout: templates in order; within a template the unknown entry first, then the
+    names in sorted order (deterministic).
+    """
+
+    def __init__(self, names, templates):
+        self.templates = tuple(templates)
+        self.names = list(names)
+        self.index = {n: i for i, n in enumerate(self.names)}
+        self.unk = np.array([self.index[f"{t}={UNK}"] for t in self.templates], dtype=np.int64)
+        self._cache: dict[str, np.ndarray] = {}
+
+    @classmethod
+    def build(cls, words, templates=RICH_TEMPLATES, min_count=1):
+        counts = Counter()
+        for w, c in Counter(words).items():
+            for f in word_features(w, templates):
+                counts[f] += c
+        names = []
+        for t in templates:
+            prefix = t + "="
+            kept = sorted(f for f, c in counts.items() if c >= min_count and f.startswith(prefix))
+            names.append(prefix + UNK)
+            names.extend(f for f in kept if f != prefix + UNK)
+        return cls(names, templates)
+
+    def __len__(self):
+        return len(self.names)
+
+    @property
+    def word_unk(self) -> int:
+        """Index of w=<unk> (or -1 when the model has no word feature)."""
+        return int(self.unk[0]) if self.templates and self.templates[0] == "w" else -1
+
+    def encode_word(self, word: str) -> np.ndarray:
+        """Feature ids (K,) of one word, cached per word type."""
+        ids = self._cache.get(word)
+        if ids is None:
+            ids = np.array([self.index.get(f, u) for f, u in
+                            zip(word_features(word, self.templates), self.unk)], dtype=np.int64)
+            if len(self._cache) < 1_000_000:
+                self._cache[word] = ids
+        return ids
+
+    def encode(self, words) -> np.ndarray:
+        """Feature ids (n, K) of a sentence."""
+        if not words:
+            return np.zeros((0, len(self.templates)), dtype=np.int64)
+        return np.stack([self.encode_word(w) for w in words])
+
+    def is_known(self, word: str) -> bool:
+        """Whether the word's `w` feature was in training (else it is an unseen word)."""
+        return ("w=" + normalise(word)) in self.index

@@ -1,0 +1,163 @@
+"""Gradient checking: the hand-written backward pass against central differences.
+
+For a parameter entry w the numerical gradient is (L(w + eps) - L(w - eps)) / (2 eps), computed
+in float64 with dropout off and no clipping (clipping belongs to the optimiser step, not to the
+gradient). The analytic gradient comes from `model.loss_and_grads`, the function training uses.
+
+An entry passes when
+
+    relative error = |analytic - numerical| / max(|analytic| + |numerical|, FLOOR) <= TOLERANCE
+
+The floor keeps the relative error meaningful for entries whose true gradient is ~0: there the
+test becomes an absolute one, |analytic - numerical| <= TOLERANCE * FLOOR.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import model as model_module
+
+EPS = 1e-5
+FLOOR = 1e-2
+TOLERANCE = 1e-6
+
+
+@dataclass
+class ParamCheck:
+    name: str
+    shape: tuple
+    checked: int
+    max_rel: float
+    max_abs: float
+    worst_index: tuple
+    passed: bool
+
+
+def make_batch(sentences, pad_id=0):
+    """Time-major padded arrays from a list of (ids (n, K), tags (n,)) pairs.
+    Returns ids (T, B, K), tags (T, B), mask (T, B); a tag < 0 means no gold tag (masked)."""
+    B = len(sentences)
+    T = max(len(s[0]) for s in sentences)
+    K = sentences[0][0].shape[1]
+    ids = np.full((T, B, K), pad_id, dtype=np.int64)
+    tags = np.zeros((T, B), dtype=np.int64)
+    mask = np.zeros((T, B))
+    for b, (x, y) in enumerate(sentences):
+        n = len(x)
+        ids[:n, b] = x
+        tags[:n, b] = np.maximum(y, 0)
+        mask[:n, b] = y >= 0
+    return ids, tags, mask
+
+
+def _dense(g, shape):
+    return g.to_dense(shape) if isinstance(g, model_module.SparseRows) else g
+
+
+def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, seed=0,
+                    loss_and_grads=None, eps=EPS):
+    """Compare analytic and numerical gradients on `checks` random entries of every parameter
+    (or on every entry). Entries of an embedding table are drawn from the rows the batch uses
+    (the other rows' gradient is exactly zero). Returns one ParamCheck per parameter."""
+    loss_and_grads = loss_and_grads or model_module.loss_and_grads
+    params = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
+    mask = np.asarray(mask, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    _, grads = loss_and_grads(params, arch, ids, tags, mask)
+    used_rows = np.unique(ids[mask > 0])
+    results = []
+    for name in params:
+        p = params[name]
+        g = _dense(grads[name], p.shape)
+        if g.shape != p.shape:
+            results.append(ParamCheck(name, p.shape, 0, np.inf, np.inf, (), False))
+            continue
+        if check_all:
+            idx = list(np.ndindex(p.shape))
+        elif name == "Wxh":  # half from the rows used by the batch, half anywhere
+            n_used = (checks + 1) // 2
+            rows = rng.choice(used_rows, n_used)
+            idx = [(int(r), int(rng.integers(p.shape[1]))) for r in rows]
+            idx += [tuple(int(rng.integers(s)) for s in p.shape) for _ in range(checks - n_used)]
+        else:
+            idx = [tuple(int(rng.integers(s)) for s in p.shape) for _ in range(checks)]
+        max_rel, max_abs, worst = 0.0, 0.0, idx[0] if idx else ()
+        for i in idx:
+            old = p[i]
+            p[i] = old + eps
+            lp, _ = loss_and_grads(params, arch, ids, tags, mask)
+            p[i] = old - eps
+            lm, _ = loss_and_grads(params, arch, ids, tags, mask)
+            p[i] = old
+            num = (lp - lm) / (2 * eps)
+            ana = float(g[i])
+            err = abs(ana - num)
+            rel = err / max(abs(ana) + abs(num), FLOOR)
+            if not np.isfinite(rel):
+                rel = np.inf
+            if rel > max_rel or worst == ():
+                max_rel, worst = rel, i
+            max_abs = max(max_abs, err)
+        results.append(ParamCheck(name, p.shape, len(idx), max_rel, max_abs, tuple(worst),
+                                  bool(max_rel <= TOLERANCE)))
+    return results
+
+
+def format_table(results) -> str:
+    rows = [("parameter", "shape", "checked", "max rel err", "max abs err", "worst index", "verdict")]
+    for r in results:
+        rows.append((r.name, "x".join(map(str, r.shape)), str(r.checked), f"{r.max_rel:.2e}",
+                     f"{r.max_abs:.2e}", ",".join(map(str, r.worst_index)),
+                     "ok" if r.passed else "FAIL"))
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
+def summary_line(results) -> str:
+    failed = [r.name for r in results if not r.passed]
+    if failed:
+        return f"FAILED: gradient check failed for {', '.join(failed)}"
+    worst = max((r.max_rel for r in results), default=0.0)
+    return (f"PASSED: {len(results)} parameters, worst relative error {worst:.2e} "
+            f"(tolerance {TOLERANCE:g})")
+
+
+def check_problem(sentences, templates, arch, layers, hidden=6, n_sentences=4, seed=0,
+                  scale=2.0):
+    """A small float64 model and batch for checking: the first `n_sentences` sentences that have
+    tags, a feature vocabulary built from them, random weights at `scale` times the usual size
+    (so tanh is not in its linear range). Returns (params, ids, tags, mask)."""
+    from .features import Features
+    from .model import init_params
+
+    sents = [s for s in sentences if any(t is not None for t in s.tags)][:n_sentences]
+    if not sents:
+        raise ValueError("no tagged sentences to check gradients on")
+    sents = [type(s)(s.words[:12], s.tags[:12]) for s in sents]  # short: quick and accurate
+    feats = Features.build([w for s in sents for w in s.words], templates, min_count=1)
+    tagset = sorted({t for s in sents for t in s.tags if t is not None})
+    tag_index = {t: i for i, t in enumerate(tagset)}
+    encoded = [(feats.encode(s.words),
+                np.array([tag_index[t] if t is not None else -1 for t in s.tags])) for s in sents]
+    ids, tags, mask = make_batch(encoded)
+    # some random feature ids too, so rows that the words do not use are covered
+    params = init_params(len(feats), max(len(tagset), 2), hidden, arch, layers, seed=seed,
+                         dtype=np.float64, scale=scale)
+    # non-zero biases, so a wrong bias gradient cannot hide behind a zero
+    rng = np.random.default_rng(seed + 1)
+    for k in params:
+        if k.startswith("b"):
+            params[k] = rng.standard_normal(params[k].shape) * 0.1
+    return params, ids, tags, mask
+
+
+def run(sentences, templates, arch, layers, hidden=6, checks=10, check_all=False, seed=0,
+        loss_and_grads=None):
+    """Build the check problem and check it; returns the list of ParamCheck."""
+    params, ids, tags, mask = check_problem(sentences, templates, arch, layers, hidden, seed=seed)
+    return check_gradients(params, arch, ids, tags, mask, checks=checks, check_all=check_all,
+                           seed=seed, loss_and_grads=loss_and_grads)

@@ -1,0 +1,267 @@
+"""The tagging network: an Elman RNN over one-hot word features, forward and backward by hand.
+
+Seed architecture (``arch="rnn"``), min-char-rnn applied to tagging, with row vectors:
+
+    h_t = tanh(x_t Wxh + h_{t-1} Whh + bh)      # x_t: one-hot (or multi-hot) features of word t
+    p_t = softmax(h_t Why + by)                 # distribution over tags
+    loss = sum_t -log p_t[gold_t]
+
+``x_t Wxh`` with a one-hot ``x_t`` is the row ``Wxh[i]``; with several one-hot features (word,
+suffixes, shape, ...) it is the sum of their rows. It is always a row lookup, never a product.
+
+``arch="birnn"`` adds a second RNN reading the sentence right to left and feeds both states
+to the output layer: ``p_t = softmax([hf_t, hb_t] Why + by)``. ``layers > 1`` stacks RNNs, the
+states of one layer being the (dense) input of the next.
+
+Layout: time-major. A batch of B sentences padded to length T has feature ids ``ids`` (T, B, K)
+and a mask (T, B) that is 1 on real words and 0 on padding; padding adds no loss and no gradient.
+Inside a layer the directions are stacked on an axis of their own, (T, D, B, H) with D = 1 or 2,
+the backward direction stored in reversed time, so one loop and one batched matmul per step
+serve both directions. The mask zeroes the state on padding, so the right-to-left RNN starts
+each sentence from h = 0 at its last real word.
+
+Parameters, per layer l (suffix "" for layer 0, "1", "2", ... above it):
+    Wxh  (F, D*H) for layer 0, (D*H, D*H) above: input -> hidden, columns [forward | backward]
+    Whh  (D, H, H)   hidden -> hidden, one matrix per direction
+    bh   (D*H,)      hidden bias
+and the output layer Why (D*H, C), by (C,).
+
+The gradient of the layer-0 table Wxh is sparse: ``SparseRows(rows, values)`` holds the
+gradient of the rows the batch used; every other row's gradient is zero.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+ARCHS = ("rnn", "birnn")
+
+
+class SparseRows(NamedTuple):
+    """The gradient of an embedding table: `values[i]` is the gradient of row `rows[i]`."""
+
+    rows: np.ndarray  # (U,) sorted unique row indices
+    values: np.ndarray  # (U, H)
+
+    def to_dense(self, shape) -> np.ndarray:
+        dense = np.zeros(shape, dtype=self.values.dtype)
+        dense[self.rows] = self.values
+        return dense
+
+
+def n_directions(arch: str) -> int:
+    if arch not in ARCHS:
+        raise ValueError(f"unknown architecture {arch!r}; choose from {', '.join(ARCHS)}")
+    return 2 if arch == "birnn" else 1
+
+
+def layer_names(layers: int) -> list[tuple[str, str, str]]:
+    """Names of (Wxh, Whh, bh) for each layer: ("Wxh", "Whh", "bh"), ("Wxh1", "Whh1", "bh1"), ..."""
+    return [(f"Wxh{s}", f"Whh{s}", f"bh{s}") for s in ["" if l == 0 else str(l) for l in range(layers)]]
+
+
+def param_shapes(n_features: int, n_tags: int, hidden: int, arch: str, layers: int) -> dict:
+    D, H = n_directions(arch), hidden
+    shapes = {}
+    for l, (wxh, whh, bh) in enumerate(layer_names(layers)):
+        shapes[wxh] = (n_features if l == 0 else D * H, D * H)
+        shapes[whh] = (D, H, H)
+        shapes[bh] = (D * H,)
+    shapes["Why"] = (D * H, n_tags)
+    shapes["by"] = (n_tags,)
+    return shapes
+
+
+def init_params(n_features, n_tags, hidden, arch="birnn", layers=1, seed=0, dtype=np.float32,
+                scale=1.0) -> dict:
+    """Random weights; `scale` multiplies every standard deviation (gradcheck uses a larger one)."""
+    rng = np.random.default_rng(seed)
+    params = {}
+    for name, shape in param_shapes(n_features, n_tags, hidden, arch, layers).items():
+        if name.startswith("b"):
+            params[name] = np.zeros(shape)
+            continue
+        if name.startswith("Whh"):
+            std = 0.5 / np.sqrt(hidden)  # keeps the recurrence contracting at the start
+        elif name == "Why":
+            std = 0.01  # near-uniform tag distribution at the start: loss ~ ln(C) per word
+        elif name == "Wxh":
+            std = 0.1
+        else:
+            std = 1.0 / np.sqrt(shape[0])
+        params[name] = rng.standard_normal(shape) * std * scale
+    return {k: v.astype(dtype) for k, v in params.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# one recurrent layer, both directions at once: forward and backward side by side
+
+
+def rnn_forward(X, Whh, M):
+    """X (T, D, B, H): x_t Wxh + bh per direction (backward direction in reversed time);
+    Whh (D, H, H); M (T, D, B, 1) mask. Returns HS (T, D, B, H), the states h_t."""
+    HS = np.empty_like(X)
+    h = np.zeros(X.shape[1:], dtype=X.dtype)  # h_{-1} = 0
+    for t in range(X.shape[0]):
+        a = X[t] + np.matmul(h, Whh)  # a_t = x_t Wxh + bh + h_{t-1} Whh
+        h = np.tanh(a, out=a)
+        h *= M[t]  # h_t = tanh(a_t), and 0 on padding
+        HS[t] = h
+    return HS
+
+
+def rnn_backward(dHS, HS, Whh, M):
+    """Backpropagation through time. dHS (T, D, B, H): dloss/dh_t from above.
+    Returns dA (T, D, B, H) = dloss/da_t (which is also dloss/dx_t and feeds dbh) and dWhh."""
+    T = HS.shape[0]
+    G = (1.0 - HS * HS) * M  # dh_t/da_t = 1 - tanh(a_t)^2, zero on padding
+    WhhT = np.ascontiguousarray(Whh.transpose(0, 2, 1))
+    dA = np.empty_like(HS)
+    dh_next = np.zeros(HS.shape[1:], dtype=HS.dtype)  # gradient arriving at h_t from step t+1
+    for t in range(T - 1, -1, -1):
+        da = (dHS[t] + dh_next) * G[t]  # through tanh
+        dA[t] = da
+        dh_next = np.matmul(da, WhhT)  # dh_{t-1} = da_t Whh^T
+    # dWhh = sum_t h_{t-1}^T da_t, one matmul per direction over all steps
+    D, B, H = HS.shape[1:]
+    Hprev = np.concatenate([np.zeros((1, D, B, H), HS.dtype), HS[:-1]])
+    dWhh = np.matmul(Hprev.transpose(1, 3, 0, 2).reshape(D, H, T * B),
+                     dA.transpose(1, 0, 2, 3).reshape(D, T * B, H))
+    return dA, dWhh
+
+
+def _split_directions(Z, D):
+    """(T, B, D*H) in reading order -> (T, D, B, H), the backward direction in reversed time."""
+    T, B, DH = Z.shape
+    H = DH // D
+    out = np.empty((T, D, B, H), dtype=Z.dtype)
+    out[:, 0] = Z[:, :, :H]
+    if D == 2:
+        out[:, 1] = Z[::-1, :, H:]
+    return out
+
+
+def _join_directions(S):
+    """(T, D, B, H) -> (T, B, D*H) in reading order: the inverse of _split_directions."""
+    T, D, B, H = S.shape
+    out = np.empty((T, B, D * H), dtype=S.dtype)
+    out[:, :, :H] = S[:, 0]
+    if D == 2:
+        out[:, :, H:] = S[::-1, 1]
+    return out
+
+
+def embed(Wxh, ids):
+    """x_t Wxh for multi-hot x_t: the sum of the rows of the K active features. ids (T, B, K)."""
+    X = Wxh[ids[:, :, 0]]
+    for k in range(1, ids.shape[2]):
+        X += Wxh[ids[:, :, k]]
+    return X  # (T, B, D*H)
+
+
+def embed_backward(dX, ids, mask):
+    """Gradient of the table for `embed`: each used row receives the sum of dX over its uses.
+
+    With U distinct rows used by N words, the sums are one product (U, N) @ (N, D*H), where
+    the (U, N) matrix counts how often row u is active at word n (bincount builds it); this is
+    several times faster than np.add.at or sorting with np.add.reduceat."""
+    T, B, K = ids.shape
+    keep = mask.reshape(-1) > 0  # padding carries no gradient
+    ids_n = ids.reshape(T * B, K)[keep]  # (N, K)
+    dXn = dX.reshape(T * B, -1)[keep]  # (N, D*H)
+    N = len(ids_n)
+    rows, inv = np.unique(ids_n, return_inverse=True)
+    cell = inv.reshape(N, K) * N + np.arange(N)[:, None]  # (row u, word n) of each use
+    counts = np.bincount(cell.reshape(-1), minlength=len(rows) * N)
+    return SparseRows(rows, counts.reshape(len(rows), N).astype(dX.dtype) @ dXn)
+
+
+def _dropout_mask(rng, shape, p, dtype):
+    return ((rng.random(shape) >= p) / (1.0 - p)).astype(dtype)
+
+
+# ---------------------------------------------------------------------------------------------
+# the whole network
+
+
+def forward(params, arch, ids, mask, dropout=0.0, rng=None):
+    """Tag distributions P (T, B, C) and the cache that `backward` needs.
+    Dropout (on each layer's output) is applied only when `rng` is given and dropout > 0."""
+    D = n_directions(arch)
+    dtype = params["Why"].dtype
+    M = np.empty((mask.shape[0], D, mask.shape[1], 1), dtype=dtype)
+    M[:, 0, :, 0] = mask
+    if D == 2:
+        M[:, 1, :, 0] = mask[::-1]
+    cache = {"layers": [], "M": M, "ids": ids, "mask": mask}
+    inp = None
+    for l, (wxh, whh, bh) in enumerate(layer_names(_n_layers(params))):
+        if l == 0:
+            Z = embed(params[wxh], ids)  # (T, B, D*H)
+        else:
+            Z = inp @ params[wxh]  # dense input from the layer below
+        Z += params[bh]
+        HS = rnn_forward(_split_directions(Z, D), params[whh], M)
+        out = _join_directions(HS)  # (T, B, D*H)
+        drop = None
+        if rng is not None and dropout > 0:
+            drop = _dropout_mask(rng, out.shape, dropout, dtype)
+            out = out * drop
+        cache["layers"].append((inp, HS, drop))
+        inp = out
+    logits = inp @ params["Why"] + params["by"]  # (T, B, C)
+    logits -= logits.max(axis=2, keepdims=True)  # stable softmax
+    P = np.exp(logits)
+    P /= P.sum(axis=2, keepdims=True)
+    cache["top"] = inp
+    return P, cache
+
+
+def _n_layers(params):
+    return sum(1 for k in params if k.startswith("Whh"))
+
+
+def loss_and_grads(params, arch, ids, tags, mask, dropout=0.0, rng=None):
+    """Summed cross-entropy over real words and its gradient for every parameter.
+    tags (T, B) int; positions with mask 0 (padding, or words without a gold tag) are ignored."""
+    P, cache = forward(params, arch, ids, mask, dropout, rng)
+    T, B, C = P.shape
+    tt, bb = np.nonzero(mask)
+    loss = -np.log(P[tt, bb, tags[tt, bb]] + 1e-300).sum()
+    # softmax + cross-entropy: dloss/dlogits = p - onehot(gold), zero where masked
+    dlogits = P * mask[:, :, None]
+    dlogits[tt, bb, tags[tt, bb]] -= 1.0
+    return float(loss), backward(params, arch, cache, dlogits)
+
+
+def backward(params, arch, cache, dlogits):
+    D = n_directions(arch)
+    C = dlogits.shape[2]
+    top = cache["top"]
+    grads = {}
+    grads["Why"] = top.reshape(-1, top.shape[2]).T @ dlogits.reshape(-1, C)  # h^T dlogits
+    grads["by"] = dlogits.sum(axis=(0, 1))
+    dout = dlogits @ params["Why"].T  # (T, B, D*H)
+    names = layer_names(_n_layers(params))
+    for l in range(len(names) - 1, -1, -1):
+        wxh, whh, bh = names[l]
+        inp, HS, drop = cache["layers"][l]
+        if drop is not None:
+            dout = dout * drop
+        dA, grads[whh] = rnn_backward(_split_directions(dout, D), HS, params[whh], cache["M"])
+        dZ = _join_directions(dA)  # (T, B, D*H): dloss/d(x_t Wxh + bh)
+        grads[bh] = dZ.sum(axis=(0, 1))
+        if l == 0:
+            grads[wxh] = embed_backward(dZ, cache["ids"], cache["mask"])
+        else:
+            grads[wxh] = inp.reshape(-1, inp.shape[2]).T @ dZ.reshape(-1, dZ.shape[2])
+            dout = dZ @ params[wxh].T
+    return grads
+
+
+def predict(params, arch, ids, mask):
+    """Tag probabilities (T, B, C) for a batch, no dropout."""
+    P, _ = forward(params, arch, ids, mask)
+    return P

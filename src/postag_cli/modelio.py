@@ -1,0 +1,258 @@
+"""Model and checkpoint files: one .npz, written atomically, read without pickle and validated.
+
+Layout of the archive (every member a plain .npy array, no object arrays):
+
+    magic            str scalar "postag-model" (or "postag-checkpoint")
+    format_version   int64 scalar
+    meta             str scalar: JSON with settings and training metadata
+    features         str (F,)  feature names, "w=the", "s3=ing", ...
+    tags             str (C,)  tagset
+    param.<name>     float     weights (Wxh, Whh, bh, ..., Why, by)
+    <group>.<name>   float     checkpoints only: adagrad memories, best weights
+
+Loading checks, before reading any array, the members' names, dtypes and shapes from their
+.npy headers (so a crafted header cannot make it allocate 10^12 elements, and a zip bomb is
+caught by comparing the declared size with the archive's), then the values: finite, shapes
+consistent with the vocabulary, tagset and settings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+from . import __version__
+from .errors import PostagError
+from .model import ARCHS, param_shapes
+
+FORMAT_VERSION = 1
+MAGIC = "postag-model"
+CHECKPOINT_MAGIC = "postag-checkpoint"
+MAX_ELEMENTS = 200_000_000  # per array
+MAX_TOTAL_BYTES = 4 * 2**30
+MAX_MEMBERS = 1000
+MAX_HIDDEN = 8192
+MAX_LAYERS = 16
+
+
+def weights_sha256(params: dict) -> str:
+    """A checksum of the weights: names, shapes, dtypes and bytes, in sorted name order."""
+    h = hashlib.sha256()
+    for name in sorted(params):
+        a = np.ascontiguousarray(params[name])
+        h.update(f"{name}:{a.dtype.str}:{a.shape};".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def file_sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_writable(path) -> None:
+    """Fail early, before hours of training, if `path` cannot be written."""
+    folder = os.path.dirname(os.path.abspath(path)) or "."
+    if not os.path.isdir(folder):
+        raise PostagError(f"{path}: folder {folder} does not exist")
+    if os.path.isdir(path):
+        raise PostagError(f"{path}: is a directory")
+    if not os.access(folder, os.W_OK):
+        raise PostagError(f"{path}: folder {folder} is not writable")
+
+
+def atomic_write_npz(path, arrays: dict) -> None:
+    """Write arrays to a temporary file in the same folder, fsync, then rename over `path`.
+    Readers see the old file or the new one, never a partial one."""
+    path = os.fspath(path)
+    check_writable(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(e, OSError):
+            raise PostagError(f"{path}: cannot write ({e.strerror or e})") from None
+        raise
+
+
+def save_model(path, params, features, tags, meta, extra=None, magic=MAGIC) -> None:
+    """Save weights, vocabulary, tagset and metadata (plus `extra` groups for checkpoints)."""
+    meta = dict(meta)
+    meta["weights_sha256"] = weights_sha256(params)
+    meta.setdefault("package_version", __version__)
+    arrays = {
+        "magic": np.array(magic),
+        "format_version": np.array(FORMAT_VERSION, dtype=np.int64),
+        "meta": np.array(json.dumps(meta, sort_keys=True)),
+        "features": np.array(list(features), dtype=str),
+        "tags": np.array(list(tags), dtype=str),
+    }
+    if len(arrays["features"]) == 0:
+        arrays["features"] = np.zeros(0, dtype="<U1")
+    for name, a in params.items():
+        arrays["param." + name] = a
+    for group, d in (extra or {}).items():
+        for name, a in d.items():
+            arrays[f"{group}.{name}"] = np.asarray(a)
+    atomic_write_npz(path, arrays)
+
+
+def _read_headers(path, zf):
+    """{member name without .npy: (dtype, shape)} from the .npy headers only."""
+    infos = zf.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise PostagError(f"{path}: not a postag model ({len(infos)} members)")
+    headers = {}
+    total = 0
+    for info in infos:
+        if not info.filename.endswith(".npy") or "/" in info.filename or info.filename.startswith("."):
+            raise PostagError(f"{path}: not a postag model (unexpected member {info.filename!r})")
+        with zf.open(info) as f:
+            try:
+                version = np.lib.format.read_magic(f)
+                if version == (1, 0):
+                    shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+                elif version in ((2, 0), (3, 0)):
+                    shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+                else:
+                    raise ValueError(f"npy version {version}")
+            except Exception as e:  # numpy raises ValueError/EOFError/... on a bad header
+                raise PostagError(f"{path}: corrupt array {info.filename!r} ({e})") from None
+        if dtype.hasobject:
+            raise PostagError(f"{path}: array {info.filename[:-4]!r} holds Python objects; "
+                              "refusing to load it")
+        n = int(np.prod(shape, dtype=np.float64)) if shape else 1
+        if n > MAX_ELEMENTS:
+            raise PostagError(f"{path}: array {info.filename[:-4]!r} is too large ({shape})")
+        nbytes = n * dtype.itemsize
+        # the declared uncompressed size must match the header, which stops a zip bomb whose
+        # member claims a small array but inflates to gigabytes
+        if info.file_size < nbytes or info.file_size > nbytes + 65536 + 16:
+            raise PostagError(f"{path}: array {info.filename[:-4]!r} has an inconsistent size")
+        total += nbytes
+        if total > MAX_TOTAL_BYTES:
+            raise PostagError(f"{path}: model too large")
+        headers[info.filename[:-4]] = (dtype, tuple(shape))
+    return headers
+
+
+def load_model(path, magic=MAGIC):
+    """Load and validate a model. Returns (params, features, tags, meta, extra groups)."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise PostagError(f"{path}: no such model file")
+    if os.path.isdir(path):
+        raise PostagError(f"{path}: is a directory, not a model file")
+    if not zipfile.is_zipfile(path):
+        raise PostagError(f"{path}: not a postag model (not an .npz archive)")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            headers = _read_headers(path, zf)
+    except zipfile.BadZipFile as e:
+        raise PostagError(f"{path}: not a postag model (corrupt archive: {e})") from None
+    except OSError as e:
+        raise PostagError(f"{path}: cannot read ({e})") from None
+    for key in ("magic", "format_version", "meta", "features", "tags"):
+        if key not in headers:
+            raise PostagError(f"{path}: not a postag model (no {key!r} array)")
+    for key in ("magic", "meta"):
+        if headers[key][0].kind != "U" or headers[key][1] != ():
+            raise PostagError(f"{path}: not a postag model (bad {key!r} array)")
+    for key in ("features", "tags"):
+        if headers[key][0].kind != "U" or len(headers[key][1]) != 1:
+            raise PostagError(f"{path}: corrupt model: {key!r} must be a 1-d string array")
+    if headers["format_version"][0].kind not in "iu" or headers["format_version"][1] != ():
+        raise PostagError(f"{path}: corrupt model: bad format_version")
+    for name, (dtype, shape) in headers.items():
+        if "." in name and dtype.kind != "f" and not name.startswith("state."):
+            raise PostagError(f"{path}: corrupt model: {name!r} must hold floats, not {dtype}")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            data = {k: z[k] for k in headers}
+    except Exception as e:  # zipfile/zlib/ValueError on a damaged member
+        raise PostagError(f"{path}: corrupt model ({type(e).__name__}: {e})") from None
+
+    found = str(data["magic"])
+    if found != magic:
+        if found in (MAGIC, CHECKPOINT_MAGIC):
+            want = "model" if magic == MAGIC else "checkpoint"
+            raise PostagError(f"{path}: this is a {found.split('-')[1]}, not a {want}")
+        raise PostagError(f"{path}: not a postag model")
+    version = int(data["format_version"])
+    if version > FORMAT_VERSION:
+        raise PostagError(f"{path}: model format {version} is newer than this postag supports "
+                          f"({FORMAT_VERSION}); upgrade postag")
+    if version < 1:
+        raise PostagError(f"{path}: corrupt model: format version {version}")
+    try:
+        meta = json.loads(str(data["meta"]))
+        if not isinstance(meta, dict):
+            raise ValueError("not an object")
+    except ValueError as e:
+        raise PostagError(f"{path}: corrupt model: metadata is not valid JSON ({e})") from None
+    features = [str(f) for f in data["features"]]
+    tags = [str(t) for t in data["tags"]]
+    params = {k[6:]: v for k, v in data.items() if k.startswith("param.")}
+    extra: dict = {}
+    for k, v in data.items():
+        if "." in k and not k.startswith("param."):
+            group, name = k.split(".", 1)
+            extra.setdefault(group, {})[name] = v
+    _validate(path, params, features, tags, meta, extra)
+    return params, features, tags, meta, extra
+
+
+def _validate(path, params, features, tags, meta, extra):
+    arch, layers, hidden = meta.get("arch"), meta.get("layers"), meta.get("hidden")
+    templates = meta.get("templates")
+    if arch not in ARCHS:
+        raise PostagError(f"{path}: corrupt model: unknown architecture {arch!r}")
+    if not (isinstance(layers, int) and 1 <= layers <= MAX_LAYERS):
+        raise PostagError(f"{path}: corrupt model: bad number of layers {layers!r}")
+    if not (isinstance(hidden, int) and 1 <= hidden <= MAX_HIDDEN):
+        raise PostagError(f"{path}: corrupt model: bad hidden size {hidden!r}")
+    if not (isinstance(templates, list) and templates and all(isinstance(t, str) for t in templates)):
+        raise PostagError(f"{path}: corrupt model: bad feature templates {templates!r}")
+    if not tags or len(set(tags)) != len(tags):
+        raise PostagError(f"{path}: corrupt model: the tagset is empty or has duplicates")
+    if len(set(features)) != len(features):
+        raise PostagError(f"{path}: corrupt model: duplicate feature names")
+    for t in templates:
+        if f"{t}=<unk>" not in features:
+            raise PostagError(f"{path}: corrupt model: no unknown entry for feature {t!r}")
+    expected = param_shapes(len(features), len(tags), hidden, arch, layers)
+    if set(params) != set(expected):
+        missing = sorted(set(expected) - set(params))
+        unexpected = sorted(set(params) - set(expected))
+        raise PostagError(f"{path}: corrupt model: weights missing {missing} or unexpected "
+                          f"{unexpected}")
+    for name, shape in expected.items():
+        a = params[name]
+        if a.shape != shape:
+            raise PostagError(f"{path}: corrupt model: {name} has shape {a.shape}, expected {shape}")
+        if a.dtype not in (np.float32, np.float64):
+            raise PostagError(f"{path}: corrupt model: {name} has dtype {a.dtype}")
+        if not np.isfinite(a).all():
+            raise PostagError(f"{path}: corrupt model: {name} holds NaN or infinite values")
+    for group, d in extra.items():
+        if group in ("adagrad", "best"):
+            for name, a in d.items():
+                if name not in expected or a.shape != expected[name] or not np.isfinite(a).all():
+                    raise PostagError(f"{path}: corrupt checkpoint: bad {group}.{name}")

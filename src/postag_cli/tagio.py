@@ -1,0 +1,275 @@
+"""`postag tag`: stream input in chunks, tag each chunk in batches, write one output format.
+
+Memory stays flat: input is read CHUNK sentences at a time and each chunk's output is written
+before the next is read. With jobs > 1, chunks go to worker processes and come back in order.
+Output to a file is written to a temporary file and renamed at the end, so a failed run leaves
+no partial file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from .errors import PostagError
+
+CHUNK = 2000  # sentences per chunk
+
+
+@dataclass(frozen=True)
+class TagOptions:
+    input_format: str = "text"
+    pretokenized: bool = False
+    split_sentences: bool = False
+    fmt: str = "tagged"
+    probs: bool = False
+    top_k: int = 0
+
+
+@contextmanager
+def output_stream(path):
+    """A text stream for `path` ('-' is stdout); a file appears only when the run succeeds."""
+    if path == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise PostagError(f"{path}: folder {folder} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+                                   dir=folder)
+    except OSError as e:
+        raise PostagError(f"{path}: cannot write ({e.strerror})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            yield f
+        os.replace(tmp, path)
+    except BaseException as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(e, OSError):
+            raise PostagError(f"{path}: cannot write ({e.strerror or e})") from None
+        raise
+
+
+def read_text_lines(path):
+    """Yield (line number, text) of a UTF-8 text file, BOM stripped, line ends removed."""
+    from .treebank import open_binary
+    name = "<stdin>" if path == "-" else path
+    f = open_binary(path)
+    try:
+        for lineno, raw in enumerate(f, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise PostagError(f"{name}:{lineno}: invalid UTF-8 (byte 0x{raw[e.start]:02x} at "
+                                  f"column {e.start + 1})") from None
+            if lineno == 1 and line.startswith("\ufeff"):
+                line = line[1:]
+            if "\x00" in line:
+                raise PostagError(f"{name}:{lineno}: NUL byte in the input (is it a text file?)")
+            yield lineno, line.rstrip("\r\n")
+    finally:
+        if path != "-":
+            f.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# text input: a sentence is (text or None, tokens), a token (surface, words, space_after)
+
+
+def text_sentences(lines, opts: TagOptions):
+    """Sentences from text lines. Yields (text, tokens); a blank line yields (None, []) in the
+    `tagged` format, so that output lines stay aligned with input lines."""
+    from .tokenizer import split_sentences, tokenize
+
+    def tokens_of(text):
+        if opts.pretokenized:
+            return [(w, (w,), True) for w in text.split()]
+        return [(t.text, t.words, t.space_after) for t in tokenize(text)]
+
+    if opts.split_sentences:
+        para = []
+        for _, line in lines:
+            if line.strip():
+                para.append(line)
+                continue
+            yield from _split_para(para, split_sentences, tokens_of)
+            para = []
+        yield from _split_para(para, split_sentences, tokens_of)
+        return
+    for _, line in lines:
+        text = " ".join(line.split())
+        if not text:
+            if opts.fmt == "tagged":
+                yield None, []
+            continue
+        yield text, tokens_of(line)
+
+
+def _split_para(para, split_sentences, tokens_of):
+    if not para:
+        return
+    for sent in split_sentences("\n".join(para)):
+        toks = tokens_of(sent)
+        if toks:
+            yield " ".join(sent.split()), toks
+
+
+def _misc_probs(ranked, opts):
+    items = []
+    if opts.probs:
+        items.append(f"TagProb={ranked[0][1]:.4f}")
+    if opts.top_k:
+        items.append("TopTags=" + ",".join(f"{t}:{p:.4f}" for t, p in ranked[:opts.top_k]))
+    return "|".join(items)
+
+
+def format_text_sentence(tagger, n, text, tokens, tags, ranked, opts: TagOptions) -> str:
+    """One sentence in the chosen output format. ranked: per word, (tag, prob) best first."""
+    from .treebank import sentence_to_conllu
+    words = [w for _, ws, _ in tokens for w in ws]
+    fmt = opts.fmt
+    if fmt == "tagged":
+        if text is None:
+            return "\n"
+        parts = []
+        for w, t, r in zip(words, tags, ranked):
+            s = f"{w}/{t}"
+            if opts.probs:
+                s += f"/{r[0][1]:.4f}"
+            parts.append(s)
+        return " ".join(parts) + "\n"
+    if fmt == "tsv":
+        out = []
+        for w, t, r in zip(words, tags, ranked):
+            cols = [w, t]
+            if opts.probs:
+                cols.append(f"{r[0][1]:.4f}")
+            if opts.top_k:
+                cols += [f"{tt}:{p:.4f}" for tt, p in r[:opts.top_k]]
+            out.append("\t".join(cols))
+        return "\n".join(out) + "\n\n"
+    if fmt == "json":
+        toks = []
+        for w, t, r in zip(words, tags, ranked):
+            d = {"form": w, "tag": t}
+            if opts.probs:
+                d["prob"] = round(r[0][1], 6)
+            if opts.top_k:
+                d["top"] = [[tt, round(p, 6)] for tt, p in r[:opts.top_k]]
+            toks.append(d)
+        return json.dumps({"id": n, "text": text, "tokens": toks}, ensure_ascii=False) + "\n"
+    misc = [_misc_probs(r, opts) for r in ranked] if (opts.probs or opts.top_k) else None
+    return sentence_to_conllu(tokens, tags, sent_id=str(n), text=text, extra_misc=misc)
+
+
+def _rank(tagger, probs, opts):
+    k = max(opts.top_k, 1)
+    return tagger.top_k(probs, k) if (opts.probs or opts.top_k) else \
+        [[(tagger.tags[j], 0.0)] for j in probs.argmax(axis=1)]
+
+
+def tag_text_chunk(tagger, chunk, first_n, opts: TagOptions) -> str:
+    """Tag a list of (text, tokens) sentences; numbering starts at first_n."""
+    words = [[w for _, ws, _ in toks for w in ws] for _, toks in chunk]
+    probs = tagger.probabilities(words)
+    out, n = [], first_n
+    for (text, toks), p in zip(chunk, probs):
+        ranked = _rank(tagger, p, opts)
+        tags = [r[0][0] for r in ranked]
+        if text is not None:
+            n += 1
+        out.append(format_text_sentence(tagger, n, text, toks, tags, ranked, opts))
+    return "".join(out)
+
+
+def tag_conllu_chunk(tagger, sents, opts: TagOptions) -> str:
+    """Retag CoNLL-U sentences in place (the model's tag column), keeping everything else."""
+    from .treebank import serialize, words
+    column = tagger.meta.get("tag_column", "upos")
+    probs = tagger.probabilities([[t["form"] for t in words(s)] for s in sents])
+    out = []
+    for s, p in zip(sents, probs):
+        ranked = _rank(tagger, p, opts)
+        for tok, r in zip(words(s), ranked):
+            tok[column] = r[0][0]
+            extra = _misc_probs(r, opts) if (opts.probs or opts.top_k) else ""
+            if extra:
+                misc = [m for m in (tok["misc"] if tok["misc"] != "_" else "").split("|")
+                        if m and not m.startswith(("TagProb=", "TopTags="))]
+                tok["misc"] = "|".join(misc + [extra])
+        out.append(serialize(s))
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _chunks(iterable, size):
+    chunk = []
+    for x in iterable:
+        chunk.append(x)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+_WORKER = {}
+
+
+def _worker_init(model_path):
+    from .tagger import Tagger
+    _WORKER["tagger"] = Tagger.load(model_path)
+
+
+def _worker_text(args):
+    chunk, first_n, opts = args
+    return tag_text_chunk(_WORKER["tagger"], chunk, first_n, opts)
+
+
+def _worker_conllu(args):
+    sents, opts = args
+    return tag_conllu_chunk(_WORKER["tagger"], sents, opts)
+
+
+def tag_file(input_path, output_path, model_path, opts: TagOptions, jobs=1, verify=False):
+    from .tagger import Tagger
+    tagger = Tagger.load(model_path, verify=verify)
+    if opts.input_format == "conllu":
+        from .treebank import read_conllu
+        work = ((chunk, opts) for chunk in _chunks(read_conllu(input_path), CHUNK))
+        worker, local = _worker_conllu, (lambda a: tag_conllu_chunk(tagger, *a))
+    else:
+        def numbered():
+            n = 0
+            for chunk in _chunks(text_sentences(read_text_lines(input_path), opts), CHUNK):
+                yield chunk, n, opts
+                n += sum(1 for text, _ in chunk if text is not None)
+        work = numbered()
+        worker, local = _worker_text, (lambda a: tag_text_chunk(tagger, *a))
+    with output_stream(output_path) as out:
+        if jobs == 1:
+            for args in work:
+                out.write(local(args))
+            return
+        import multiprocessing as mp
+        ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
+        from collections import deque
+        with ctx.Pool(jobs, initializer=_worker_init, initargs=(model_path,)) as pool:
+            pending = deque()  # a bounded window of chunks in flight keeps memory flat
+            for args in work:
+                pending.append(pool.apply_async(worker, (args,)))
+                if len(pending) >= 2 * jobs:
+                    out.write(pending.popleft().get())
+            while pending:
+                out.write(pending.popleft().get())

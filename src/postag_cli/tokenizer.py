@@ -1,0 +1,426 @@
+"""Rule-based tokenizer and sentence splitter following UD English EWT conventions.
+
+The tokenizer is a single compiled regular expression (an ordered alternation of
+token shapes) run with ``finditer`` over the normalised text, followed by a cheap
+per-token step that splits clitics into multiword tokens the way EWT does::
+
+    don't  -> do n't        can't -> ca n't       won't -> wo n't
+    I'm    -> I 'm          it's  -> it 's        John's -> John 's
+    gonna  -> gon na        cannot -> can not     dont -> do nt
+    payers' -> payers '     (plural possessive, when no single quote is open)
+
+Guarantees (for any input string ``s``, with ``n = normalize_text(s)``):
+
+* ``"".join(t.text for t in tokenize(s)) == "".join(n.split())`` - no character
+  is ever lost, added or altered, whatever the script;
+* ``n[t.start:t.end] == t.text`` for every token;
+* ``"".join(t.words) == t.text``; every word is non-empty and has no whitespace.
+
+Whitespace is whatever ``str.isspace`` says (the ``re`` module's Unicode ``\\s``
+is the same set), so tabs, NBSP, thin spaces, ideographic spaces, ... all
+separate tokens.  ``space_after`` is False only when the next character in the
+input is not whitespace (i.e. the next token is glued to this one); at the end
+of the text it is True, matching the CoNLL-U default (no ``SpaceAfter=No``).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+from typing import NamedTuple
+
+__all__ = ["Token", "normalize_text", "tokenize", "tokenize_words", "split_sentences"]
+
+
+class Token(NamedTuple):
+    text: str  # surface token as in the input, e.g. "don't"
+    start: int  # character offset in the (normalised) input string
+    end: int
+    words: tuple[str, ...]  # syntactic words: ("do", "n't") for a multiword token
+    space_after: bool
+
+
+# ---------------------------------------------------------------------------
+# Character classes
+# ---------------------------------------------------------------------------
+
+
+def _mark_class_body() -> str:
+    """Character-class body (no brackets) of all combining marks (Mn, Mc, Me).
+
+    ``re`` has no ``\\p{M}``; marks are not ``\\w`` in Python, so they are
+    collected once at import from ``unicodedata`` (planes 0, 1 and 14 hold all
+    of them; this takes a few tens of milliseconds).
+    """
+    ranges: list[list[int]] = []
+    category = unicodedata.category
+    for block in (range(0x20000), range(0xE0000, 0xE1000)):
+        for cp in block:
+            if category(chr(cp))[0] == "M":
+                if ranges and ranges[-1][1] == cp - 1:
+                    ranges[-1][1] = cp
+                else:
+                    ranges.append([cp, cp])
+    parts = []
+    for lo, hi in ranges:
+        parts.append(re.escape(chr(lo)) if lo == hi else f"{re.escape(chr(lo))}-{re.escape(chr(hi))}")
+    return "".join(parts)
+
+
+_MARKS = _mark_class_body()
+# Characters that may continue a word: \w, combining marks, ZWNJ/ZWJ, soft hyphen.
+_WC = rf"[\w{_MARKS}\u200c\u200d\u00ad]"
+_APOS = "'\u2019`"  # straight, right single quotation mark, backtick
+_LETTER = r"[^\W\d_]"
+
+# ---------------------------------------------------------------------------
+# Word lists (English additions; everything else is language independent)
+# ---------------------------------------------------------------------------
+
+# Abbreviations that keep their final period inside a sentence.
+_ABBREVIATIONS = """
+Mr Mrs Ms Messrs Dr Prof St Sr Jr Rev Fr Gen Gov Sen Rep Reps Lt Col Capt Cpt Sgt Maj
+Cmdr Adm Pres Supt Hon Ft Mt Ave Blvd Rd Hwy Inc Corp Co Ltd Bros Assn Dept Univ
+No Nos Vol Vols Fig Figs Ch Sec Para Art Ed Eds Est Ext Tel Fax Mob Attn Ph Ref Spec Conf
+Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Mon Tue Tues Wed Thu Thur Thurs Fri Sat Sun
+etc vs cf al approx esp eg ie viz ca op ft lb lbs oz yr yrs hr hrs min mins sec secs mos
+info dept ext rep rec misc arrv Arrv lv Lv ps PS ibid cit pp Ph.D
+Pvt INC CORP CO LTD PVT BROS
+""".split()
+# Single-word abbreviations after which a sentence does (almost) never end.
+_NONFINAL_ABBREVIATIONS = """
+Mr Mrs Ms Messrs Dr Prof St Rev Fr Gen Gov Sen Rep Reps Lt Col Capt Cpt Sgt Maj Cmdr Adm
+Pres Supt Hon Ft Mt No Nos Vol Vols Fig Figs vs cf eg ie viz approx esp
+e.g i.e a.k.a E.g I.e
+""".split()
+# Prefixes that stay attached by a hyphen (UD English: "e-mail", "non-stop", "re-elect").
+_HYPHEN_PREFIXES = """
+a anti bi co counter cross de di e ex extra hyper infra inter intra macro micro mid mini
+mis multi neo non over pan para post pre pro psycho re semi socio sub super trans tri uber
+ultra un under
+""".split()
+# Units that are split from a preceding number ("11am" -> 11 am, "$5m" -> $ 5 m).
+_UNITS = """
+am pm a.m. p.m. AM PM k K m M b B bn BN mm cm km kg mg g lb lbs oz ft mph kph ml MB GB KB TB
+Mb Gb kb mb gb tb kw kW KW MW mw MWh kWh GW hr hrs min mins x yr yrs
+""".split()
+_FILE_EXTENSIONS = """
+doc docx xls xlsx xlsm ppt pptx pdf txt rtf csv tsv htm html xml json jpg jpeg gif png bmp
+tif tiff mp3 mp4 wav avi mov zip gz tar rar exe dll py java js css wpd vsd mdb msg eml
+""".split()
+_TLDS = """
+com org net edu gov mil int info biz co uk us ca au de fr it nl ru jp cn in io me tv ac
+""".split()
+
+# Apostrophe-less contractions -> cut points (EWT: dont -> do nt, gonna -> gon na).
+_FUSED_SPLITS: dict[str, tuple[int, ...]] = {
+    "gonna": (3,), "wanna": (3,), "gotta": (3,), "outta": (3,), "cannot": (3,), "dunno": (2, 3),
+    "dont": (2,), "cant": (2,), "wont": (2,), "didnt": (3,), "doesnt": (4,), "isnt": (2,),
+    "wasnt": (3,), "couldnt": (5,), "wouldnt": (5,), "shouldnt": (6,), "arent": (3,),
+    "werent": (4,), "hasnt": (3,), "havent": (4,), "hadnt": (3,), "aint": (2,), "mustnt": (4,),
+    "neednt": (4,), "im": (1,), "ive": (1,), "youre": (3,), "theyre": (4,), "youve": (3,),
+    "theyve": (4,), "thats": (4,), "whats": (4,), "theres": (5,), "wheres": (5,), "whos": (3,),
+    "hes": (2,), "shes": (3,), "couldve": (5,), "wouldve": (5,), "shouldve": (6,),
+}
+# Ambiguous apostrophe-less forms, split only before words that fit the contraction:
+# "its not" -> it s not (but "its own"), "lets go" -> let s go, "your welcome" -> you r welcome.
+_ADVERBISH = """
+not a an the really simply very like just all too ok okay pretty going gonna been always never
+also about because probably definitely actually almost getting kinda sorta quite
+""".split()
+_CONTEXT_SPLITS: dict[str, tuple[int, frozenset[str]]] = {
+    "its": (2, frozenset(_ADVERBISH)),
+    "lets": (3, frozenset("""
+        go get be see try take make do have hope face just not all start keep move put look call
+        play find think meet talk say pray eat stop give
+        """.split())),
+    "your": (3, frozenset(_ADVERBISH) - {"like", "about", "a", "an", "the", "all"} | frozenset("""
+        welcome right wrong sure so in on at doing getting making talking looking trying saying
+        asking using being still
+        """.split())),
+}
+
+
+def _alts(words: list[str]) -> str:
+    """Regex alternation of literal words, longest first."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+# ---------------------------------------------------------------------------
+# The token regex
+# ---------------------------------------------------------------------------
+
+_CLOSERS = "\"'\u2019\u201d\u00bb)\\]}>"  # characters that may trail a token at sentence end
+# "Followed only by closing punctuation up to the end of the text": a sentence-final period.
+_AT_END = rf"(?=[{_CLOSERS}]*\s*\Z)"
+_NOT_AT_END = rf"(?![{_CLOSERS}]*\s*\Z)"
+
+_TOKEN_PATTERN = rf"""
+# 1. fast path: a plain word followed by whitespace, the end, or simple punctuation
+  (?P<fast>{_LETTER}+(?=[\s,;!?)\]}}"\u201d]|\Z))
+# 2. URLs (trailing sentence punctuation is not part of the URL)
+| (?P<url>(?i:(?:https?|ftp|file)://|www\d{{0,3}}\.|mailto:)\S*?(?=[.,;:!?)\]'"\u2019\u201d>]*(?:\s|\Z)))
+# 3. e-mail addresses (also "jones@ENRON", "dharmad...@gmail.com")
+| (?P<email>\w[\w.+%'\u2019-]*@\w[\w-]*(?:\.\w[\w-]*)*)
+# 4. @mentions and #hashtags
+| (?P<social>(?<![\w@#])[@#]{_LETTER}\w*(?:\.\w+)*)
+# 5. file names ("ld2d-#69366-1.DOC", "report.pdf", ".doc")
+| (?P<file>[\w~#-]*(?:\.[\w~#-]+)*\.(?i:{_alts(_FILE_EXTENSIONS)})(?!\w))
+# 6. host names with a known top-level domain, optional path ("yahoo.com", "bbc.co.uk/news")
+| (?P<host>\w[\w-]*(?:\.\w[\w-]*)*\.(?i:{_alts(_TLDS)})(?![\w@-])(?!\.\w)(?:/[^\s"<>]*[\w/])?)
+# 6b. Usenet newsgroup names ("alt.animals.cat", "comp.mail.maps")
+| (?P<newsgroup>(?<![\w.])(?:alt|biz|comp|humanities|misc|news|rec|sci|soc|talk|ba|ne|uk|aus|can|de)(?:\.[a-z0-9][\w+-]*)+(?![\w-])(?!\.\w))
+# 7. phone numbers ("713-853-1696", "(713) 853-1696" keeps the brackets apart, "888.916.7184")
+| (?P<phone>(?<![\w-])(?:\+?\d{{1,3}}[-.])?\d{{3}}[-./]\d{{3}}[-.]\d{{4}}(?![\w-])|(?<![\w-])\d{{1,3}}-\d{{4}}(?![\w-]))
+# 8. emoticons
+| (?P<emoticon>(?<![\w])(?:[:;=][-o^']?[)(\]\[DPpO3/\\|*]|\([-']?[:;=]|<3|\^_*\^|[>][:;][-']?[)(])(?![\w)(]))
+# 9. a number directly followed by a unit: only the number here ("11am", "$5m", "2.5GB")
+| (?P<numunit>\d+(?:[.,:]\d+)*(?=(?:{_alts(_UNITS)})(?![\w])))
+# 10. simple fractions of single digits are split ("3/4" -> 3 / 4)
+| (?P<fraction>(?<![\w/])\d(?=/\d(?![\w/])))
+# 10b. dates: 11/28/2000, 5/18 (month/day); other number/number is split (24/7)
+| (?P<date>(?<![\w/])(?:\d{{1,4}}/\d{{1,2}}/\d{{1,4}}|(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))(?![\w/]))
+# 11. numbers and number-initial words: 3.14 1,000 10:30 01:39:56 11/28/2000 28th 1980s +44
+| (?P<number>(?:(?<![\w+-])\+(?=\d))?\d{_WC}*(?:[.,:]\d{_WC}*)*(?:[{_APOS}]{_WC}+)*)
+# 12. years and leading-apostrophe words: '90s '72 'em 'n
+| (?P<lapos>['\u2019](?:\d\d(?:s)?|em|n|[sSdDmM]|re|RE|ve|VE|ll|LL)(?!\w))
+# 13. listed abbreviations keep their period, except at the very end of the text
+| (?P<abbr>(?<![\w.'\u2019-])(?:{_alts(_ABBREVIATIONS)})\.(?!\.){_NOT_AT_END})
+# 14. dotted acronyms "U.S." "i.e." "a.k.a." (the final period is split at the end)
+| (?P<acronym>(?<![\w.])(?:{_LETTER}\.)+{_LETTER}(?:\.(?!\.){_NOT_AT_END})?(?!\w))
+# 15. single-letter (capital) initials "J. K. Rowling", not at the end of the text
+| (?P<initial>(?<![\w.'\u2019-])[A-Z\u00c0-\u00d6\u00d8-\u00de]\.(?!\.){_NOT_AT_END}(?!\w))
+# 16. prefixed hyphenated words "e-mail", "non-stop", "re-election"
+| (?P<prefixed>(?<![\w-])(?i:{_alts(_HYPHEN_PREFIXES)})-{_WC}+(?:[{_APOS}]{_WC}+)*)
+# 17. words joined by "&" (AT&T, PG&E) and short letter/letter (w/o, I/C)
+| (?P<amp>[^\W_]+(?:&[^\W_]+)+(?:['\u2019]s)?(?!\w))
+| (?P<slash>(?<![\w/]){_LETTER}/{_LETTER}(?![\w/])|(?<![\w/])[wW]/(?=[^\W\d_]{{2}}))
+# 18. general words, with inner apostrophes (don't, O'Brien, rock'n'roll) and a
+#     plural-possessive apostrophe (payers')
+| (?P<word>{_WC}+(?:[{_APOS}]{_WC}+)*(?:(?<=[sSzZ])['\u2019](?![\w]))?)
+# 19. punctuation runs: "...", "?!", "!!!", "--", "''", "<<", arrows
+| (?P<punct>\.{{2,}}|\u2026+\.*|\.?[?!]+(?:\.(?!\.))?|[,:;]+[?!]+|[-=~*+#<>|]{{2,}}|\u2018\u2019|(?P<rc>[^\w\s])(?P=rc)+)
+# 20. emoji (with skin tones, variation selectors and ZWJ sequences) and flags
+| (?P<emoji>[\U0001F1E6-\U0001F1FF]{{2}}|[\u2600-\u27bf\U0001F000-\U0001FAFF](?:[{_MARKS}\U0001F3FB-\U0001F3FF]|\u200d[\u2600-\u27bf\U0001F000-\U0001FAFF])*)
+# 21. anything else: one character with its combining marks
+| (?P<other>\S[{_MARKS}]*)
+"""
+
+_TOKEN_RE = re.compile(_TOKEN_PATTERN, re.VERBOSE)
+_CLITIC_RE = re.compile(
+    r"(?i)(.+?)(n['\u2019`]t|['\u2019`](?:s|re|ve|ll|d|m))\Z"
+)
+_WORD_GROUPS = frozenset({"fast", "word", "number", "amp"})
+_CLITIC_CHARS = frozenset(_APOS)
+_OPEN_SINGLE = frozenset("'\u2018")
+_OPENING_CONTEXT = frozenset("([{\"\u201c")
+
+
+def normalize_text(text: str) -> str:
+    """Strip leading byte-order marks and turn CRLF/CR line ends into LF.
+
+    No other character is touched (in particular no non-whitespace character
+    is changed), so offsets into the result map back to the input text easily.
+    """
+    if text.startswith("\ufeff"):
+        text = text.lstrip("\ufeff")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def _cut(tok: str, cuts: tuple[int, ...]) -> tuple[str, ...]:
+    if len(cuts) == 1:
+        return (tok[: cuts[0]], tok[cuts[0]:])
+    bounds = (0, *cuts, len(tok))
+    return tuple(tok[i:j] for i, j in zip(bounds, bounds[1:]))
+
+
+def _split_word(tok: str) -> tuple[str, ...]:
+    """Split an EWT multiword token into its syntactic words (or return (tok,))."""
+    if _CLITIC_CHARS.isdisjoint(tok):
+        cuts = _FUSED_SPLITS.get(tok.lower())
+        if cuts is not None:
+            return _cut(tok, cuts)
+        return (tok,)
+    m = _CLITIC_RE.match(tok)
+    if m is not None:
+        stem, clitic = m.groups()
+        if stem.isdigit() and clitic[1:] in ("s", "S"):
+            return (tok,)  # plural of a number: "1990's", "12's"
+        return (stem, clitic)
+    return (tok,)
+
+
+def _apply_context_splits(out: list[Token], positions: list[int]) -> None:
+    """Split ambiguous fused forms ("its", "lets", "your") by the following word."""
+    for i in positions:
+        tok = out[i]
+        cut, followers = _CONTEXT_SPLITS[tok.text.lower()]
+        nxt = out[i + 1].text.lower() if i + 1 < len(out) else ""
+        if nxt in followers or (i == 0 and tok.text == "Lets" and nxt.isalpha()
+                                and nxt not in _OBJECTS):
+            out[i] = tok._replace(words=(tok.text[:cut], tok.text[cut:]))
+
+
+_OBJECTS = frozenset("me you him her it us them the a an my your his its our their this that".split())
+
+
+def tokenize(text: str) -> list[Token]:
+    """Tokenize one sentence (or line, or paragraph) of text.
+
+    The text is normalised with :func:`normalize_text` first; token offsets
+    refer to the normalised string.
+    """
+    text = normalize_text(text)
+    n = len(text)
+    out: list[Token] = []
+    append = out.append
+    quote_open = False  # is an opening single quote pending (for "payers'" vs 'quoted')
+    context: list[int] = []  # positions of "its", "lets", "your" (decided by the next word)
+    for m in _TOKEN_RE.finditer(text):
+        tok = m.group()
+        start, end = m.span()
+        space_after = end == n or text[end].isspace()
+        kind = m.lastgroup
+        if kind == "fast":
+            low = tok.lower()
+            cuts = _FUSED_SPLITS.get(low)
+            if cuts is not None:
+                append(Token(tok, start, end, _cut(tok, cuts), space_after))
+            else:
+                if low in _CONTEXT_SPLITS:
+                    context.append(len(out))
+                append(Token(tok, start, end, (tok,), space_after))
+            continue
+        if kind in _WORD_GROUPS or kind == "prefixed":
+            last = tok[-1]
+            if last == "'" or last == "\u2019":
+                stem = tok[:-1]
+                if quote_open and "'" not in stem and "\u2019" not in stem:
+                    # closing quote after a word: two separate tokens
+                    append(Token(stem, start, end - 1, _split_word(stem), False))
+                    append(Token(last, end - 1, end, (last,), space_after))
+                    quote_open = False
+                else:
+                    words = _split_word(stem)
+                    append(Token(tok, start, end, words + (last,), space_after))
+                continue
+            append(Token(tok, start, end, _split_word(tok), space_after))
+            continue
+        if tok in _OPEN_SINGLE and (start == 0 or text[start - 1].isspace()
+                                    or text[start - 1] in _OPENING_CONTEXT):
+            quote_open = True
+        elif tok == "\u2019" and quote_open:
+            quote_open = False
+        append(Token(tok, start, end, (tok,), space_after))
+    if context:
+        _apply_context_splits(out, context)
+    return out
+
+
+def tokenize_words(text: str) -> list[str]:
+    """Tokenize and flatten multiword tokens into their syntactic words."""
+    words: list[str] = []
+    for tok in tokenize(text):
+        words.extend(tok.words)
+    return words
+
+
+# ---------------------------------------------------------------------------
+# Sentence splitter
+# ---------------------------------------------------------------------------
+
+_PARAGRAPH_RE = re.compile(r"\n[^\S\n]*\n\s*")
+# Sentence terminators (Latin, Armenian, Arabic, Devanagari, Ethiopic, CJK ...).
+_TERMINATORS = (
+    ".!?\u2026\u203c\u203d\u2047\u2048\u2049\u0589\u061f\u06d4\u0964\u0965"
+    "\u1362\u1367\u1368\u3002\uff01\uff0e\uff1f\uff61"
+)
+# Full-width terminators end a sentence even without following whitespace.
+_NOSPACE_TERMINATORS = frozenset("\u3002\uff01\uff1f\uff61")
+_CLOSING_AFTER = "\"'\u2019\u201d\u00bb\u203a)]}\u300d\u300f\u3011\uff09"
+_SENT_END_RE = re.compile(rf"[{re.escape(_TERMINATORS)}]+[{re.escape(_CLOSING_AFTER)}]*")
+_NONFINAL = frozenset(_NONFINAL_ABBREVIATIONS)
+_OPENERS = frozenset("\"'\u2018\u201c\u00ab\u2039([{\u300c\u300e\u3010\uff08\u00bf\u00a1")
+_WORD_STOP = frozenset("([{\"'\u2018\u201c\u00ab")
+
+
+def _starts_sentence(ch: str) -> bool:
+    """Can a sentence start with this character? (upper case, caseless letter, digit, opener)"""
+    if ch.isupper() or ch.isdigit() or ch in _OPENERS:
+        return True
+    if ch.isalpha():
+        # letters of caseless scripts (CJK, Arabic, Hebrew, Thai, ...) may start a sentence
+        return not ch.islower() and ch.lower() == ch.upper()
+    return unicodedata.category(ch) in ("Ps", "Pi", "So")
+
+
+def _word_before(para: str, pos: int) -> tuple[int, str]:
+    """The whitespace-delimited word ending at ``pos`` (without leading brackets/quotes)."""
+    k = pos
+    while k > 0 and not para[k - 1].isspace() and para[k - 1] not in _WORD_STOP:
+        k -= 1
+    return k, para[k:pos]
+
+
+def _split_paragraph(para: str) -> list[str]:
+    sentences: list[str] = []
+    n = len(para)
+    begin = 0
+    for m in _SENT_END_RE.finditer(para):
+        end = m.end()
+        term = m.group().rstrip(_CLOSING_AFTER)
+        nospace = term[-1] in _NOSPACE_TERMINATORS
+        if end < n and not nospace and not para[end].isspace():
+            continue  # "3.14", "U.S.A", "e.g.," ... : no whitespace after the terminator
+        j = end
+        while j < n and para[j].isspace():
+            j += 1
+        if j >= n:
+            break  # end of the text: the rest is the last sentence
+        if not nospace and not _starts_sentence(para[j]):
+            continue
+        if term == "." and m.group() == ".":
+            k, word = _word_before(para, m.start())
+            if word in _NONFINAL:
+                continue  # "Mr. Smith", "e.g. Paris"
+            if len(word) == 1 and word.isupper():
+                continue  # initial: "J. K. Rowling"
+            if word.isdigit() and not para[begin:k].strip():
+                continue  # enumerator at the start of a sentence: "1. Introduction"
+        sent = para[begin:end].strip()
+        if sent:
+            sentences.append(sent)
+        begin = end
+    rest = para[begin:].strip()
+    if rest:
+        sentences.append(rest)
+    return sentences
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a paragraph (or a whole text) into sentences.
+
+    Rule based: a sentence ends after a run of ``.``/``!``/``?``/``…`` (plus
+    closing quotes and brackets) that is followed by whitespace and then a
+    character that can start a sentence (upper-case or caseless letter, digit,
+    opening quote or bracket), or by the end of the text.  CJK full stops end a
+    sentence without whitespace.  No split after known non-final abbreviations
+    (Mr., Dr., e.g. ...), single-letter initials (J. K. Rowling), or enumerators
+    ("1. Introduction").  Blank lines are paragraph breaks and always end a
+    sentence.  Returned sentences are stripped of surrounding whitespace.
+    """
+    text = normalize_text(text)
+    out: list[str] = []
+    for para in _PARAGRAPH_RE.split(text):
+        if para.strip():
+            out.extend(_split_paragraph(para))
+    return out
+
+
+if __name__ == "__main__":  # pragma: no cover - manual check
+    for line in sys.stdin:
+        for s in split_sentences(line):
+            print(" ".join(t.text if len(t.words) == 1 else "+".join(t.words) for t in tokenize(s)))

@@ -1,0 +1,351 @@
+"""The training loop: minibatches, Adagrad as in min-char-rnn, dev evaluation, checkpoints.
+
+    for each epoch:
+        for each shuffled minibatch of sentences:
+            loss, grads = model.loss_and_grads(...)        # forward + backprop through time
+            grads /= number of words in the batch          # mean loss per word
+            clip every gradient entry to [-clip, clip]
+            mem += g * g;  p -= lr * g / sqrt(mem + 1e-8)  # Adagrad
+        tag dev; keep the weights if dev accuracy is the best so far; write a checkpoint
+
+The random generator of epoch e is seeded with (seed, e), so a run resumed from the checkpoint
+of epoch e continues exactly as the uninterrupted run would have.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from . import gradcheck
+from . import model as M
+from .errors import PostagError
+from .features import RICH_TEMPLATES, WORD_TEMPLATES, Features
+from .modelio import CHECKPOINT_MAGIC, file_sha256, load_model, save_model
+from .tagger import MAX_SEGMENT, Tagger
+from .treebank import ReadStats, tagged_sentences
+
+FEATURE_SETS = {"word": WORD_TEMPLATES, "rich": RICH_TEMPLATES}
+
+
+@dataclass
+class TrainConfig:
+    arch: str = "birnn"
+    layers: int = 1
+    hidden: int = 128
+    features: str = "rich"  # "word": the one-hot word only (seed architecture)
+    epochs: int = 10
+    lr: float = 0.1
+    batch_size: int = 32
+    min_count: int = 1
+    clip: float = 5.0
+    dropout: float = 0.0
+    word_dropout: float = 0.25  # alpha: a word seen c times becomes <unk> w.p. alpha/(alpha+c)
+    patience: int = 0  # stop after this many epochs without a better dev score (0: never)
+    seed: int = 1
+    tag_column: str = "upos"
+    gradcheck: bool = True
+
+    def templates(self):
+        return FEATURE_SETS[self.features]
+
+
+@dataclass
+class TrainResult:
+    epochs_run: int = 0
+    best_epoch: int = 0
+    best_dev: float | None = None
+    history: list = field(default_factory=list)
+    interrupted: bool = False
+    model_written: bool = False
+
+
+class Interrupted(Exception):
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+class Adagrad:
+    """Adagrad exactly as in min-char-rnn, with element-wise clipping. Sparse gradients update
+    only the rows they hold, which equals the dense update (a zero gradient changes nothing)."""
+
+    def __init__(self, params, lr, clip):
+        self.lr, self.clip = lr, clip
+        self.mem = {k: np.zeros_like(v) for k, v in params.items()}
+
+    def step(self, params, grads, scale=1.0):
+        for k, g in grads.items():
+            p, mem = params[k], self.mem[k]
+            if isinstance(g, M.SparseRows):
+                rows, g = g.rows, g.values * scale
+                np.clip(g, -self.clip, self.clip, out=g)
+                m = mem[rows] + g * g  # mem += g*g
+                mem[rows] = m
+                p[rows] -= self.lr * g / np.sqrt(m + 1e-8)  # p -= lr * g / sqrt(mem + 1e-8)
+            else:
+                g = np.clip(g * scale, -self.clip, self.clip)
+                mem += g * g
+                p -= self.lr * g / np.sqrt(mem + 1e-8)
+
+
+def encode(sentences, feats: Features, tag_index):
+    """(ids (n, K), tag ids (n,)) per sentence; -1 for a missing tag, len(tagset) for a tag the
+    model does not know (it counts as an error in evaluation and is ignored by the loss)."""
+    C = len(tag_index)
+    out = []
+    for s in sentences:
+        y = np.array([-1 if t is None else tag_index.get(t, C) for t in s.tags], dtype=np.int64)
+        x = feats.encode(s.words)
+        for start in range(0, len(x), MAX_SEGMENT):
+            out.append((x[start:start + MAX_SEGMENT], y[start:start + MAX_SEGMENT]))
+    return out
+
+
+def minibatches(lengths, batch_size, rng):
+    """Shuffled minibatches of sentence indices; sentences of similar length are batched together
+    (sorted within pools of 50 batches) to limit padding; the batch order is shuffled too."""
+    perm = rng.permutation(len(lengths))
+    pool = batch_size * 50
+    batches = []
+    for start in range(0, len(perm), pool):
+        chunk = perm[start:start + pool]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches.extend(chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size))
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def accuracy(tagger: Tagger, encoded) -> float:
+    """Share of words with a gold tag whose predicted tag is right."""
+    probs = tagger.probabilities_encoded([x for x, _ in encoded])
+    correct = total = 0
+    for p, (_, y) in zip(probs, encoded):
+        keep = y >= 0
+        correct += int((p.argmax(axis=1)[keep] == y[keep]).sum())
+        total += int(keep.sum())
+    return correct / total if total else 0.0
+
+
+def read_corpus(path, column, skip_bad=False, what="training file"):
+    stats = ReadStats()
+    sents = list(tagged_sentences(path, column, skip_bad=skip_bad, stats=stats))
+    if not sents:
+        raise PostagError(f"{path}: no sentences in the {what}")
+    if not any(t is not None for s in sents for t in s.tags):
+        raise PostagError(f"{path}: the {column.upper()} column is _ everywhere; nothing to learn "
+                          f"from (try --tag-column {'xpos' if column == 'upos' else 'upos'})")
+    return sents, stats
+
+
+def _log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=None, resume=None,
+          log_file=None, skip_bad=False, log=_log, progress=None) -> TrainResult:
+    """Train a model on a CoNLL-U file and save it to `output` (see the module docstring)."""
+    from tqdm import tqdm
+
+    if config.arch not in M.ARCHS:
+        raise PostagError(f"unknown architecture {config.arch!r}")
+    for name, value, low in (("epochs", config.epochs, 1), ("hidden", config.hidden, 1),
+                             ("batch-size", config.batch_size, 1), ("layers", config.layers, 1),
+                             ("min-count", config.min_count, 1)):
+        if value < low:
+            raise PostagError(f"--{name} must be at least {low}, not {value}")
+    if not (config.lr > 0 and config.clip > 0 and 0 <= config.dropout < 1
+            and config.word_dropout >= 0):
+        raise PostagError("--lr and --clip must be positive, --dropout in [0, 1), "
+                          "--word-dropout >= 0")
+
+    train_sents, stats = read_corpus(train_path, config.tag_column, skip_bad)
+    corpus_sha = file_sha256(train_path)
+    if stats.skipped:
+        log(f"skipped {stats.skipped} malformed sentences of {train_path} "
+            f"(first: {stats.first_skip})")
+    dev_sents = None
+    if dev_path is not None:
+        dev_sents, _ = read_corpus(dev_path, config.tag_column, skip_bad, what="dev file")
+
+    if config.gradcheck and resume is None:
+        t0 = time.time()
+        results = gradcheck.run(train_sents, config.templates(), config.arch, config.layers,
+                                checks=4, seed=config.seed)
+        if not all(r.passed for r in results):
+            raise PostagError("gradient check failed before training: "
+                              + gradcheck.summary_line(results)
+                              + " (run `postag gradcheck` for the table)", exit_code=1)
+        log(f"gradient check passed ({time.time() - t0:.1f}s)")
+
+    # vocabulary, tagset, encoded data
+    feats = Features.build([w for s in train_sents for w in s.words], config.templates(),
+                           config.min_count)
+    tagset = sorted({t for s in train_sents for t in s.tags if t is not None})
+    tag_index = {t: i for i, t in enumerate(tagset)}
+    data = encode(train_sents, feats, tag_index)
+    dev = encode(dev_sents, feats, tag_index) if dev_sents else None
+    lengths = np.array([len(x) for x, _ in data])
+    n_words = int(sum(int((y >= 0).sum()) for _, y in data))
+    log(f"{train_path}: {len(train_sents)} sentences, {n_words} tagged words, "
+        f"{len(tagset)} tags, {len(feats)} features; arch {config.arch} x{config.layers}, "
+        f"hidden {config.hidden}")
+
+    # word dropout: probability of replacing each word feature by <unk>
+    word_counts = np.zeros(len(feats))
+    drop_p = None
+    if config.word_dropout > 0 and feats.word_unk >= 0:
+        for x, _ in data:
+            np.add.at(word_counts, x[:, 0], 1)
+        drop_p = config.word_dropout / (config.word_dropout + np.maximum(word_counts, 1e-9))
+        drop_p[feats.word_unk] = 0.0
+
+    meta = {
+        **{k: v for k, v in asdict(config).items() if k not in ("gradcheck",)},
+        "templates": list(config.templates()),
+        "corpus": os.path.basename(str(train_path)),
+        "corpus_sha256": corpus_sha,
+        "corpus_sentences": len(train_sents),
+        "corpus_words": n_words,
+        "dev": os.path.basename(str(dev_path)) if dev_path else None,
+    }
+    params = M.init_params(len(feats), len(tagset), config.hidden, config.arch, config.layers,
+                           seed=config.seed)
+    opt = Adagrad(params, config.lr, config.clip)
+    result = TrainResult()
+    best_params = None
+    start_epoch = 1
+    ckpt_path = checkpoint
+
+    if resume is not None:
+        params, opt.mem, best_params, result, start_epoch = _load_checkpoint(
+            resume, meta, feats, tagset)
+        log(f"resumed from {resume} at epoch {start_epoch}")
+
+    def save_best(p):
+        save_model(output, p, feats.names, tagset,
+                   {**meta, "epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
+                    "best_dev_accuracy": result.best_dev, "history": result.history})
+        result.model_written = True
+
+    stop = {"signum": None}
+
+    def on_signal(signum, frame):
+        stop["signum"] = signum
+
+    old_handlers = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            old_handlers[sig] = signal.signal(sig, on_signal)
+        except ValueError:  # not in the main thread
+            pass
+    show = progress if progress is not None else sys.stderr.isatty()
+    bad_epochs = 0
+    try:
+        for epoch in range(start_epoch, config.epochs + 1):
+            rng = np.random.default_rng([config.seed, epoch])
+            batches = minibatches(lengths, config.batch_size, rng)
+            t0 = time.time()
+            total_loss, total_words = 0.0, 0
+            bar = tqdm(batches, desc=f"epoch {epoch}", unit="batch", disable=not show,
+                       file=sys.stderr, leave=False)
+            for bi, batch in enumerate(bar):
+                if stop["signum"] is not None:
+                    raise Interrupted(stop["signum"])
+                ids, tags, mask = gradcheck.make_batch([data[i] for i in batch])
+                mask = mask.astype(np.float32)
+                if drop_p is not None:
+                    w = ids[:, :, 0]
+                    w[rng.random(w.shape) < drop_p[w]] = feats.word_unk
+                ntok = float(mask.sum())
+                if ntok == 0:
+                    continue
+                loss, grads = M.loss_and_grads(params, config.arch, ids, tags, mask,
+                                               config.dropout, rng if config.dropout else None)
+                if not np.isfinite(loss):
+                    raise PostagError(f"training diverged: loss is {loss} at epoch {epoch}, batch "
+                                      f"{bi + 1}; try a smaller --lr (the last good checkpoint "
+                                      "and best model are kept)", exit_code=1)
+                opt.step(params, grads, scale=1.0 / ntok)
+                total_loss += loss
+                total_words += int(ntok)
+                if show and bi % 20 == 0:
+                    bar.set_postfix(loss=f"{total_loss / max(total_words, 1):.3f}")
+            bar.close()
+            secs = time.time() - t0
+            result.epochs_run = epoch
+            entry = {"epoch": epoch, "loss": total_loss / max(total_words, 1),
+                     "tokens_per_s": total_words / max(secs, 1e-9), "seconds": round(secs, 3),
+                     "lr": config.lr}
+            improved = True
+            if dev is not None:
+                acc = accuracy(Tagger(params, feats, tagset, meta), dev)
+                entry["dev_accuracy"] = acc
+                improved = result.best_dev is None or acc > result.best_dev
+            result.history.append(entry)
+            if improved:
+                result.best_epoch, result.best_dev = epoch, entry.get("dev_accuracy")
+                best_params = {k: v.copy() for k, v in params.items()}
+                bad_epochs = 0
+            else:
+                bad_epochs += 1
+            save_best(best_params)
+            if ckpt_path:
+                _save_checkpoint(ckpt_path, params, opt.mem, best_params, feats, tagset, meta,
+                                 result)
+            dev_txt = f", dev acc {entry['dev_accuracy']:.2%}" if "dev_accuracy" in entry else ""
+            log(f"epoch {epoch}/{config.epochs}: loss {entry['loss']:.4f}, "
+                f"{entry['tokens_per_s']:,.0f} tokens/s{dev_txt}"
+                f"{' (best)' if improved and dev is not None else ''}")
+            if log_file:
+                with open(log_file, "a", encoding="utf-8") as f:
+                    f.write(json.dumps({**entry, "time": time.time()}) + "\n")
+            if config.patience and dev is not None and bad_epochs >= config.patience:
+                log(f"early stop: no better dev score for {config.patience} epochs")
+                break
+    except Interrupted as e:
+        result.interrupted = True
+        stop["signum"] = e.signum
+    finally:
+        for sig, h in old_handlers.items():
+            signal.signal(sig, h)
+    if stop["signum"] is not None:
+        result.interrupted = True
+        result.signum = stop["signum"]
+    return result
+
+
+def _save_checkpoint(path, params, mem, best_params, feats, tagset, meta, result):
+    state = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
+             "best_dev": result.best_dev, "history": result.history}
+    extra = {"adagrad": mem}
+    if best_params is not None:
+        extra["best"] = best_params
+    save_model(path, params, feats.names, tagset, {**meta, "checkpoint": state}, extra=extra,
+               magic=CHECKPOINT_MAGIC)
+
+
+def _load_checkpoint(path, meta, feats, tagset):
+    params, names, tags, cmeta, extra = load_model(path, magic=CHECKPOINT_MAGIC)
+    if cmeta.get("corpus_sha256") != meta["corpus_sha256"]:
+        raise PostagError(f"{path}: checkpoint was made on different training data "
+                          f"({cmeta.get('corpus')}, sha256 {str(cmeta.get('corpus_sha256'))[:12]}…)")
+    for key in ("arch", "layers", "hidden", "templates", "min_count", "tag_column", "seed",
+                "batch_size", "lr", "clip", "dropout", "word_dropout"):
+        if cmeta.get(key) != meta.get(key):
+            raise PostagError(f"{path}: checkpoint setting {key}={cmeta.get(key)!r} differs from "
+                              f"this run's {meta.get(key)!r}; resume with the same options")
+    if list(names) != feats.names or list(tags) != tagset:
+        raise PostagError(f"{path}: checkpoint vocabulary differs from the training data's")
+    state = cmeta["checkpoint"]
+    result = TrainResult(epochs_run=state["epochs_run"], best_epoch=state["best_epoch"],
+                         best_dev=state["best_dev"], history=state["history"])
+    mem = {k: np.array(v, dtype=np.float32) for k, v in extra["adagrad"].items()}
+    best = extra.get("best")
+    params = {k: np.array(v, dtype=np.float32) for k, v in params.items()}
+    return params, mem, best, result, state["epochs_run"] + 1

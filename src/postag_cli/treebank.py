@@ -1,0 +1,296 @@
+"""Reading and writing CoNLL-U: the data path from a treebank file to (words, tags) and back.
+
+Reading streams with ``conllu.parse_incr``. Before conllu sees a line, `_CheckedLines` decodes
+it and checks its shape, so a bad file is refused with ``file:line: what is wrong`` rather than
+read wrongly (conllu itself is lenient: it accepts spaces for tabs and short lines). Policy:
+
+* strict by default: any malformed line or sentence is a `PostagError` naming file and line;
+* `skip_bad=True`: a malformed *sentence* is skipped and counted instead (undecodable bytes and
+  NUL bytes still stop reading, since nothing after them can be trusted);
+* accepted as they are: a byte-order mark, CRLF line ends, a missing blank line at the end,
+  several blank lines between sentences, comment-only blocks (skipped).
+
+Every field is kept as the exact string of the file (only ID is parsed), so a sentence can be
+written back unchanged except for the column that tagging fills in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import conllu
+
+from .errors import PostagError
+
+FIELDS = ("id", "form", "lemma", "upos", "xpos", "feats", "head", "deprel", "deps", "misc")
+TAG_COLUMNS = ("upos", "xpos")
+_RAW = {f: (lambda i: (lambda line, _i: line[i]))(i) for i, f in enumerate(FIELDS) if f != "id"}
+_ID = re.compile(r"(?:[1-9][0-9]*|0\.[1-9][0-9]*|[1-9][0-9]*\.[1-9][0-9]*|[1-9][0-9]*-[1-9][0-9]*)")
+MAX_LINE_CHARS = 1_000_000
+
+
+@dataclass
+class ReadStats:
+    sentences: int = 0
+    words: int = 0
+    skipped: int = 0
+    first_skip: str = ""
+    multiword: int = 0
+    empty_nodes: int = 0
+
+
+class _CheckedLines:
+    """A text stream over a binary file for conllu.parse_incr that checks each line it passes on
+    and remembers the line number of every line of the current sentence."""
+
+    def __init__(self, binary, name):
+        self.binary = binary
+        self.name = name
+        self.lineno = 0
+        self.block: list[int] = []  # line numbers of the token lines of the current sentence
+        self.comments: list[str] = []  # the comment lines of the current sentence, verbatim
+        self.block_start = 0
+        self._in_block = False
+        self.bad_block: str | None = None  # first error in the current block (skip mode)
+
+    def read(self, *args):  # conllu checks for a read attribute; iteration is what it uses
+        raise NotImplementedError
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        raw = self.binary.readline(MAX_LINE_CHARS * 4 + 2)
+        if not raw:
+            raise StopIteration
+        self.lineno += 1
+        if len(raw) > MAX_LINE_CHARS * 4 and not raw.endswith(b"\n"):
+            raise PostagError(f"{self.name}:{self.lineno}: line longer than {MAX_LINE_CHARS} "
+                              "characters")
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise PostagError(f"{self.name}:{self.lineno}: invalid UTF-8 (byte 0x{raw[e.start]:02x} "
+                              f"at column {e.start + 1})") from None
+        if self.lineno == 1 and line.startswith("\ufeff"):
+            line = line[1:]
+        line = line.rstrip("\r\n")
+        if "\x00" in line:
+            raise PostagError(f"{self.name}:{self.lineno}: NUL byte in the file")
+        if not line.strip():
+            self._in_block = False
+            return "\n"
+        if not self._in_block:
+            self._in_block = True
+            self.block = []
+            self.comments = []
+            self.block_start = self.lineno
+            self.bad_block = None
+        if line.startswith("#"):
+            self.comments.append(line)
+            return line + "\n"
+        self.block.append(self.lineno)
+        problem = _check_token_line(line)
+        if problem:
+            self.fail(problem, self.lineno)
+            # in skip mode, hand conllu a harmless line so the rest of the block still parses
+            return "0.1\t_\t_\t_\t_\t_\t_\t_\t_\t_\n"
+        return line + "\n"
+
+    def fail(self, problem: str, lineno: int):
+        msg = f"{self.name}:{lineno}: {problem}"
+        if self.skip_bad:
+            if self.bad_block is None:
+                self.bad_block = msg
+        else:
+            raise PostagError(msg)
+
+    skip_bad = False
+
+
+def _check_token_line(line: str) -> str | None:
+    cols = line.split("\t")
+    if len(cols) != 10:
+        hint = " (columns must be separated by tabs)" if len(cols) == 1 and " " in line else ""
+        return f"expected 10 tab-separated columns, found {len(cols)}{hint}"
+    if not _ID.fullmatch(cols[0]):
+        return f"bad ID {cols[0]!r}"
+    if "-" in cols[0]:
+        a, b = map(int, cols[0].split("-"))
+        if b <= a:
+            return f"bad multiword token range {cols[0]!r} (end must be after start)"
+    for name, value in zip(FIELDS, cols):
+        if value == "":
+            return f"empty {name.upper()} field (use _ for no value)"
+        if value != value.strip() or "  " in value:
+            return f"{name.upper()} field {value!r} has leading, trailing or double whitespace"
+    return None
+
+
+def _check_sentence(tokens, lines) -> tuple[str, int] | None:
+    """IDs in order: words 1..n, ranges a-b just before word a and within the sentence,
+    empty nodes n.1, n.2, ... right after word n. Returns (problem, line) or None."""
+    n_words = 0
+    range_end = 0
+    last_empty = (0, 0)
+    for tok, lineno in zip(tokens, lines):
+        i = tok["id"]
+        if isinstance(i, int):
+            if i != n_words + 1:
+                return f"word ID {i} out of order (expected {n_words + 1})", lineno
+            n_words = i
+        elif i[1] == "-":
+            if i[0] != n_words + 1:
+                return f"multiword token {i[0]}-{i[2]} must come just before word {n_words + 1}", lineno
+            if i[0] <= range_end:
+                return f"multiword token {i[0]}-{i[2]} overlaps the previous one", lineno
+            range_end = i[2]
+        else:
+            major, minor = i[0], i[2]
+            expected = last_empty[1] + 1 if last_empty[0] == major else 1
+            if major != n_words or minor != expected:
+                return (f"empty node {major}.{minor} out of order (expected "
+                        f"{n_words}.{expected if last_empty[0] == n_words else 1})"), lineno
+            last_empty = (major, minor)
+    if range_end > n_words:
+        return f"multiword token range ends at {range_end} but the sentence has {n_words} words", lines[-1]
+    return None
+
+
+def open_binary(path):
+    """Open a path for binary reading ('-' is stdin), turning OS errors into PostagError."""
+    import sys
+    if path == "-":
+        return sys.stdin.buffer
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise PostagError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise PostagError(f"{path}: is a directory, not a file") from None
+    except OSError as e:
+        raise PostagError(f"{path}: cannot open ({e.strerror})") from None
+
+
+def read_conllu(path, skip_bad=False, stats: ReadStats | None = None, binary=None):
+    """Yield the sentences of a CoNLL-U file as conllu.TokenList, fields as raw strings.
+    Each TokenList gets metadata-independent attributes: `.lineno` (first line)."""
+    name = "<stdin>" if path == "-" else str(path)
+    stats = stats if stats is not None else ReadStats()
+    f = binary if binary is not None else open_binary(path)
+    lines = _CheckedLines(f, name)
+    lines.skip_bad = skip_bad
+    try:
+        for sent in conllu.parse_incr(lines, fields=FIELDS, field_parsers=_RAW):
+            if not sent:  # a block of comments only
+                continue
+            problem = _check_sentence(sent, lines.block)
+            if problem:
+                lines.fail(*problem)
+            if lines.bad_block is not None:
+                stats.skipped += 1
+                stats.first_skip = stats.first_skip or lines.bad_block
+                continue
+            sent.lineno = lines.block_start
+            sent.comments = list(lines.comments)
+            stats.sentences += 1
+            for tok in sent:
+                if isinstance(tok["id"], int):
+                    stats.words += 1
+                elif tok["id"][1] == "-":
+                    stats.multiword += 1
+                else:
+                    stats.empty_nodes += 1
+            yield sent
+    except conllu.exceptions.ParseException as e:
+        raise PostagError(f"{name}:{lines.lineno}: {e}") from None
+    finally:
+        if binary is None and f is not None and path != "-":
+            f.close()
+
+
+def words(sent) -> list:
+    """The syntactic words of a sentence: tokens with integer IDs (no ranges, no empty nodes)."""
+    return [t for t in sent if isinstance(t["id"], int)]
+
+
+@dataclass
+class TaggedSentence:
+    words: list[str]
+    tags: list[str | None]  # None where the tag column is _
+    sent_id: str = ""
+    lineno: int = 0
+    text: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def tagged_sentences(path, column="upos", skip_bad=False, stats=None):
+    """Yield TaggedSentence(words, tags) for training and evaluation."""
+    if column not in TAG_COLUMNS:
+        raise PostagError(f"unknown tag column {column!r}; choose upos or xpos")
+    for sent in read_conllu(path, skip_bad=skip_bad, stats=stats):
+        ws = words(sent)
+        if not ws:
+            continue
+        yield TaggedSentence([t["form"] for t in ws],
+                             [None if t[column] == "_" else t[column] for t in ws],
+                             sent.metadata.get("sent_id", ""), sent.lineno,
+                             sent.metadata.get("text"))
+
+
+# ---------------------------------------------------------------------------------------------
+# writing
+
+
+def serialize(sent) -> str:
+    """A TokenList read by `read_conllu` back to CoNLL-U text (comments, tokens, blank line)."""
+    lines = list(getattr(sent, "comments", None) or
+                 [f"# {k}" if v is None else f"# {k} = {v}" for k, v in sent.metadata.items()])
+    for tok in sent:
+        i = tok["id"]
+        sid = str(i) if isinstance(i, int) else f"{i[0]}{i[1]}{i[2]}"
+        lines.append("\t".join([sid] + [str(tok[f]) for f in FIELDS[1:]]))
+    return "\n".join(lines) + "\n\n"
+
+
+def _clean_field(value: str) -> str:
+    """A FORM for CoNLL-U: no tabs or newlines (never produced by the tokenizer, but be safe)."""
+    return value.replace("\t", " ").replace("\n", " ") or "_"
+
+
+def sentence_to_conllu(tokens, tags, sent_id=None, text=None, extra_misc=None) -> str:
+    """CoNLL-U for a tokenized, tagged sentence.
+
+    tokens: list of (surface, words, space_after); a token with several words becomes a
+    multiword-token line followed by its words. tags: one UPOS per word. The tree is a
+    placeholder that keeps scorers and validators happy: the first non-punctuation word is the
+    root, every other word depends on it (`punct` for PUNCT, `dep` otherwise).
+    extra_misc: optional list, per word, of extra MISC items (e.g. tag probabilities).
+    """
+    flat_words = [w for _, ws, _ in tokens for w in ws]
+    n = len(flat_words)
+    root = next((i for i, t in enumerate(tags) if t != "PUNCT"), 0) + 1
+    lines = []
+    if sent_id is not None:
+        lines.append(f"# sent_id = {sent_id}")
+    if text is not None:
+        lines.append(f"# text = {text.replace(chr(10), ' ')}")
+    wid = 0
+    for surface, ws, space_after in tokens:
+        misc_tok = [] if space_after else ["SpaceAfter=No"]
+        if len(ws) > 1:
+            lines.append(f"{wid + 1}-{wid + len(ws)}\t{_clean_field(surface)}\t_\t_\t_\t_\t_\t_\t_\t"
+                         f"{'|'.join(misc_tok) or '_'}")
+            misc_tok = []
+        for w in ws:
+            wid += 1
+            tag = tags[wid - 1]
+            head, rel = (0, "root") if wid == root else (root, "punct" if tag == "PUNCT" else "dep")
+            misc = list(misc_tok)
+            if extra_misc is not None and extra_misc[wid - 1]:
+                misc.append(extra_misc[wid - 1])
+            lines.append(f"{wid}\t{_clean_field(w)}\t_\t{tag}\t_\t_\t{head}\t{rel}\t_\t"
+                         f"{'|'.join(misc) or '_'}")
+    assert wid == n
+    return "\n".join(lines) + "\n\n"

@@ -9,6 +9,12 @@ import sys
 
 import click
 
+# Single-threaded BLAS: the matrices here are small, so a second BLAS thread gains little, and
+# on a busy machine its busy-waiting makes matrix products many times slower. Use
+# `postag tag --jobs N` for parallelism. Set OPENBLAS_NUM_THREADS yourself to override.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 from . import __version__
 from .errors import PostagError
 
@@ -66,6 +72,8 @@ def _sample_corpus():
               help="rich: word, prefixes, suffixes, shape, case; word: the one-hot word only.")
 @click.option("--epochs", default=10, show_default=True)
 @click.option("--hidden", default=128, show_default=True, help="Hidden units per direction.")
+@click.option("--char-hidden", default=0, show_default=True,
+              help="Hidden units per direction of the character RNN (0: no character model).")
 @click.option("--lr", default=0.1, show_default=True, help="Adagrad learning rate.")
 @click.option("--batch-size", default=32, show_default=True, help="Sentences per minibatch.")
 @click.option("--min-count", default=1, show_default=True, help="Rarer features map to <unk>.")
@@ -83,7 +91,7 @@ def _sample_corpus():
 @click.option("--resume", type=click.Path(dir_okay=False), help="Resume from this checkpoint.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Append one JSON line per epoch.")
 @click.option("--skip-bad-sentences", is_flag=True, help="Skip malformed sentences instead of stopping.")
-def train(corpus, dev, output, arch, layers, features, epochs, hidden, lr, batch_size, min_count,
+def train(corpus, dev, output, arch, layers, features, epochs, hidden, char_hidden, lr, batch_size, min_count,
           clip, dropout, word_dropout, patience, seed, tag_column, skip_gradcheck, checkpoint,
           resume, log_file, skip_bad_sentences):
     """Train a tagger on a CoNLL-U treebank and save it as one .npz file.
@@ -103,6 +111,7 @@ def train(corpus, dev, output, arch, layers, features, epochs, hidden, lr, batch
         if checkpoint:
             check_writable(checkpoint)
         config = TrainConfig(arch=arch, layers=layers, hidden=hidden, features=features,
+                             char_hidden=char_hidden,
                              epochs=epochs, lr=lr, batch_size=batch_size, min_count=min_count,
                              clip=clip, dropout=dropout, word_dropout=word_dropout,
                              patience=patience, seed=seed, tag_column=tag_column,
@@ -216,7 +225,9 @@ def evaluate(gold, model, as_json, n_errors, raw, skip_bad_sentences):
 @click.option("--layers", default=1, show_default=True)
 @click.option("--features", type=click.Choice(["rich", "word"]), default="rich", show_default=True)
 @click.option("--hidden", default=6, show_default=True, help="Hidden size of the check model.")
-def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hidden):
+@click.option("--char-hidden", default=0, show_default=True,
+              help="Hidden size of the check model's character RNN (0: none).")
+def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hidden, char_hidden):
     """Check the hand-written backpropagation against central differences.
 
     In float64, with dropout and clipping off, on the code path training uses, each checked
@@ -239,14 +250,16 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
             from .modelio import load_model
             _, _, _, meta, _ = load_model(model)
             arch, layers, templates = meta["arch"], meta["layers"], meta["templates"]
+            char_hidden = min(meta.get("char_hidden", 0), 4)
         column = "upos"
         sents, _ = read_corpus(corpus or _sample_corpus(), column)
         results = gc.run(sents, templates, arch, layers, hidden=hidden, checks=checks,
-                         check_all=check_all, seed=seed)
+                         check_all=check_all, seed=seed, char_hidden=char_hidden)
     except PostagError as e:
         _fail(e)
     click.echo(f"gradient check: arch {arch}, {layers} layer(s), features "
-               f"{','.join(templates)}, hidden {hidden}, float64")
+               f"{','.join(templates)}, hidden {hidden}, character RNN {char_hidden or 'none'}, "
+               "float64")
     click.echo(gc.format_table(results))
     click.echo(gc.summary_line(results))
     if not all(r.passed for r in results):

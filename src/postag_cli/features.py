@@ -22,6 +22,7 @@ from collections import Counter
 import numpy as np
 
 UNK = "<unk>"
+MAX_WORD_CHARS = 16  # the character model reads at most the first 8 and last 8 characters
 WORD_TEMPLATES = ("w",)
 RICH_TEMPLATES = ("w", "p1", "p2", "p3", "s1", "s2", "s3", "s4", "shape", "cap")
 
@@ -95,6 +96,12 @@ def word_features(word: str, templates) -> list[str]:
     return out
 
 
+def word_chars(word: str) -> str:
+    """The characters the character model reads: the whole word, or its two ends if long."""
+    half = MAX_WORD_CHARS // 2
+    return word if len(word) <= MAX_WORD_CHARS else word[:half] + word[-half:]
+
+
 class Features:
     """The feature vocabulary: name <-> index, with an unknown entry per template.
 
@@ -102,7 +109,10 @@ class Features:
     names in sorted order (deterministic).
     """
 
-    def __init__(self, names, templates):
+    def __init__(self, names, templates, chars=()):
+        self.chars = list(chars)  # character vocabulary of the character model; [0] is <unk>
+        self.char_index = {c: i for i, c in enumerate(self.chars)}
+        self._char_cache: dict[str, np.ndarray] = {}
         self.templates = tuple(templates)
         self.names = list(names)
         self.index = {n: i for i, n in enumerate(self.names)}
@@ -110,18 +120,25 @@ class Features:
         self._cache: dict[str, np.ndarray] = {}
 
     @classmethod
-    def build(cls, words, templates=RICH_TEMPLATES, min_count=1):
+    def build(cls, words, templates=RICH_TEMPLATES, min_count=1, char_model=False):
+        """Vocabulary from training words. With char_model, also the characters seen at least
+        twice (rarer ones share <unk>, which therefore gets trained)."""
         counts = Counter()
+        char_counts = Counter()
         for w, c in Counter(words).items():
             for f in word_features(w, templates):
                 counts[f] += c
+            if char_model:
+                for ch in word_chars(w):
+                    char_counts[ch] += c
+        chars = [UNK] + sorted(ch for ch, c in char_counts.items() if c >= 2) if char_model else []
         names = []
         for t in templates:
             prefix = t + "="
             kept = sorted(f for f, c in counts.items() if c >= min_count and f.startswith(prefix))
             names.append(prefix + UNK)
             names.extend(f for f in kept if f != prefix + UNK)
-        return cls(names, templates)
+        return cls(names, templates, chars)
 
     def __len__(self):
         return len(self.names)
@@ -150,3 +167,32 @@ class Features:
     def is_known(self, word: str) -> bool:
         """Whether the word's `w` feature was in training (else it is an unseen word)."""
         return ("w=" + normalise(word)) in self.index
+
+    def encode_chars(self, word: str) -> np.ndarray:
+        ids = self._char_cache.get(word)
+        if ids is None:
+            get = self.char_index.get
+            ids = np.array([get(ch, 0) for ch in word_chars(word)] or [0], dtype=np.int64)
+            if len(self._char_cache) < 1_000_000:
+                self._char_cache[word] = ids
+        return ids
+
+    def char_batch(self, sents, T):
+        """model.Chars for a batch of sentences (lists of word forms), padded to length T."""
+        from .model import Chars
+        types: dict[str, int] = {}
+        word_type = np.zeros((T, len(sents)), dtype=np.int64)
+        for b, forms in enumerate(sents):
+            for t, f in enumerate(forms):
+                word_type[t, b] = types.setdefault(f, len(types))
+        if not types:
+            types[""] = 0
+        spelled = [self.encode_chars(f) for f in types]
+        lengths = np.array([len(c) for c in spelled])
+        L, U = int(lengths.max()), len(spelled)
+        ids = np.zeros((L, U), dtype=np.int64)
+        mask = np.zeros((L, U), dtype=np.float32)
+        for u, c in enumerate(spelled):
+            ids[:len(c), u] = c
+            mask[:len(c), u] = 1.0
+        return Chars(ids, mask, lengths - 1, word_type)

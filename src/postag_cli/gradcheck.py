@@ -45,7 +45,7 @@ def make_batch(sentences, pad_id=0):
     ids = np.full((T, B, K), pad_id, dtype=np.int64)
     tags = np.zeros((T, B), dtype=np.int64)
     mask = np.zeros((T, B))
-    for b, (x, y) in enumerate(sentences):
+    for b, (x, y, *_) in enumerate(sentences):
         n = len(x)
         ids[:n, b] = x
         tags[:n, b] = np.maximum(y, 0)
@@ -54,11 +54,11 @@ def make_batch(sentences, pad_id=0):
 
 
 def _dense(g, shape):
-    return g.to_dense(shape) if isinstance(g, model_module.SparseRows) else g
+    return g.to_dense(shape) if hasattr(g, "to_dense") else g  # SparseRows (any module copy)
 
 
 def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, seed=0,
-                    loss_and_grads=None, eps=EPS):
+                    loss_and_grads=None, eps=EPS, chars=None):
     """Compare analytic and numerical gradients on `checks` random entries of every parameter
     (or on every entry). Entries of an embedding table are drawn from the rows the batch uses
     (the other rows' gradient is exactly zero). Returns one ParamCheck per parameter."""
@@ -66,8 +66,13 @@ def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, s
     params = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
     mask = np.asarray(mask, dtype=np.float64)
     rng = np.random.default_rng(seed)
-    _, grads = loss_and_grads(params, arch, ids, tags, mask)
-    used_rows = np.unique(ids[mask > 0])
+    def loss_fn():
+        return loss_and_grads(params, arch, ids, tags, mask, chars=chars)
+
+    _, grads = loss_fn()
+    used = {"Wxh": np.unique(ids[mask > 0])}
+    if chars is not None:
+        used["Wxc"] = np.unique(chars.ids[chars.mask > 0])
     results = []
     for name in params:
         p = params[name]
@@ -77,9 +82,9 @@ def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, s
             continue
         if check_all:
             idx = list(np.ndindex(p.shape))
-        elif name == "Wxh":  # half from the rows used by the batch, half anywhere
+        elif name in used:  # embedding tables: half from the rows the batch uses, half anywhere
             n_used = (checks + 1) // 2
-            rows = rng.choice(used_rows, n_used)
+            rows = rng.choice(used[name], n_used)
             idx = [(int(r), int(rng.integers(p.shape[1]))) for r in rows]
             idx += [tuple(int(rng.integers(s)) for s in p.shape) for _ in range(checks - n_used)]
         else:
@@ -88,9 +93,9 @@ def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, s
         for i in idx:
             old = p[i]
             p[i] = old + eps
-            lp, _ = loss_and_grads(params, arch, ids, tags, mask)
+            lp, _ = loss_fn()
             p[i] = old - eps
-            lm, _ = loss_and_grads(params, arch, ids, tags, mask)
+            lm, _ = loss_fn()
             p[i] = old
             num = (lp - lm) / (2 * eps)
             ana = float(g[i])
@@ -127,10 +132,10 @@ def summary_line(results) -> str:
 
 
 def check_problem(sentences, templates, arch, layers, hidden=6, n_sentences=4, seed=0,
-                  scale=2.0):
+                  scale=2.0, char_hidden=0):
     """A small float64 model and batch for checking: the first `n_sentences` sentences that have
     tags, a feature vocabulary built from them, random weights at `scale` times the usual size
-    (so tanh is not in its linear range). Returns (params, ids, tags, mask)."""
+    (so tanh is not in its linear range). Returns (params, ids, tags, mask, chars)."""
     from .features import Features
     from .model import init_params
 
@@ -138,26 +143,29 @@ def check_problem(sentences, templates, arch, layers, hidden=6, n_sentences=4, s
     if not sents:
         raise ValueError("no tagged sentences to check gradients on")
     sents = [type(s)(s.words[:12], s.tags[:12]) for s in sents]  # short: quick and accurate
-    feats = Features.build([w for s in sents for w in s.words], templates, min_count=1)
+    feats = Features.build([w for s in sents for w in s.words], templates, min_count=1,
+                           char_model=char_hidden > 0)
     tagset = sorted({t for s in sents for t in s.tags if t is not None})
     tag_index = {t: i for i, t in enumerate(tagset)}
     encoded = [(feats.encode(s.words),
                 np.array([tag_index[t] if t is not None else -1 for t in s.tags])) for s in sents]
     ids, tags, mask = make_batch(encoded)
-    # some random feature ids too, so rows that the words do not use are covered
+    chars = feats.char_batch([s.words for s in sents], ids.shape[0]) if char_hidden else None
     params = init_params(len(feats), max(len(tagset), 2), hidden, arch, layers, seed=seed,
-                         dtype=np.float64, scale=scale)
+                         dtype=np.float64, scale=scale, n_chars=len(feats.chars),
+                         char_hidden=char_hidden)
     # non-zero biases, so a wrong bias gradient cannot hide behind a zero
     rng = np.random.default_rng(seed + 1)
     for k in params:
         if k.startswith("b"):
             params[k] = rng.standard_normal(params[k].shape) * 0.1
-    return params, ids, tags, mask
+    return params, ids, tags, mask, chars
 
 
 def run(sentences, templates, arch, layers, hidden=6, checks=10, check_all=False, seed=0,
-        loss_and_grads=None):
+        loss_and_grads=None, char_hidden=0):
     """Build the check problem and check it; returns the list of ParamCheck."""
-    params, ids, tags, mask = check_problem(sentences, templates, arch, layers, hidden, seed=seed)
+    params, ids, tags, mask, chars = check_problem(sentences, templates, arch, layers, hidden,
+                                                   seed=seed, char_hidden=char_hidden)
     return check_gradients(params, arch, ids, tags, mask, checks=checks, check_all=check_all,
-                           seed=seed, loss_and_grads=loss_and_grads)
+                           seed=seed, loss_and_grads=loss_and_grads, chars=chars)

@@ -26,6 +26,14 @@ Parameters, per layer l (suffix "" for layer 0, "1", "2", ... above it):
     bh   (D*H,)      hidden bias
 and the output layer Why (D*H, C), by (C,).
 
+Optional character model (``char_hidden = Hc > 0``): a bidirectional RNN reads the characters
+of each distinct word form in the batch; its two final states c_w = [cf_last, cb_first] add
+``c_w Wcx`` to the word's layer-0 input, which lets unseen words be tagged by their spelling:
+    Wxc  (n_chars, 2*Hc)   character one-hot -> character hidden, [forward | backward]
+    Whc  (2, Hc, Hc)       character hidden -> hidden
+    bc   (2*Hc,)
+    Wcx  (2*Hc, D*H)       character summary -> word RNN input
+
 The gradient of the layer-0 table Wxh is sparse: ``SparseRows(rows, values)`` holds the
 gradient of the rows the batch used; every other row's gradient is zero.
 """
@@ -62,9 +70,14 @@ def layer_names(layers: int) -> list[tuple[str, str, str]]:
     return [(f"Wxh{s}", f"Whh{s}", f"bh{s}") for s in ["" if l == 0 else str(l) for l in range(layers)]]
 
 
-def param_shapes(n_features: int, n_tags: int, hidden: int, arch: str, layers: int) -> dict:
+def param_shapes(n_features: int, n_tags: int, hidden: int, arch: str, layers: int,
+                 n_chars: int = 0, char_hidden: int = 0) -> dict:
     D, H = n_directions(arch), hidden
     shapes = {}
+    if char_hidden:
+        Hc = char_hidden
+        shapes.update({"Wxc": (n_chars, 2 * Hc), "Whc": (2, Hc, Hc), "bc": (2 * Hc,),
+                       "Wcx": (2 * Hc, D * H)})
     for l, (wxh, whh, bh) in enumerate(layer_names(layers)):
         shapes[wxh] = (n_features if l == 0 else D * H, D * H)
         shapes[whh] = (D, H, H)
@@ -75,19 +88,20 @@ def param_shapes(n_features: int, n_tags: int, hidden: int, arch: str, layers: i
 
 
 def init_params(n_features, n_tags, hidden, arch="birnn", layers=1, seed=0, dtype=np.float32,
-                scale=1.0) -> dict:
+                scale=1.0, n_chars=0, char_hidden=0) -> dict:
     """Random weights; `scale` multiplies every standard deviation (gradcheck uses a larger one)."""
     rng = np.random.default_rng(seed)
     params = {}
-    for name, shape in param_shapes(n_features, n_tags, hidden, arch, layers).items():
+    shapes = param_shapes(n_features, n_tags, hidden, arch, layers, n_chars, char_hidden)
+    for name, shape in shapes.items():
         if name.startswith("b"):
             params[name] = np.zeros(shape)
             continue
-        if name.startswith("Whh"):
-            std = 0.5 / np.sqrt(hidden)  # keeps the recurrence contracting at the start
+        if name.startswith("Whh") or name == "Whc":
+            std = 0.5 / np.sqrt(shape[1])  # keeps the recurrence contracting at the start
         elif name == "Why":
             std = 0.01  # near-uniform tag distribution at the start: loss ~ ln(C) per word
-        elif name == "Wxh":
+        elif name in ("Wxh", "Wxc"):
             std = 0.1
         else:
             std = 1.0 / np.sqrt(shape[0])
@@ -124,11 +138,11 @@ def rnn_backward(dHS, HS, Whh, M):
         da = (dHS[t] + dh_next) * G[t]  # through tanh
         dA[t] = da
         dh_next = np.matmul(da, WhhT)  # dh_{t-1} = da_t Whh^T
-    # dWhh = sum_t h_{t-1}^T da_t, one matmul per direction over all steps
+    # dWhh = sum_t h_{t-1}^T da_t: one (H, T*B) @ (T*B, H) product per direction
     D, B, H = HS.shape[1:]
-    Hprev = np.concatenate([np.zeros((1, D, B, H), HS.dtype), HS[:-1]])
-    dWhh = np.matmul(Hprev.transpose(1, 3, 0, 2).reshape(D, H, T * B),
-                     dA.transpose(1, 0, 2, 3).reshape(D, T * B, H))
+    dWhh = np.empty((D, H, H), dtype=HS.dtype)
+    for d in range(D):
+        dWhh[d] = HS[:-1, d].reshape(-1, H).T @ dA[1:, d].reshape(-1, H)  # h_{-1} = 0 adds nothing
     return dA, dWhh
 
 
@@ -178,6 +192,54 @@ def embed_backward(dX, ids, mask):
     return SparseRows(rows, counts.reshape(len(rows), N).astype(dX.dtype) @ dXn)
 
 
+class Chars(NamedTuple):
+    """Character input of a batch: the distinct word forms of the batch, spelled out.
+    ids (L, U) char ids, time-major, padded; mask (L, U); last (U,) index of each form's last
+    character; word_type (T, B) which form each word of the batch is."""
+
+    ids: np.ndarray
+    mask: np.ndarray
+    last: np.ndarray
+    word_type: np.ndarray
+
+
+def char_forward(params, chars: Chars, dtype):
+    """Character biRNN over the U forms: returns the summaries c (U, 2*Hc) and the cache."""
+    L, U = chars.ids.shape
+    Mc = np.empty((L, 2, U, 1), dtype=dtype)
+    Mc[:, 0, :, 0] = chars.mask
+    Mc[:, 1, :, 0] = chars.mask[::-1]
+    Zc = embed(params["Wxc"], chars.ids[:, :, None]) + params["bc"]  # (L, U, 2*Hc)
+    HSc = rnn_forward(_split_directions(Zc, 2), params["Whc"], Mc)  # (L, 2, U, Hc)
+    u = np.arange(U)
+    # forward state after the last character; backward state after the first character
+    c = np.concatenate([HSc[chars.last, 0, u], HSc[L - 1, 1]], axis=1)  # (U, 2*Hc)
+    return c, (HSc, Mc)
+
+
+def char_backward(params, chars: Chars, cache, dc, grads):
+    """Backprop from dc (U, 2*Hc) through the character biRNN into Wxc, Whc, bc."""
+    HSc, Mc = cache
+    L, _, U, Hc = HSc.shape
+    dHSc = np.zeros_like(HSc)
+    dHSc[chars.last, 0, np.arange(U)] = dc[:, :Hc]
+    dHSc[L - 1, 1] = dc[:, Hc:]
+    dAc, grads["Whc"] = rnn_backward(dHSc, HSc, params["Whc"], Mc)
+    dZc = _join_directions(dAc)  # (L, U, 2*Hc)
+    grads["bc"] = dZc.sum(axis=(0, 1))
+    grads["Wxc"] = embed_backward(dZc, chars.ids[:, :, None], chars.mask)
+
+
+def scatter_rows(dZ, index, n_rows, mask):
+    """Sum of dZ (T, B, X) over the positions where index (T, B) == u, for each u < n_rows."""
+    keep = mask.reshape(-1) > 0
+    idx = index.reshape(-1)[keep]
+    N = len(idx)
+    counts = np.zeros((n_rows, N), dtype=dZ.dtype)
+    counts[idx, np.arange(N)] = 1.0
+    return counts @ dZ.reshape(-1, dZ.shape[-1])[keep]
+
+
 def _dropout_mask(rng, shape, p, dtype):
     return ((rng.random(shape) >= p) / (1.0 - p)).astype(dtype)
 
@@ -186,20 +248,25 @@ def _dropout_mask(rng, shape, p, dtype):
 # the whole network
 
 
-def forward(params, arch, ids, mask, dropout=0.0, rng=None):
+def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None = None):
     """Tag distributions P (T, B, C) and the cache that `backward` needs.
-    Dropout (on each layer's output) is applied only when `rng` is given and dropout > 0."""
+    Dropout (on each layer's output) is applied only when `rng` is given and dropout > 0.
+    `chars` is required when the model has a character RNN (parameter Wxc)."""
     D = n_directions(arch)
     dtype = params["Why"].dtype
     M = np.empty((mask.shape[0], D, mask.shape[1], 1), dtype=dtype)
     M[:, 0, :, 0] = mask
     if D == 2:
         M[:, 1, :, 0] = mask[::-1]
-    cache = {"layers": [], "M": M, "ids": ids, "mask": mask}
+    cache = {"layers": [], "M": M, "ids": ids, "mask": mask, "chars": chars}
     inp = None
     for l, (wxh, whh, bh) in enumerate(layer_names(_n_layers(params))):
         if l == 0:
             Z = embed(params[wxh], ids)  # (T, B, D*H)
+            if "Wxc" in params:
+                c, cache["char_cache"] = char_forward(params, chars, dtype)  # (U, 2*Hc)
+                cache["c"] = c
+                Z += (c @ params["Wcx"])[chars.word_type]  # + c_w Wcx for each word
         else:
             Z = inp @ params[wxh]  # dense input from the layer below
         Z += params[bh]
@@ -223,10 +290,14 @@ def _n_layers(params):
     return sum(1 for k in params if k.startswith("Whh"))
 
 
-def loss_and_grads(params, arch, ids, tags, mask, dropout=0.0, rng=None):
+def char_hidden_size(params) -> int:
+    return params["Whc"].shape[1] if "Whc" in params else 0
+
+
+def loss_and_grads(params, arch, ids, tags, mask, dropout=0.0, rng=None, chars=None):
     """Summed cross-entropy over real words and its gradient for every parameter.
     tags (T, B) int; positions with mask 0 (padding, or words without a gold tag) are ignored."""
-    P, cache = forward(params, arch, ids, mask, dropout, rng)
+    P, cache = forward(params, arch, ids, mask, dropout, rng, chars)
     T, B, C = P.shape
     tt, bb = np.nonzero(mask)
     loss = -np.log(P[tt, bb, tags[tt, bb]] + 1e-300).sum()
@@ -255,13 +326,18 @@ def backward(params, arch, cache, dlogits):
         grads[bh] = dZ.sum(axis=(0, 1))
         if l == 0:
             grads[wxh] = embed_backward(dZ, cache["ids"], cache["mask"])
+            if "Wxc" in params:
+                chars = cache["chars"]
+                dCW = scatter_rows(dZ, chars.word_type, len(chars.last), cache["mask"])  # (U, D*H)
+                grads["Wcx"] = cache["c"].T @ dCW
+                char_backward(params, chars, cache["char_cache"], dCW @ params["Wcx"].T, grads)
         else:
             grads[wxh] = inp.reshape(-1, inp.shape[2]).T @ dZ.reshape(-1, dZ.shape[2])
             dout = dZ @ params[wxh].T
     return grads
 
 
-def predict(params, arch, ids, mask):
+def predict(params, arch, ids, mask, chars=None):
     """Tag probabilities (T, B, C) for a batch, no dropout."""
-    P, _ = forward(params, arch, ids, mask)
+    P, _ = forward(params, arch, ids, mask, chars=chars)
     return P

@@ -28,6 +28,7 @@ import numpy as np
 
 from . import __version__
 from .errors import PostagError
+from .features import word_features
 from .model import ARCHS, param_shapes
 
 FORMAT_VERSION = 1
@@ -36,6 +37,7 @@ CHECKPOINT_MAGIC = "postag-checkpoint"
 MAX_ELEMENTS = 200_000_000  # per array
 MAX_TOTAL_BYTES = 4 * 2**30
 MAX_MEMBERS = 1000
+MAX_RATIO, MAX_RATIO_FREE_BYTES = 100, 1 << 20  # members over 1 MiB: compression ratio limit
 MAX_HIDDEN = 8192
 MAX_LAYERS = 16
 
@@ -92,9 +94,11 @@ def atomic_write_npz(path, arrays: dict) -> None:
         raise
 
 
-def save_model(path, params, features, tags, meta, extra=None, magic=MAGIC) -> None:
-    """Save weights, vocabulary, tagset and metadata (plus `extra` groups for checkpoints)."""
+def save_model(path, params, features, tags, meta, extra=None, magic=MAGIC, chars=()) -> None:
+    """Save weights, vocabulary, tagset and metadata (plus `extra` groups for checkpoints).
+    `chars` is the character vocabulary of a model with a character RNN."""
     meta = dict(meta)
+    meta.pop("chars", None)
     meta["weights_sha256"] = weights_sha256(params)
     meta.setdefault("package_version", __version__)
     arrays = {
@@ -103,6 +107,7 @@ def save_model(path, params, features, tags, meta, extra=None, magic=MAGIC) -> N
         "meta": np.array(json.dumps(meta, sort_keys=True)),
         "features": np.array(list(features), dtype=str),
         "tags": np.array(list(tags), dtype=str),
+        "chars": np.array(list(chars), dtype=str) if len(chars) else np.zeros(0, dtype="<U1"),
     }
     if len(arrays["features"]) == 0:
         arrays["features"] = np.zeros(0, dtype="<U1")
@@ -124,6 +129,8 @@ def _read_headers(path, zf):
     for info in infos:
         if not info.filename.endswith(".npy") or "/" in info.filename or info.filename.startswith("."):
             raise PostagError(f"{path}: not a postag model (unexpected member {info.filename!r})")
+        if info.filename[:-4] in headers:
+            raise PostagError(f"{path}: not a postag model (duplicate member {info.filename!r})")
         with zf.open(info) as f:
             try:
                 version = np.lib.format.read_magic(f)
@@ -142,13 +149,17 @@ def _read_headers(path, zf):
         if n > MAX_ELEMENTS:
             raise PostagError(f"{path}: array {info.filename[:-4]!r} is too large ({shape})")
         nbytes = n * dtype.itemsize
+        total += nbytes
+        if total > MAX_TOTAL_BYTES:
+            raise PostagError(f"{path}: model too large")
         # the declared uncompressed size must match the header, which stops a zip bomb whose
         # member claims a small array but inflates to gigabytes
         if info.file_size < nbytes or info.file_size > nbytes + 65536 + 16:
             raise PostagError(f"{path}: array {info.filename[:-4]!r} has an inconsistent size")
-        total += nbytes
-        if total > MAX_TOTAL_BYTES:
-            raise PostagError(f"{path}: model too large")
+        # trained weights hardly compress; a large member that deflates 100:1 is a zip bomb
+        if info.file_size > MAX_RATIO_FREE_BYTES and info.file_size > MAX_RATIO * info.compress_size:
+            raise PostagError(f"{path}: array {info.filename[:-4]!r} has a suspicious compression "
+                              f"ratio ({info.file_size} bytes in {info.compress_size})")
         headers[info.filename[:-4]] = (dtype, tuple(shape))
     return headers
 
@@ -165,17 +176,21 @@ def load_model(path, magic=MAGIC):
     try:
         with zipfile.ZipFile(path) as zf:
             headers = _read_headers(path, zf)
-    except zipfile.BadZipFile as e:
-        raise PostagError(f"{path}: not a postag model (corrupt archive: {e})") from None
+    except PostagError:
+        raise
     except OSError as e:
         raise PostagError(f"{path}: cannot read ({e})") from None
+    except Exception as e:  # BadZipFile, NotImplementedError (compression), RuntimeError (encrypted)...
+        raise PostagError(f"{path}: not a postag model (corrupt archive: {e})") from None
     for key in ("magic", "format_version", "meta", "features", "tags"):
         if key not in headers:
             raise PostagError(f"{path}: not a postag model (no {key!r} array)")
     for key in ("magic", "meta"):
         if headers[key][0].kind != "U" or headers[key][1] != ():
             raise PostagError(f"{path}: not a postag model (bad {key!r} array)")
-    for key in ("features", "tags"):
+    for key in ("features", "tags", "chars"):
+        if key not in headers:
+            continue
         if headers[key][0].kind != "U" or len(headers[key][1]) != 1:
             raise PostagError(f"{path}: corrupt model: {key!r} must be a 1-d string array")
     if headers["format_version"][0].kind not in "iu" or headers["format_version"][1] != ():
@@ -203,12 +218,13 @@ def load_model(path, magic=MAGIC):
         raise PostagError(f"{path}: corrupt model: format version {version}")
     try:
         meta = json.loads(str(data["meta"]))
-        if not isinstance(meta, dict):
-            raise ValueError("not an object")
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:
         raise PostagError(f"{path}: corrupt model: metadata is not valid JSON ({e})") from None
+    if not isinstance(meta, dict):
+        raise PostagError(f"{path}: corrupt model: metadata is not a JSON object")
     features = [str(f) for f in data["features"]]
     tags = [str(t) for t in data["tags"]]
+    meta["chars"] = [str(c) for c in data["chars"]] if "chars" in data else []
     params = {k[6:]: v for k, v in data.items() if k.startswith("param.")}
     extra: dict = {}
     for k, v in data.items():
@@ -224,12 +240,19 @@ def _validate(path, params, features, tags, meta, extra):
     templates = meta.get("templates")
     if arch not in ARCHS:
         raise PostagError(f"{path}: corrupt model: unknown architecture {arch!r}")
-    if not (isinstance(layers, int) and 1 <= layers <= MAX_LAYERS):
+    if not (type(layers) is int and 1 <= layers <= MAX_LAYERS):  # JSON true is no size
         raise PostagError(f"{path}: corrupt model: bad number of layers {layers!r}")
-    if not (isinstance(hidden, int) and 1 <= hidden <= MAX_HIDDEN):
+    if not (type(hidden) is int and 1 <= hidden <= MAX_HIDDEN):
         raise PostagError(f"{path}: corrupt model: bad hidden size {hidden!r}")
     if not (isinstance(templates, list) and templates and all(isinstance(t, str) for t in templates)):
         raise PostagError(f"{path}: corrupt model: bad feature templates {templates!r}")
+    for t in templates:
+        try:
+            word_features("Ab1", [t])
+        except (ValueError, IndexError):
+            raise PostagError(f"{path}: corrupt model: unknown feature template {t!r}") from None
+    if meta.get("tag_column", "upos") not in ("upos", "xpos"):
+        raise PostagError(f"{path}: corrupt model: bad tag column {meta.get('tag_column')!r}")
     if not tags or len(set(tags)) != len(tags):
         raise PostagError(f"{path}: corrupt model: the tagset is empty or has duplicates")
     if len(set(features)) != len(features):
@@ -237,7 +260,14 @@ def _validate(path, params, features, tags, meta, extra):
     for t in templates:
         if f"{t}=<unk>" not in features:
             raise PostagError(f"{path}: corrupt model: no unknown entry for feature {t!r}")
-    expected = param_shapes(len(features), len(tags), hidden, arch, layers)
+    char_hidden = meta.get("char_hidden", 0)
+    if not (isinstance(char_hidden, int) and 0 <= char_hidden <= MAX_HIDDEN):
+        raise PostagError(f"{path}: corrupt model: bad character hidden size {char_hidden!r}")
+    chars = meta["chars"]
+    if char_hidden and (not chars or chars[0] != "<unk>" or len(set(chars)) != len(chars)):
+        raise PostagError(f"{path}: corrupt model: bad character vocabulary")
+    expected = param_shapes(len(features), len(tags), hidden, arch, layers, len(chars),
+                            char_hidden)
     if set(params) != set(expected):
         missing = sorted(set(expected) - set(params))
         unexpected = sorted(set(params) - set(expected))
@@ -251,6 +281,8 @@ def _validate(path, params, features, tags, meta, extra):
             raise PostagError(f"{path}: corrupt model: {name} has dtype {a.dtype}")
         if not np.isfinite(a).all():
             raise PostagError(f"{path}: corrupt model: {name} holds NaN or infinite values")
+        if a.dtype == np.float64 and a.size and np.abs(a).max() > np.finfo(np.float32).max:
+            raise PostagError(f"{path}: corrupt model: {name} holds values too large for float32")
     for group, d in extra.items():
         if group in ("adagrad", "best"):
             for name, a in d.items():

@@ -67,28 +67,35 @@ class Tagger:
             if digest != meta.get("weights_sha256"):
                 raise PostagError(f"{path}: weights do not match their recorded sha256 "
                                   f"(recorded {meta.get('weights_sha256')}, found {digest})")
-        return cls(params, Features(features, meta["templates"]), tags, meta)
+        return cls(params, Features(features, meta["templates"], meta.get("chars", ())), tags,
+                   meta)
 
     # -- probabilities ------------------------------------------------------------------------
 
     def probabilities(self, sents) -> list[np.ndarray]:
         """Tag distributions, one (n_i, C) float32 array per sentence (a list of words)."""
+        sents = [list(s) for s in sents]
         encoded = [self.features.encode(s) for s in sents]
-        return self.probabilities_encoded(encoded)
+        return self.probabilities_encoded(encoded, sents)
 
-    def probabilities_encoded(self, encoded) -> list[np.ndarray]:
+    def probabilities_encoded(self, encoded, forms) -> list[np.ndarray]:
+        """Like `probabilities`, for sentences already encoded by `features.encode`."""
         # split over-long sentences into segments, tag segments in length-sorted batches
-        segs, owner = [], []
+        segs, seg_forms, owner = [], [], []
         for i, e in enumerate(encoded):
             for start in range(0, max(len(e), 1), MAX_SEGMENT):
                 segs.append(e[start:start + MAX_SEGMENT])
+                seg_forms.append(forms[i][start:start + MAX_SEGMENT])
                 owner.append(i)
+        use_chars = "Wxc" in self.params
         K = len(self.features.templates)
         out_segs: list = [None] * len(segs)
         lengths = np.array([len(s) for s in segs])
         for batch in batches_by_length(lengths):
             ids, mask = pad_ids([segs[i] for i in batch], K)
-            P = M.predict(self.params, self.arch, ids, mask)  # (T, B, C)
+            chars = self.features.char_batch([seg_forms[i] for i in batch], ids.shape[0]) \
+                if use_chars else None
+            P = M.predict(self.params, self.arch, ids, mask, chars)  # (T, B, C)
             for b, i in enumerate(batch):
                 out_segs[i] = P[:len(segs[i]), b]
         out: list = [[] for _ in encoded]

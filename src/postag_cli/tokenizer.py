@@ -85,7 +85,9 @@ Cmdr Adm Pres Supt Hon Ft Mt Ave Blvd Rd Hwy Inc Corp Co Ltd Bros Assn Dept Univ
 No Nos Vol Vols Fig Figs Ch Sec Para Art Ed Eds Est Ext Tel Fax Mob Attn Ph Ref Spec Conf
 Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Mon Tue Tues Wed Thu Thur Thurs Fri Sat Sun
 etc vs cf al approx esp eg ie viz ca op ft lb lbs oz yr yrs hr hrs min mins sec secs mos
-info dept ext rep rec misc arrv Arrv lv Lv ps PS ibid cit pp Ph.D
+info dept ext rep rec misc ect Drs Sts Mts Profs
+Ala Ariz Ark Calif Colo Conn Fla Ga Kan Ky La Md Mich Minn Neb Nev Okla Pa Tenn Tex Va Vt Wis Wyo
+Que Ont Alta arrv Arrv lv Lv ps PS ibid cit pp Ph.D
 Pvt INC CORP CO LTD PVT BROS
 """.split()
 # Single-word abbreviations after which a sentence does (almost) never end.
@@ -102,7 +104,7 @@ ultra un under
 """.split()
 # Units that are split from a preceding number ("11am" -> 11 am, "$5m" -> $ 5 m).
 _UNITS = """
-am pm a.m. p.m. AM PM k K m M b B bn BN mm cm km kg mg g lb lbs oz ft mph kph ml MB GB KB TB
+am pm a.m. p.m. AM PM k K m M b B bn BN mm cm km kg mg lb lbs oz ft mph kph ml MB GB KB TB
 Mb Gb kb mb gb tb kw kW KW MW mw MWh kWh GW hr hrs min mins x yr yrs
 """.split()
 _FILE_EXTENSIONS = """
@@ -136,7 +138,7 @@ _CONTEXT_SPLITS: dict[str, tuple[int, frozenset[str]]] = {
         play find think meet talk say pray eat stop give
         """.split())),
     "your": (3, frozenset(_ADVERBISH) - {"like", "about", "a", "an", "the", "all"} | frozenset("""
-        welcome right wrong sure so in on at doing getting making talking looking trying saying
+        welcome wrong sure so in on at doing getting making talking looking trying saying
         asking using being still
         """.split())),
 }
@@ -151,56 +153,67 @@ def _alts(words: list[str]) -> str:
 # The token regex
 # ---------------------------------------------------------------------------
 
-_CLOSERS = "\"'\u2019\u201d\u00bb)\\]}>"  # characters that may trail a token at sentence end
+_CLOSERS = "\"'\u2019\u201d\u00bb"  # characters that may trail a token at sentence end
 # "Followed only by closing punctuation up to the end of the text": a sentence-final period.
 _AT_END = rf"(?=[{_CLOSERS}]*\s*\Z)"
 _NOT_AT_END = rf"(?![{_CLOSERS}]*\s*\Z)"
+# An abbreviation keeps its period unless that period ends the text, or starts "..."
+# ("etc..." -> etc ...); "Inc.." -> Inc. . keeps it.
+_ABBR_END = rf"(?:(?=\.(?!\.))|(?!\.){_NOT_AT_END})"
 
 _TOKEN_PATTERN = rf"""
+# Quantifiers of alternatives that may fail after scanning are bounded, so that
+# tokenizing a long chunk without spaces stays linear.
 # 1. fast path: a plain word followed by whitespace, the end, or simple punctuation
   (?P<fast>{_LETTER}+(?=[\s,;!?)\]}}"\u201d]|\Z))
+# 1b. fast path for the commonest punctuation, when it cannot start a longer token
+| (?P<fastp>[,.](?![,.?!:;\w])|[)"](?![)"]))
 # 2. URLs (trailing sentence punctuation is not part of the URL)
-| (?P<url>(?i:(?:https?|ftp|file)://|www\d{{0,3}}\.|mailto:)\S*?(?=[.,;:!?)\]'"\u2019\u201d>]*(?:\s|\Z)))
+| (?P<url>(?i:(?:https?|ftp|file)://|www\d{{0,3}}\.|mailto:)\S*?(?=[.,;:!?)\]'"\u2019\u201d>]{{0,20}}(?:\s|\Z)))
 # 3. e-mail addresses (also "jones@ENRON", "dharmad...@gmail.com")
-| (?P<email>\w[\w.+%'\u2019-]*@\w[\w-]*(?:\.\w[\w-]*)*)
+| (?P<email>\w[\w.+%'\u2019-]{{0,63}}@\w[\w-]{{0,62}}(?:\.\w[\w-]{{0,62}}){{0,10}})
 # 4. @mentions and #hashtags
 | (?P<social>(?<![\w@#])[@#]{_LETTER}\w*(?:\.\w+)*)
 # 5. file names ("ld2d-#69366-1.DOC", "report.pdf", ".doc")
-| (?P<file>[\w~#-]*(?:\.[\w~#-]+)*\.(?i:{_alts(_FILE_EXTENSIONS)})(?!\w))
+| (?P<file>[\w~#-]{{0,80}}(?:\.[\w~#-]{{1,80}}){{0,6}}\.(?i:{_alts(_FILE_EXTENSIONS)})(?!\w))
 # 6. host names with a known top-level domain, optional path ("yahoo.com", "bbc.co.uk/news")
-| (?P<host>\w[\w-]*(?:\.\w[\w-]*)*\.(?i:{_alts(_TLDS)})(?![\w@-])(?!\.\w)(?:/[^\s"<>]*[\w/])?)
+| (?P<host>\w[\w-]{{0,62}}(?:\.\w[\w-]{{0,62}}){{0,10}}\.(?i:{_alts(_TLDS)})(?![\w@-])(?!\.\w)(?:/[^\s"<>]*[\w/])?)
 # 6b. Usenet newsgroup names ("alt.animals.cat", "comp.mail.maps")
 | (?P<newsgroup>(?<![\w.])(?:alt|biz|comp|humanities|misc|news|rec|sci|soc|talk|ba|ne|uk|aus|can|de)(?:\.[a-z0-9][\w+-]*)+(?![\w-])(?!\.\w))
 # 7. phone numbers ("713-853-1696", "(713) 853-1696" keeps the brackets apart, "888.916.7184")
-| (?P<phone>(?<![\w-])(?:\+?\d{{1,3}}[-.])?\d{{3}}[-./]\d{{3}}[-.]\d{{4}}(?![\w-])|(?<![\w-])\d{{1,3}}-\d{{4}}(?![\w-]))
+| (?P<phone>(?<![\w-])(?:\+?\d{{1,3}}[-.])?\d{{3}}[-./]\d{{3}}[-.]\d{{4}}(?![\w-])|(?<![\w-])(?:\d{{1,3}}|\d{{5}})-\d{{4}}(?![\w-]))
 # 8. emoticons
-| (?P<emoticon>(?<![\w])(?:[:;=][-o^']?[)(\]\[DPpO3/\\|*]|\([-']?[:;=]|<3|\^_*\^|[>][:;][-']?[)(])(?![\w)(]))
+| (?P<emoticon>(?<=\w)[:;]-?[)(](?![\w)(])|(?<![\w])(?:[:;=][-o^']?[)(\]\[DPpO3/\\|*]|\([-']?[:;=]|<3|\^_*\^|-_-|[>][:;][-']?[)(])(?![\w)(]))
 # 9. a number directly followed by a unit: only the number here ("11am", "$5m", "2.5GB")
 | (?P<numunit>\d+(?:[.,:]\d+)*(?=(?:{_alts(_UNITS)})(?![\w])))
+# 9b. currency prefixes: US$ HK$ C$
+| (?P<currency>(?<![\w$])(?:US|HK|NZ|AU|[UACSR])\$)
 # 10. simple fractions of single digits are split ("3/4" -> 3 / 4)
 | (?P<fraction>(?<![\w/])\d(?=/\d(?![\w/])))
 # 10b. dates: 11/28/2000, 5/18 (month/day); other number/number is split (24/7)
-| (?P<date>(?<![\w/])(?:\d{{1,4}}/\d{{1,2}}/\d{{1,4}}|(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))(?![\w/]))
+| (?P<date>(?<![\w/-])(?:\d{{1,4}}/\d{{1,2}}/\d{{1,4}}|\d{{1,2}}-\d{{1,2}}-(?:\d\d){{1,2}}|(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))(?![\w/]))
 # 11. numbers and number-initial words: 3.14 1,000 10:30 01:39:56 11/28/2000 28th 1980s +44
-| (?P<number>(?:(?<![\w+-])\+(?=\d))?\d{_WC}*(?:[.,:]\d{_WC}*)*(?:[{_APOS}]{_WC}+)*)
+| (?P<number>(?:(?<![\w+-])\+(?=\d))?\d{_WC}*(?:[.,:]\d{_WC}*)*(?:[{_APOS}]{_LETTER}+)*)
 # 12. years and leading-apostrophe words: '90s '72 'em 'n
 | (?P<lapos>['\u2019](?:\d\d(?:s)?|em|n|[sSdDmM]|re|RE|ve|VE|ll|LL)(?!\w))
 # 13. listed abbreviations keep their period, except at the very end of the text
-| (?P<abbr>(?<![\w.'\u2019-])(?:{_alts(_ABBREVIATIONS)})\.(?!\.){_NOT_AT_END})
+| (?P<abbr>(?<![\w.'\u2019-])(?:{_alts(_ABBREVIATIONS)})\.{_ABBR_END})
 # 14. dotted acronyms "U.S." "i.e." "a.k.a." (the final period is split at the end)
-| (?P<acronym>(?<![\w.])(?:{_LETTER}\.)+{_LETTER}(?:\.(?!\.){_NOT_AT_END})?(?!\w))
+| (?P<acronym>(?<![^\W\d])(?<!\.)(?:{_LETTER}\.)+{_LETTER}(?:\.{_ABBR_END}|(?!\w)))
 # 15. single-letter (capital) initials "J. K. Rowling", not at the end of the text
-| (?P<initial>(?<![\w.'\u2019-])[A-Z\u00c0-\u00d6\u00d8-\u00de]\.(?!\.){_NOT_AT_END}(?!\w))
+| (?P<initial>(?<![\w.'\u2019-])[A-Z\u00c0-\u00d6\u00d8-\u00de]\.{_ABBR_END}(?!\w))
 # 16. prefixed hyphenated words "e-mail", "non-stop", "re-election"
 | (?P<prefixed>(?<![\w-])(?i:{_alts(_HYPHEN_PREFIXES)})-{_WC}+(?:[{_APOS}]{_WC}+)*)
+# 16b. censored words: f*ck, sh*t
+| (?P<censored>{_LETTER}+\*+{_LETTER}+)
 # 17. words joined by "&" (AT&T, PG&E) and short letter/letter (w/o, I/C)
 | (?P<amp>[^\W_]+(?:&[^\W_]+)+(?:['\u2019]s)?(?!\w))
-| (?P<slash>(?<![\w/]){_LETTER}/{_LETTER}(?![\w/])|(?<![\w/])[wW]/(?=[^\W\d_]{{2}}))
+| (?P<slash>(?<![\w/]){_LETTER}/{_LETTER}(?![\w/])|(?<![\w/])[wW]/(?:o|out)(?!\w)|(?<![\w/])[wW]/(?=[^\W\d_]{{2}}))
 # 18. general words, with inner apostrophes (don't, O'Brien, rock'n'roll) and a
 #     plural-possessive apostrophe (payers')
-| (?P<word>{_WC}+(?:[{_APOS}]{_WC}+)*(?:(?<=[sSzZ])['\u2019](?![\w]))?)
+| (?P<word>{_WC}+(?:[{_APOS}]{_WC}+)*(?:(?:(?<=[sSzZxX])|(?<=in))['\u2019](?![\w]))?)
 # 19. punctuation runs: "...", "?!", "!!!", "--", "''", "<<", arrows
-| (?P<punct>\.{{2,}}|\u2026+\.*|\.?[?!]+(?:\.(?!\.))?|[,:;]+[?!]+|[-=~*+#<>|]{{2,}}|\u2018\u2019|(?P<rc>[^\w\s])(?P=rc)+)
+| (?P<punct>\.{{2,}}|\u2026+\.*|\.?[?!]+(?:\.(?!\.))?|[,:;]{{1,3}}[?!]+|<[-=]+>?|[-=~*+#|]{{2,}}>?|[-=]+>|\u2018\u2019|(?P<rc>[^\w\s])(?P=rc)+)
 # 20. emoji (with skin tones, variation selectors and ZWJ sequences) and flags
 | (?P<emoji>[\U0001F1E6-\U0001F1FF]{{2}}|[\u2600-\u27bf\U0001F000-\U0001FAFF](?:[{_MARKS}\U0001F3FB-\U0001F3FF]|\u200d[\u2600-\u27bf\U0001F000-\U0001FAFF])*)
 # 21. anything else: one character with its combining marks
@@ -211,7 +224,7 @@ _TOKEN_RE = re.compile(_TOKEN_PATTERN, re.VERBOSE)
 _CLITIC_RE = re.compile(
     r"(?i)(.+?)(n['\u2019`]t|['\u2019`](?:s|re|ve|ll|d|m))\Z"
 )
-_WORD_GROUPS = frozenset({"fast", "word", "number", "amp"})
+_WORD_GROUPS = frozenset({"word", "number", "amp", "censored", "prefixed"})
 _CLITIC_CHARS = frozenset(_APOS)
 _OPEN_SINGLE = frozenset("'\u2018")
 _OPENING_CONTEXT = frozenset("([{\"\u201c")
@@ -274,47 +287,73 @@ def tokenize(text: str) -> list[Token]:
     refer to the normalised string.
     """
     text = normalize_text(text)
-    n = len(text)
     out: list[Token] = []
     append = out.append
     quote_open = False  # is an opening single quote pending (for "payers'" vs 'quoted')
     context: list[int] = []  # positions of "its", "lets", "your" (decided by the next word)
-    for m in _TOKEN_RE.finditer(text):
-        tok = m.group()
-        start, end = m.span()
-        space_after = end == n or text[end].isspace()
-        kind = m.lastgroup
-        if kind == "fast":
-            low = tok.lower()
+    find = text.find
+    match = _TOKEN_RE.match
+    pos = 0
+    # str.split() splits on exactly the str.isspace() characters; each chunk is
+    # located with str.find, so offsets stay exact.
+    for chunk in text.split():
+        start = find(chunk, pos)
+        end = pos = start + len(chunk)
+        if chunk.isalpha():  # the common case: a plain word between spaces
+            low = chunk.lower()
             cuts = _FUSED_SPLITS.get(low)
             if cuts is not None:
-                append(Token(tok, start, end, _cut(tok, cuts), space_after))
+                append(Token(chunk, start, end, _cut(chunk, cuts), True))
             else:
                 if low in _CONTEXT_SPLITS:
                     context.append(len(out))
-                append(Token(tok, start, end, (tok,), space_after))
+                append(Token(chunk, start, end, (chunk,), True))
             continue
-        if kind in _WORD_GROUPS or kind == "prefixed":
-            last = tok[-1]
-            if last == "'" or last == "\u2019":
-                stem = tok[:-1]
-                if quote_open and "'" not in stem and "\u2019" not in stem:
-                    # closing quote after a word: two separate tokens
-                    append(Token(stem, start, end - 1, _split_word(stem), False))
-                    append(Token(last, end - 1, end, (last,), space_after))
-                    quote_open = False
+        p = start
+        while p < end:
+            m = match(text, p)
+            q = m.end() if m is not None else p
+            if q <= p or q > end:  # cannot happen with the pattern above; stay safe
+                q = end if q > end else p + 1
+                kind = "other"
+            else:
+                kind = m.lastgroup
+            tok = text[p:q]
+            tstart, p = p, q
+            space_after = q == end
+            if kind == "fast":
+                low = tok.lower()
+                cuts = _FUSED_SPLITS.get(low)
+                if cuts is not None:
+                    append(Token(tok, tstart, q, _cut(tok, cuts), space_after))
                 else:
-                    words = _split_word(stem)
-                    append(Token(tok, start, end, words + (last,), space_after))
+                    if low in _CONTEXT_SPLITS:
+                        context.append(len(out))
+                    append(Token(tok, tstart, q, (tok,), space_after))
                 continue
-            append(Token(tok, start, end, _split_word(tok), space_after))
-            continue
-        if tok in _OPEN_SINGLE and (start == 0 or text[start - 1].isspace()
-                                    or text[start - 1] in _OPENING_CONTEXT):
-            quote_open = True
-        elif tok == "\u2019" and quote_open:
-            quote_open = False
-        append(Token(tok, start, end, (tok,), space_after))
+            if kind in _WORD_GROUPS:
+                last = tok[-1]
+                if last == "'" or last == "\u2019":
+                    stem = tok[:-1]
+                    if quote_open and "'" not in stem and "\u2019" not in stem:
+                        # closing quote after a word: two separate tokens
+                        append(Token(stem, tstart, q - 1, _split_word(stem), False))
+                        append(Token(last, q - 1, q, (last,), space_after))
+                        quote_open = False
+                    elif stem[-1] in "sSzZxX":
+                        # plural possessive: payers' -> payers '
+                        append(Token(tok, tstart, q, _split_word(stem) + (last,), space_after))
+                    else:
+                        # dropped g: cookin'
+                        append(Token(tok, tstart, q, (tok,), space_after))
+                    continue
+                append(Token(tok, tstart, q, _split_word(tok), space_after))
+                continue
+            if tok in _OPEN_SINGLE and (tstart == start or text[tstart - 1] in _OPENING_CONTEXT):
+                quote_open = True
+            elif tok == "\u2019" and quote_open:
+                quote_open = False
+            append(Token(tok, tstart, q, (tok,), space_after))
     if context:
         _apply_context_splits(out, context)
     return out
@@ -341,20 +380,28 @@ _TERMINATORS = (
 # Full-width terminators end a sentence even without following whitespace.
 _NOSPACE_TERMINATORS = frozenset("\u3002\uff01\uff1f\uff61")
 _CLOSING_AFTER = "\"'\u2019\u201d\u00bb\u203a)]}\u300d\u300f\u3011\uff09"
-_SENT_END_RE = re.compile(rf"[{re.escape(_TERMINATORS)}]+[{re.escape(_CLOSING_AFTER)}]*")
+_SENT_END_RE = re.compile(
+    rf"(?P<emo>(?<!\S)(?:[:;=][-o^']?[)(\]\[DPp3/\\|*]|\^_*\^|<3)(?=\s))"
+    rf"|(?P<angle>(?<=\S)>+(?=\s))"
+    rf"|[{re.escape(_TERMINATORS)}]+[{re.escape(_CLOSING_AFTER)}]*"
+)
 _NONFINAL = frozenset(_NONFINAL_ABBREVIATIONS)
+_ABBREVIATION_SET = frozenset(_ABBREVIATIONS)
 _OPENERS = frozenset("\"'\u2018\u201c\u00ab\u2039([{\u300c\u300e\u3010\uff08\u00bf\u00a1")
 _WORD_STOP = frozenset("([{\"'\u2018\u201c\u00ab")
 
 
-def _starts_sentence(ch: str) -> bool:
-    """Can a sentence start with this character? (upper case, caseless letter, digit, opener)"""
+def _next_class(ch: str) -> str:
+    """'U': can clearly start a sentence (upper case, caseless letter, digit, opener);
+    'l': lower-case letter; 'o': anything else."""
     if ch.isupper() or ch.isdigit() or ch in _OPENERS:
-        return True
+        return "U"
     if ch.isalpha():
+        if ch.islower():
+            return "l"
         # letters of caseless scripts (CJK, Arabic, Hebrew, Thai, ...) may start a sentence
-        return not ch.islower() and ch.lower() == ch.upper()
-    return unicodedata.category(ch) in ("Ps", "Pi", "So")
+        return "U" if ch.lower() == ch.upper() else "l"
+    return "U" if unicodedata.category(ch) in ("Ps", "Pi", "So") else "o"
 
 
 def _word_before(para: str, pos: int) -> tuple[int, str]:
@@ -365,31 +412,57 @@ def _word_before(para: str, pos: int) -> tuple[int, str]:
     return k, para[k:pos]
 
 
+def _is_boundary(para: str, m: re.Match, nxt: str, begin: int) -> bool:
+    """Decide whether the terminator match ``m`` (followed by whitespace) ends a sentence.
+
+    The rules and their order were chosen from counts on the EWT training data:
+    after ``?``/``!`` a sentence ends before any letter; after ``...`` only
+    before a capital; after a single ``.`` before anything except when the
+    word is an abbreviation, an initial or a dotted acronym (those end a
+    sentence only before a capital, and listed titles like "Mr." never do).
+    """
+    if m.group("emo"):
+        return True  # a smiley followed by more text ends the sentence
+    cls = _next_class(nxt)
+    if m.group("angle"):
+        return cls == "U" and nxt.isalpha()  # "<john@x.com> Thanks", "<<file.doc>> Please"
+    term = m.group().rstrip(_CLOSING_AFTER)
+    if term[-1] in _NOSPACE_TERMINATORS:
+        return True
+    if ".." in term or "\u2026" in term:
+        return cls == "U"  # "... and then" goes on; "... Then" starts anew
+    if term != ".":
+        return cls != "o"  # "?", "!", "?!", ".?", ...
+    k, word = _word_before(para, m.start())
+    if cls == "U":
+        if word in _NONFINAL:
+            return False  # "Mr. Smith", "e.g. Paris"
+        if len(word) == 1 and word.isupper():
+            return False  # initial: "J. K. Rowling"
+        if word.isdigit() and not para[begin:k].strip():
+            return False  # enumerator at the start of a sentence: "1. Introduction"
+        if nxt.isdigit() and word in _ABBREVIATION_SET:
+            return False  # "Sept. 11", "No. 5"
+        return True
+    # before a lower-case word or a symbol: only after an ordinary word
+    return not (word in _ABBREVIATION_SET or "." in word or len(word) <= 1)
+
+
 def _split_paragraph(para: str) -> list[str]:
     sentences: list[str] = []
     n = len(para)
     begin = 0
     for m in _SENT_END_RE.finditer(para):
         end = m.end()
-        term = m.group().rstrip(_CLOSING_AFTER)
-        nospace = term[-1] in _NOSPACE_TERMINATORS
-        if end < n and not nospace and not para[end].isspace():
+        if end < n and not para[end].isspace() and para[end - 1] not in _NOSPACE_TERMINATORS:
             continue  # "3.14", "U.S.A", "e.g.," ... : no whitespace after the terminator
         j = end
         while j < n and para[j].isspace():
             j += 1
         if j >= n:
             break  # end of the text: the rest is the last sentence
-        if not nospace and not _starts_sentence(para[j]):
+        if not _is_boundary(para, m, para[j], begin):
             continue
-        if term == "." and m.group() == ".":
-            k, word = _word_before(para, m.start())
-            if word in _NONFINAL:
-                continue  # "Mr. Smith", "e.g. Paris"
-            if len(word) == 1 and word.isupper():
-                continue  # initial: "J. K. Rowling"
-            if word.isdigit() and not para[begin:k].strip():
-                continue  # enumerator at the start of a sentence: "1. Introduction"
         sent = para[begin:end].strip()
         if sent:
             sentences.append(sent)

@@ -40,6 +40,7 @@ class TrainConfig:
     layers: int = 1
     hidden: int = 128
     features: str = "rich"  # "word": the one-hot word only (seed architecture)
+    char_hidden: int = 0  # hidden size of the character RNN per direction (0: none)
     epochs: int = 10
     lr: float = 0.1
     batch_size: int = 32
@@ -96,15 +97,17 @@ class Adagrad:
 
 
 def encode(sentences, feats: Features, tag_index):
-    """(ids (n, K), tag ids (n,)) per sentence; -1 for a missing tag, len(tagset) for a tag the
-    model does not know (it counts as an error in evaluation and is ignored by the loss)."""
+    """(ids (n, K), tag ids (n,), forms) per sentence; tag -1 for a missing tag, len(tagset) for
+    a tag the model does not know (an error in evaluation, ignored by the loss). Sentences
+    longer than MAX_SEGMENT words are cut into pieces."""
     C = len(tag_index)
     out = []
     for s in sentences:
         y = np.array([-1 if t is None else tag_index.get(t, C) for t in s.tags], dtype=np.int64)
         x = feats.encode(s.words)
         for start in range(0, len(x), MAX_SEGMENT):
-            out.append((x[start:start + MAX_SEGMENT], y[start:start + MAX_SEGMENT]))
+            out.append((x[start:start + MAX_SEGMENT], y[start:start + MAX_SEGMENT],
+                        s.words[start:start + MAX_SEGMENT]))
     return out
 
 
@@ -123,9 +126,9 @@ def minibatches(lengths, batch_size, rng):
 
 def accuracy(tagger: Tagger, encoded) -> float:
     """Share of words with a gold tag whose predicted tag is right."""
-    probs = tagger.probabilities_encoded([x for x, _ in encoded])
+    probs = tagger.probabilities_encoded([e[0] for e in encoded], [e[2] for e in encoded])
     correct = total = 0
-    for p, (_, y) in zip(probs, encoded):
+    for p, (_, y, _) in zip(probs, encoded):
         keep = y >= 0
         correct += int((p.argmax(axis=1)[keep] == y[keep]).sum())
         total += int(keep.sum())
@@ -176,7 +179,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     if config.gradcheck and resume is None:
         t0 = time.time()
         results = gradcheck.run(train_sents, config.templates(), config.arch, config.layers,
-                                checks=4, seed=config.seed)
+                                checks=4, seed=config.seed,
+                                char_hidden=min(config.char_hidden, 4))
         if not all(r.passed for r in results):
             raise PostagError("gradient check failed before training: "
                               + gradcheck.summary_line(results)
@@ -185,13 +189,13 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
 
     # vocabulary, tagset, encoded data
     feats = Features.build([w for s in train_sents for w in s.words], config.templates(),
-                           config.min_count)
+                           config.min_count, char_model=config.char_hidden > 0)
     tagset = sorted({t for s in train_sents for t in s.tags if t is not None})
     tag_index = {t: i for i, t in enumerate(tagset)}
     data = encode(train_sents, feats, tag_index)
     dev = encode(dev_sents, feats, tag_index) if dev_sents else None
-    lengths = np.array([len(x) for x, _ in data])
-    n_words = int(sum(int((y >= 0).sum()) for _, y in data))
+    lengths = np.array([len(e[0]) for e in data])
+    n_words = int(sum(int((e[1] >= 0).sum()) for e in data))
     log(f"{train_path}: {len(train_sents)} sentences, {n_words} tagged words, "
         f"{len(tagset)} tags, {len(feats)} features; arch {config.arch} x{config.layers}, "
         f"hidden {config.hidden}")
@@ -200,8 +204,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     word_counts = np.zeros(len(feats))
     drop_p = None
     if config.word_dropout > 0 and feats.word_unk >= 0:
-        for x, _ in data:
-            np.add.at(word_counts, x[:, 0], 1)
+        for e in data:
+            np.add.at(word_counts, e[0][:, 0], 1)
         drop_p = config.word_dropout / (config.word_dropout + np.maximum(word_counts, 1e-9))
         drop_p[feats.word_unk] = 0.0
 
@@ -215,7 +219,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         "dev": os.path.basename(str(dev_path)) if dev_path else None,
     }
     params = M.init_params(len(feats), len(tagset), config.hidden, config.arch, config.layers,
-                           seed=config.seed)
+                           seed=config.seed, n_chars=len(feats.chars),
+                           char_hidden=config.char_hidden)
     opt = Adagrad(params, config.lr, config.clip)
     result = TrainResult()
     best_params = None
@@ -230,7 +235,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     def save_best(p):
         save_model(output, p, feats.names, tagset,
                    {**meta, "epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
-                    "best_dev_accuracy": result.best_dev, "history": result.history})
+                    "best_dev_accuracy": result.best_dev, "history": result.history},
+                   chars=feats.chars)
         result.model_written = True
 
     stop = {"signum": None}
@@ -259,6 +265,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                     raise Interrupted(stop["signum"])
                 ids, tags, mask = gradcheck.make_batch([data[i] for i in batch])
                 mask = mask.astype(np.float32)
+                chars = feats.char_batch([data[i][2] for i in batch], ids.shape[0]) \
+                    if config.char_hidden else None
                 if drop_p is not None:
                     w = ids[:, :, 0]
                     w[rng.random(w.shape) < drop_p[w]] = feats.word_unk
@@ -266,7 +274,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                 if ntok == 0:
                     continue
                 loss, grads = M.loss_and_grads(params, config.arch, ids, tags, mask,
-                                               config.dropout, rng if config.dropout else None)
+                                               config.dropout, rng if config.dropout else None,
+                                               chars=chars)
                 if not np.isfinite(loss):
                     raise PostagError(f"training diverged: loss is {loss} at epoch {epoch}, batch "
                                       f"{bi + 1}; try a smaller --lr (the last good checkpoint "
@@ -327,7 +336,7 @@ def _save_checkpoint(path, params, mem, best_params, feats, tagset, meta, result
     if best_params is not None:
         extra["best"] = best_params
     save_model(path, params, feats.names, tagset, {**meta, "checkpoint": state}, extra=extra,
-               magic=CHECKPOINT_MAGIC)
+               magic=CHECKPOINT_MAGIC, chars=feats.chars)
 
 
 def _load_checkpoint(path, meta, feats, tagset):
@@ -335,7 +344,7 @@ def _load_checkpoint(path, meta, feats, tagset):
     if cmeta.get("corpus_sha256") != meta["corpus_sha256"]:
         raise PostagError(f"{path}: checkpoint was made on different training data "
                           f"({cmeta.get('corpus')}, sha256 {str(cmeta.get('corpus_sha256'))[:12]}…)")
-    for key in ("arch", "layers", "hidden", "templates", "min_count", "tag_column", "seed",
+    for key in ("arch", "layers", "hidden", "char_hidden", "templates", "min_count", "tag_column", "seed",
                 "batch_size", "lr", "clip", "dropout", "word_dropout"):
         if cmeta.get(key) != meta.get(key):
             raise PostagError(f"{path}: checkpoint setting {key}={cmeta.get(key)!r} differs from "

@@ -5,8 +5,9 @@ it and checks its shape, so a bad file is refused with ``file:line: what is wron
 read wrongly (conllu itself is lenient: it accepts spaces for tabs and short lines). Policy:
 
 * strict by default: any malformed line or sentence is a `PostagError` naming file and line;
-* `skip_bad=True`: a malformed *sentence* is skipped and counted instead (undecodable bytes and
-  NUL bytes still stop reading, since nothing after them can be trusted);
+* `skip_bad=True`: a malformed *sentence* is skipped and counted instead (undecodable bytes,
+  NUL bytes and a CoNLL-U Plus ``# global.columns`` header other than the 10 standard columns
+  still stop reading, since nothing after them can be trusted);
 * accepted as they are: a byte-order mark, CRLF line ends, a missing blank line at the end,
   several blank lines between sentences, comment-only blocks (skipped).
 
@@ -28,6 +29,7 @@ TAG_COLUMNS = ("upos", "xpos")
 _RAW = {f: (lambda i: (lambda line, _i: line[i]))(i) for i, f in enumerate(FIELDS) if f != "id"}
 _ID = re.compile(r"(?:[1-9][0-9]*|0\.[1-9][0-9]*|[1-9][0-9]*\.[1-9][0-9]*|[1-9][0-9]*-[1-9][0-9]*)")
 MAX_LINE_CHARS = 1_000_000
+_STANDARD_COLUMNS = " ".join(f.upper() for f in FIELDS)
 
 
 @dataclass
@@ -73,7 +75,8 @@ class _CheckedLines:
         except UnicodeDecodeError as e:
             raise PostagError(f"{self.name}:{self.lineno}: invalid UTF-8 (byte 0x{raw[e.start]:02x} "
                               f"at column {e.start + 1})") from None
-        if self.lineno == 1 and line.startswith("\ufeff"):
+        bom = line.startswith("\ufeff")
+        if bom:
             line = line[1:]
         line = line.rstrip("\r\n")
         if "\x00" in line:
@@ -87,7 +90,18 @@ class _CheckedLines:
             self.comments = []
             self.block_start = self.lineno
             self.bad_block = None
+        if bom and self.lineno > 1:
+            self.fail("byte-order mark (U+FEFF) inside the file (were files concatenated?)",
+                      self.lineno)
         if line.startswith("#"):
+            if line.startswith("# global.columns") and \
+                    line.partition("=")[2].split() != _STANDARD_COLUMNS.split():
+                # conllu would reorder the columns for the rest of the file: always stop
+                raise PostagError(f"{self.name}:{self.lineno}: CoNLL-U Plus columns are not "
+                                  f"supported (expected # global.columns = {_STANDARD_COLUMNS})")
+            if self.block:
+                self.fail("comment line inside a sentence (comments must come before its "
+                          "first token line)", self.lineno)
             self.comments.append(line)
             return line + "\n"
         self.block.append(self.lineno)
@@ -112,7 +126,8 @@ class _CheckedLines:
 def _check_token_line(line: str) -> str | None:
     cols = line.split("\t")
     if len(cols) != 10:
-        hint = " (columns must be separated by tabs)" if len(cols) == 1 and " " in line else ""
+        hint = (" (columns must be separated by tabs)" if len(cols) == 1 and " " in line else
+                " (a tab at the end of the line?)" if len(cols) == 11 and cols[-1] == "" else "")
         return f"expected 10 tab-separated columns, found {len(cols)}{hint}"
     if not _ID.fullmatch(cols[0]):
         return f"bad ID {cols[0]!r}"
@@ -132,7 +147,7 @@ def _check_sentence(tokens, lines) -> tuple[str, int] | None:
     """IDs in order: words 1..n, ranges a-b just before word a and within the sentence,
     empty nodes n.1, n.2, ... right after word n. Returns (problem, line) or None."""
     n_words = 0
-    range_end = 0
+    range_end = range_line = 0
     last_empty = (0, 0)
     for tok, lineno in zip(tokens, lines):
         i = tok["id"]
@@ -142,10 +157,10 @@ def _check_sentence(tokens, lines) -> tuple[str, int] | None:
             n_words = i
         elif i[1] == "-":
             if i[0] != n_words + 1:
-                return f"multiword token {i[0]}-{i[2]} must come just before word {n_words + 1}", lineno
+                return f"multiword token {i[0]}-{i[2]} must come just before word {i[0]}", lineno
             if i[0] <= range_end:
                 return f"multiword token {i[0]}-{i[2]} overlaps the previous one", lineno
-            range_end = i[2]
+            range_end, range_line = i[2], lineno
         else:
             major, minor = i[0], i[2]
             expected = last_empty[1] + 1 if last_empty[0] == major else 1
@@ -154,7 +169,8 @@ def _check_sentence(tokens, lines) -> tuple[str, int] | None:
                         f"{n_words}.{expected if last_empty[0] == n_words else 1})"), lineno
             last_empty = (major, minor)
     if range_end > n_words:
-        return f"multiword token range ends at {range_end} but the sentence has {n_words} words", lines[-1]
+        return (f"multiword token range ends at {range_end} but the sentence has {n_words} "
+                "words"), range_line
     return None
 
 

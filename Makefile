@@ -1,0 +1,43 @@
+# postag: `make demo` sets up and runs the sample job, `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+EWT    ?= ../shared/data/ud-english-ewt
+OUT    := out
+
+.PHONY: setup demo test lint bench-accuracy bench-speed bench-tokenizer clean
+
+$(BIN)/postag: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+setup: $(BIN)/postag
+
+demo: setup
+	@mkdir -p $(OUT)
+	$(BIN)/postag gradcheck --checks 10
+	$(BIN)/postag train data/sample-train.conllu --dev data/sample-dev.conllu -o $(OUT)/demo-model.npz --epochs 20 --hidden 64
+	$(BIN)/postag tag data/sample.txt -m $(OUT)/demo-model.npz
+	$(BIN)/postag evaluate data/sample-dev.conllu -m $(OUT)/demo-model.npz
+
+test: setup
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+
+# Long benchmarks (need UD English EWT in $(EWT)); never part of `make test`.
+bench-accuracy: setup
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check nltk
+	$(BIN)/python bench/accuracy.py --ewt $(EWT)
+
+bench-speed: setup
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check nltk
+	$(BIN)/python bench/speed.py --ewt $(EWT)
+
+bench-tokenizer: setup
+	$(BIN)/python bench/tokenizer_eval.py --treebank $(EWT)/en_ewt-ud-dev.conllu
+
+clean:
+	rm -rf $(OUT) .pytest_cache build *.egg-info src/*.egg-info

@@ -1,0 +1,63 @@
+"""`postag evaluate --raw`: tag the gold file's `# text` sentences end to end (our tokenizer,
+then the tagger) and score against the gold words the way the CoNLL 2018 shared-task scorer
+does: characters aligned over the whole document, F1 of tokens, words and UPOS."""
+
+from __future__ import annotations
+
+import conllu
+
+from .errors import PostagError
+from .tagger import Tagger
+from .treebank import FIELDS, ReadStats, read_conllu, sentence_to_conllu
+
+
+def system_sentences(tagger: Tagger, texts):
+    """Tokenize and tag raw sentences; returns conllu TokenLists of our CoNLL-U output."""
+    from .tokenizer import tokenize
+    toks = [[(t.text, t.words, t.space_after) for t in tokenize(text)] for text in texts]
+    probs = tagger.probabilities([[w for _, ws, _ in ts for w in ws] for ts in toks])
+    out = []
+    for i, (text, ts, p) in enumerate(zip(texts, toks, probs), 1):
+        if not ts:
+            continue
+        tags = [tagger.tags[j] for j in p.argmax(axis=1)]
+        out.append(conllu.parse(sentence_to_conllu(ts, tags, sent_id=str(i), text=text),
+                                fields=FIELDS)[0])
+    return out
+
+
+def evaluate_raw(tagger: Tagger, gold_path, column="upos", skip_bad=False) -> dict:
+    from .align import AlignmentError, score_documents
+    stats = ReadStats()
+    gold = list(read_conllu(gold_path, skip_bad=skip_bad, stats=stats))
+    texts = []
+    for s in gold:
+        text = s.metadata.get("text")
+        if text is None:
+            raise PostagError(f"{gold_path}:{s.lineno}: sentence has no '# text' line, which "
+                              "--raw needs")
+        texts.append(text)
+    if column != "upos":
+        for s in gold:  # score the model's own column in the UPOS slot
+            for tok in s:
+                tok["upos"] = tok[column]
+    system = system_sentences(tagger, texts)
+    try:
+        scores = score_documents(gold, system)
+    except AlignmentError as e:
+        raise PostagError(f"{gold_path}: cannot align the tokenized text with the gold words: "
+                          f"{e}") from None
+    return {"file": str(gold_path), "sentences": len(gold), "tag_column": column,
+            **{k: {"precision": v.precision, "recall": v.recall, "f1": v.f1,
+                   "gold": v.gold_total, "system": v.system_total, "correct": v.correct}
+               for k, v in scores.items()}}
+
+
+def format_raw_report(r: dict) -> str:
+    lines = [f"file        {r['file']} ({r['sentences']} sentences, raw text, gold sentence "
+             "boundaries)", f"{'metric':<10} {'precision':>9} {'recall':>9} {'f1':>9}"]
+    for k in ("Tokens", "Words", "UPOS"):
+        s = r[k]
+        name = k if k != "UPOS" or r["tag_column"] == "upos" else r["tag_column"].upper()
+        lines.append(f"{name:<10} {s['precision']:>9.2%} {s['recall']:>9.2%} {s['f1']:>9.2%}")
+    return "\n".join(lines)

@@ -1,0 +1,262 @@
+"""The command line, through click's CliRunner: every command, its output and its errors."""
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from postag_cli import __version__
+from postag_cli import model as M
+from postag_cli.cli import cli
+from postag_cli.modelio import FORMAT_VERSION, load_model, save_model
+
+COMMANDS = ["train", "tag", "evaluate", "gradcheck", "info"]
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(cli, [str(a) for a in args], input=input)
+
+
+def assert_user_error(result, *fragments, code=2):
+    """Exit code, a one-line message naming what is wrong, and no traceback."""
+    assert result.exit_code == code, result.output
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    err = result.stderr.strip() if hasattr(result, "stderr") else result.output.strip()
+    assert err.startswith("Error:") and "\n" not in err, err
+    for f in fragments:
+        assert f in err, (f, err)
+
+
+@pytest.fixture(scope="module")
+def model(tiny_corpus, tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "m.npz"
+    r = run("train", tiny_corpus[0], "--dev", tiny_corpus[1], "-o", path, "--epochs", 8,
+            "--hidden", 16, "--seed", 2)
+    assert r.exit_code == 0, r.output
+    return path
+
+
+def test_version_and_help():
+    r = run("--version")
+    assert r.exit_code == 0 and __version__ in r.output
+    for c in COMMANDS:
+        r = run(c, "--help")
+        assert r.exit_code == 0 and "Example:" in r.output, c
+
+
+def test_train_logs_to_stderr(tiny_corpus, tmp_path):
+    r = run("train", tiny_corpus[0], "--dev", tiny_corpus[1], "-o", tmp_path / "m.npz",
+            "--epochs", 2, "--hidden", 8)
+    assert r.exit_code == 0
+    assert r.stdout == ""
+    assert "gradient check passed" in r.stderr and "epoch 2/2" in r.stderr
+    assert "dev acc" in r.stderr and "tokens/s" in r.stderr
+    assert load_model(tmp_path / "m.npz")[3]["epochs_run"] == 2
+
+
+def test_tag_formats(model, tmp_path):
+    text = "the big dog sees a cat .\n\nAnna likes the old bird .\n"
+    r = run("tag", "-", "-m", model, "--pretokenized", input=text)
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert lines[0] == "the/DET big/ADJ dog/NOUN sees/VERB a/DET cat/NOUN ./PUNCT"
+    assert lines[1] == "" and lines[2].startswith("Anna/NOUN likes/VERB")
+    r = run("tag", "-", "-m", model, "--pretokenized", "--format", "tsv", "--probs", "--top-k", 2,
+            input=text)
+    rows = r.stdout.split("\n\n")[0].splitlines()
+    assert rows[0].split("\t")[:2] == ["the", "DET"] and len(rows[0].split("\t")) == 5
+    assert 0.0 <= float(rows[0].split("\t")[2]) <= 1.0
+    r = run("tag", "-", "-m", model, "--format", "json", "--top-k", 3, input=text)
+    objs = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [o["id"] for o in objs] == [1, 2] and objs[0]["tokens"][-1] == {
+        "form": ".", "tag": "PUNCT", "top": objs[0]["tokens"][-1]["top"]}
+    assert len(objs[0]["tokens"][0]["top"]) == 3
+    out = tmp_path / "out.conllu"
+    r = run("tag", "-", "-m", model, "--format", "conllu", "-o", out, input=text)
+    assert r.exit_code == 0 and r.stdout == ""
+    conllu_text = out.read_text()
+    assert "# text = the big dog sees a cat ." in conllu_text
+    assert "1\tthe\t_\tDET\t_\t_\t" in conllu_text
+    assert "7\t.\t_\tPUNCT\t_\t_\t4\tpunct\t_\tSpaceAfter=No" not in conllu_text
+
+
+def test_tag_raw_text_tokenizes(model):
+    r = run("tag", "-", "-m", model, "--format", "conllu", input="the dog doesn't see Anna's cat.\n")
+    assert r.exit_code == 0, r.output
+    lines = [x for x in r.stdout.splitlines() if x and not x.startswith("#")]
+    forms = [x.split("\t")[1] for x in lines]
+    assert forms[:5] == ["the", "dog", "doesn't", "does", "n't"]
+    assert lines[2].startswith("3-4\tdoesn't")
+    assert forms[-1] == "." and lines[-2].endswith("SpaceAfter=No")
+
+
+def test_tag_retags_conllu_keeping_everything_else(model, tmp_path):
+    src = tmp_path / "in.conllu"
+    src.write_text("# newdoc id = d1\n# sent_id = x\n# text = the dog sees a cat.\n"
+                   "1\tthe\tthe\tX\tDT\t_\t2\tdet\t_\t_\n"
+                   "2\tdog\tdog\tX\tNN\tNumber=Sing\t3\tnsubj\t_\t_\n"
+                   "3-4\tsees\t_\t_\t_\t_\t_\t_\t_\t_\n"
+                   "3\tsee\tsee\tX\tVBZ\t_\t0\troot\t_\t_\n"
+                   "4\ts\ts\tX\t_\t_\t3\tdep\t_\t_\n"
+                   "4.1\tghost\t_\tX\t_\t_\t_\t_\t3:dep\t_\n"
+                   "5\ta\ta\tX\tDT\t_\t6\tdet\t_\t_\n"
+                   "6\tcat\tcat\tX\tNN\t_\t3\tobj\t_\tSpaceAfter=No\n"
+                   "7\t.\t.\tX\t.\t_\t3\tpunct\t_\t_\n\n", encoding="utf-8")
+    r = run("tag", src, "-m", model, "--input-format", "conllu", "--probs")
+    assert r.exit_code == 0, r.output
+    out = r.stdout.splitlines()
+    src_lines = src.read_text().splitlines()
+    assert out[:3] == src_lines[:3] and len(out) == len(src_lines)
+    for a, b in zip(out[3:], src_lines[3:]):
+        ca, cb = a.split("\t"), b.split("\t")
+        assert ca[:3] == cb[:3] and ca[4:9] == cb[4:9]
+    assert out[3].split("\t")[3] == "DET" and out[5].split("\t")[3] == "_"  # range line kept
+    assert out[8].split("\t")[3] == "X"  # empty node kept as it was
+    assert out[10].split("\t")[9].startswith("SpaceAfter=No|TagProb=")
+
+
+def test_evaluate(model, tiny_corpus):
+    r = run("evaluate", tiny_corpus[1], "-m", model)
+    assert r.exit_code == 0, r.output
+    assert "accuracy" in r.stdout and "unseen words" in r.stdout and "NOUN" in r.stdout
+    r = run("evaluate", tiny_corpus[1], "-m", model, "--json", "--errors", 3)
+    d = json.loads(r.stdout)
+    assert d["words"] == d["known_words"] + d["unseen_words"] > 0
+    assert 0 <= d["accuracy"] <= 1 and set(d["per_tag"]) >= {"DET", "NOUN", "VERB"}
+    assert d["accuracy_ci95"][0] <= d["accuracy"] <= d["accuracy_ci95"][1]
+
+
+def test_info(model):
+    r = run("info", model)
+    assert r.exit_code == 0, r.output
+    assert "birnn" in r.stdout and "learning curve" in r.stdout and "verified" in r.stdout
+    d = json.loads(run("info", model, "--json").stdout)
+    assert d["arch"] == "birnn" and d["hidden"] == 16 and len(d["history"]) == 8
+
+
+def test_gradcheck_command():
+    r = run("gradcheck", "--checks", 5)
+    assert r.exit_code == 0, r.output
+    assert "max rel err" in r.stdout and r.stdout.strip().splitlines()[-1].startswith("PASSED")
+    for args in (["--arch", "rnn", "--features", "word"], ["--layers", "2"]):
+        assert run("gradcheck", "--checks", 3, *args).exit_code == 0
+
+
+def test_gradcheck_command_fails_on_a_bug(monkeypatch):
+    real = M.loss_and_grads
+
+    def wrong_bias(*a, **kw):
+        loss, grads = real(*a, **kw)
+        grads["by"] = grads["by"] * 1.01
+        return loss, grads
+
+    monkeypatch.setattr(M, "loss_and_grads", wrong_bias)
+    r = run("gradcheck", "--checks", 5)
+    assert r.exit_code == 1
+    assert r.stdout.strip().splitlines()[-1] == "FAILED: gradient check failed for by"
+
+
+def test_train_stops_when_gradcheck_fails(monkeypatch, tiny_corpus, tmp_path):
+    real = M.loss_and_grads
+
+    def no_bias(*a, **kw):
+        loss, grads = real(*a, **kw)
+        grads["bh"] = grads["bh"] * 0
+        return loss, grads
+
+    monkeypatch.setattr(M, "loss_and_grads", no_bias)
+    r = run("train", tiny_corpus[0], "-o", tmp_path / "m.npz", "--epochs", 1)
+    assert_user_error(r, "gradient check failed", "bh", code=1)
+    assert not (tmp_path / "m.npz").exists()
+
+
+# -- bad input ----------------------------------------------------------------------------------
+
+
+def test_missing_and_empty_files(model, tmp_path):
+    assert_user_error(run("train", tmp_path / "nope.conllu"), "nope.conllu", "no such file")
+    empty = tmp_path / "empty.conllu"
+    empty.write_text("")
+    assert_user_error(run("train", empty, "-o", tmp_path / "m.npz"), "empty.conllu", "no sentences")
+    assert_user_error(run("tag", tmp_path / "nope.txt", "-m", model), "nope.txt")
+    assert_user_error(run("evaluate", empty, "-m", model), "empty.conllu")
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_bad_bytes_and_columns(model, tmp_path):
+    bad = tmp_path / "latin1.conllu"
+    bad.write_bytes("1\tcaf\xe9\t_\tNOUN\t_\t_\t_\t_\t_\t_\n\n".encode("latin-1"))
+    assert_user_error(run("train", bad, "-o", tmp_path / "m.npz"), "latin1.conllu:1:", "UTF-8")
+    txt = tmp_path / "latin1.txt"
+    txt.write_bytes(b"fine line\ncaf\xe9\n")
+    assert_user_error(run("tag", txt, "-m", model, "-o", tmp_path / "out.txt"), "latin1.txt:2:")
+    assert not (tmp_path / "out.txt").exists()
+    cols = tmp_path / "cols.conllu"
+    cols.write_text("# text = a b\n1\ta\t_\tDET\t_\t_\t_\t_\t_\t_\n2\tb\t_\tNOUN\t_\t_\t_\t_\t_\n\n")
+    assert_user_error(run("evaluate", cols, "-m", model), "cols.conllu:3:", "10 tab-separated columns")
+    ids = tmp_path / "ids.conllu"
+    ids.write_text("1\ta\t_\tDET\t_\t_\t_\t_\t_\t_\nx\tb\t_\tNOUN\t_\t_\t_\t_\t_\t_\n\n")
+    assert_user_error(run("train", ids, "-o", tmp_path / "m.npz"), "ids.conllu:2:", "bad ID")
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_tag_column_empty_everywhere(tmp_path):
+    f = tmp_path / "untagged.conllu"
+    f.write_text("1\ta\t_\t_\t_\t_\t_\t_\t_\t_\n2\tb\t_\t_\t_\t_\t_\t_\t_\t_\n\n")
+    assert_user_error(run("train", f, "-o", tmp_path / "m.npz"), "untagged.conllu", "UPOS column is _")
+    assert_user_error(run("train", f, "-o", tmp_path / "m.npz", "--tag-column", "xpos"), "XPOS")
+
+
+def test_bad_models(tiny_corpus, tmp_path, model):
+    notmodel = tmp_path / "notmodel.npz"
+    notmodel.write_text("hello")
+    assert_user_error(run("tag", "-", "-m", notmodel, input="a\n"), "notmodel.npz", "not a postag model")
+    # an .npz holding object arrays
+    objs = tmp_path / "objects.npz"
+    np.savez(objs, magic=np.array("postag-model"), meta=np.array([{"a": 1}], dtype=object))
+    assert_user_error(run("evaluate", tiny_corpus[1], "-m", objs), "objects.npz", "objects")
+    # a newer format
+    params, feats, tags, meta, _ = load_model(model)
+    newer = tmp_path / "newer.npz"
+    save_model(newer, params, feats, tags, meta)
+    with zipfile.ZipFile(newer) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    import io
+    buf = io.BytesIO()
+    np.save(buf, np.array(FORMAT_VERSION + 1, dtype=np.int64))
+    members["format_version.npy"] = buf.getvalue()
+    with zipfile.ZipFile(newer, "w") as z:
+        for n, b in members.items():
+            z.writestr(n, b)
+    assert_user_error(run("tag", "-", "-m", newer, input="a\n"), "newer.npz", "upgrade")
+    # no model at all
+    assert_user_error(run("tag", "-", "-m", tmp_path / "none.npz", input="a\n"), "none.npz")
+    assert_user_error(run("evaluate", tiny_corpus[1], "-m", tmp_path / "none.npz"), "none.npz")
+
+
+def test_output_paths(tiny_corpus, tmp_path, model):
+    assert_user_error(run("train", tiny_corpus[0], "-o", tmp_path / "no" / "m.npz"), "does not exist")
+    assert_user_error(run("train", tiny_corpus[0], "-o", tiny_corpus[0]), "overwrite")
+    src = tmp_path / "in.txt"
+    src.write_text("a b\n")
+    assert_user_error(run("tag", src, "-m", model, "-o", src), "overwrite")
+    assert src.read_text() == "a b\n"
+
+
+def test_verify(model, tmp_path):
+    assert run("tag", "-", "-m", model, "--verify", input="a\n").exit_code == 0
+    params, feats, tags, meta, _ = load_model(model)
+    tampered = tmp_path / "t.npz"
+    save_model(tampered, params, feats, tags, meta)  # records the true sha256 ...
+    p2 = dict(params)
+    p2["by"] = p2["by"] + 1
+    from postag_cli import modelio
+    real = modelio.weights_sha256
+    try:  # ... then write other weights under the old hash
+        modelio.weights_sha256 = lambda p: meta["weights_sha256"]
+        save_model(tampered, p2, feats, tags, meta)
+    finally:
+        modelio.weights_sha256 = real
+    assert_user_error(run("tag", "-", "-m", tampered, "--verify", input="a\n"), "sha256")

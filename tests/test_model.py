@@ -1,0 +1,156 @@
+"""The network: shapes, initial loss, gradients (against central differences), overfitting."""
+
+import importlib.util
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from postag_cli import gradcheck as gc
+from postag_cli import model as M
+from postag_cli.train import FEATURE_SETS, read_corpus
+
+MODEL_SRC = Path(M.__file__).read_text()
+ARCHS = [("rnn", 1, "word"), ("rnn", 2, "rich"), ("birnn", 1, "rich"), ("birnn", 2, "rich"),
+         ("birnn", 3, "word")]
+
+
+@pytest.fixture(scope="module")
+def sents(sample_train):
+    return read_corpus(sample_train, "upos")[0]
+
+
+def random_batch(rng, F=30, C=5, K=3, lengths=(5, 2, 7, 1)):
+    return gc.make_batch([(rng.integers(0, F, (n, K)), rng.integers(0, C, n)) for n in lengths])
+
+
+@pytest.mark.parametrize("arch,layers", [("rnn", 1), ("birnn", 1), ("birnn", 2)])
+def test_shapes(arch, layers):
+    params = M.init_params(30, 5, 8, arch, layers)
+    D = 2 if arch == "birnn" else 1
+    assert params["Wxh"].shape == (30, 8 * D) and params["Whh"].shape == (D, 8, 8)
+    assert params["Why"].shape == (8 * D, 5) and params["by"].shape == (5,)
+    if layers == 2:
+        assert params["Wxh1"].shape == (8 * D, 8 * D)
+    ids, tags, mask = random_batch(np.random.default_rng(0))
+    P = M.predict(params, arch, ids, mask)
+    assert P.shape == (7, 4, 5)
+    np.testing.assert_allclose(P.sum(axis=2), 1.0, rtol=1e-5)
+    loss, grads = M.loss_and_grads(params, arch, ids, tags, mask)
+    for name, g in grads.items():
+        g = g.to_dense(params[name].shape) if hasattr(g, "to_dense") else g
+        assert g.shape == params[name].shape, name
+
+
+def test_initial_loss_is_log_of_tagset_size():
+    C = 17
+    params = M.init_params(40, C, 16, "birnn", 1, seed=3)
+    ids, tags, mask = random_batch(np.random.default_rng(1), F=40, C=C, lengths=(9, 4, 12))
+    loss, _ = M.loss_and_grads(params, "birnn", ids, tags, mask)
+    assert abs(loss / mask.sum() - math.log(C)) < 0.05
+
+
+def test_padding_changes_nothing():
+    """A sentence's tag distributions do not depend on what it is batched with."""
+    rng = np.random.default_rng(2)
+    params = M.init_params(30, 5, 8, "birnn", 2, seed=0, dtype=np.float64)
+    x = rng.integers(0, 30, (4, 3))
+    alone = M.predict(params, "birnn", *gc.make_batch([(x, np.zeros(4, int))])[::2])
+    ids, _, mask = gc.make_batch([(x, np.zeros(4, int)), (rng.integers(0, 30, (9, 3)), np.zeros(9, int))])
+    together = M.predict(params, "birnn", ids, mask)
+    np.testing.assert_allclose(alone[:, 0], together[:4, 0], rtol=1e-12)
+
+
+def test_embedding_gradient_is_a_row_scatter():
+    rng = np.random.default_rng(4)
+    ids, _, mask = random_batch(rng)
+    dX = rng.standard_normal(ids.shape[:2] + (6,))
+    g = M.embed_backward(dX, ids, mask)
+    dense = np.zeros((30, 6))
+    for t, b in zip(*np.nonzero(mask)):
+        for k in range(ids.shape[2]):
+            dense[ids[t, b, k]] += dX[t, b]
+    np.testing.assert_allclose(g.to_dense((30, 6)), dense, rtol=1e-12, atol=1e-12)
+    assert list(g.rows) == sorted(set(ids[mask > 0].ravel()))
+
+
+@pytest.mark.parametrize("arch,layers,features", ARCHS)
+def test_gradcheck_passes(sents, arch, layers, features):
+    results = gc.run(sents, FEATURE_SETS[features], arch, layers, checks=10, seed=1)
+    assert all(r.passed for r in results), gc.format_table(results)
+    assert max(r.max_rel for r in results) <= 1e-6
+    assert {r.name for r in results} == set(M.param_shapes(1, 1, 1, arch, layers))
+
+
+def test_gradcheck_all_entries(sents):
+    results = gc.run(sents, FEATURE_SETS["word"], "birnn", 1, hidden=3, check_all=True)
+    assert all(r.passed for r in results), gc.format_table(results)
+    assert all(r.checked == int(np.prod(r.shape)) for r in results)
+
+
+def mutant(old: str, new: str):
+    """model.py with one line of its backward pass changed: a planted bug."""
+    assert MODEL_SRC.count(old) == 1, old
+    spec = importlib.util.spec_from_loader("mutant_model", loader=None)
+    module = importlib.util.module_from_spec(spec)
+    exec(compile(MODEL_SRC.replace(old, new), "mutant_model.py", "exec"), module.__dict__)
+    return module
+
+
+BUGS = {
+    # (a) the classic one: the gradient to h_{t-1} without the transpose of Whh
+    "no_transpose": ("dh_next = np.matmul(da, WhhT)", "dh_next = np.matmul(da, Whh)",
+                     {"Whh", "Wxh", "bh"}),
+    # (b) a wrong bias gradient: the gradient above tanh instead of below it
+    "bias_above_tanh": ("grads[bh] = dZ.sum(axis=(0, 1))",
+                        "grads[bh] = _join_directions(_split_directions(dout, D)).sum(axis=(0, 1))",
+                        {"bh"}),
+    "output_bias_mean": ('grads["by"] = dlogits.sum(axis=(0, 1))',
+                         'grads["by"] = dlogits.mean(axis=(0, 1))', {"by"}),
+    "tanh_derivative": ("G = (1.0 - HS * HS) * M", "G = (1.0 - HS) * M", {"Whh", "Wxh", "bh"}),
+    "padding_not_masked": ("G = (1.0 - HS * HS) * M", "G = (1.0 - HS * HS)", None),
+}
+
+
+@pytest.mark.parametrize("bug", list(BUGS))
+@pytest.mark.parametrize("arch", ["rnn", "birnn"])
+def test_gradcheck_catches_planted_bugs(sents, bug, arch):
+    old, new, affected = BUGS[bug]
+    buggy = mutant(old, new)
+    results = gc.run(sents, FEATURE_SETS["rich"], arch, 1, checks=10, seed=0,
+                     loss_and_grads=buggy.loss_and_grads)
+    failed = {r.name for r in results if not r.passed}
+    if bug == "padding_not_masked":
+        # harmless left to right (padding comes after the words); wrong right to left, where
+        # the state must be reset before a short sentence's last word
+        assert bool(failed) == (arch == "birnn"), gc.format_table(results)
+        return
+    assert failed == affected, gc.format_table(results)
+    worst = max(r.max_rel for r in results if not r.passed)
+    assert worst > 1e-3  # orders of magnitude above the 1e-6 tolerance
+    assert gc.summary_line(results).startswith("FAILED") and "bh" in gc.summary_line(results) \
+        or bug != "bias_above_tanh"
+
+
+def test_overfits_twenty_sentences(sents):
+    """The whole training path can drive the training error on 20 sentences to zero."""
+    from postag_cli.features import Features
+    from postag_cli.tagger import Tagger
+    from postag_cli.train import Adagrad, encode
+
+    data_s = sents[:20]
+    feats = Features.build([w for s in data_s for w in s.words], FEATURE_SETS["rich"])
+    tagset = sorted({t for s in data_s for t in s.tags if t})
+    data = encode(data_s, feats, {t: i for i, t in enumerate(tagset)})
+    params = M.init_params(len(feats), len(tagset), 32, "birnn", 1, seed=0)
+    opt = Adagrad(params, 0.1, 5.0)
+    ids, tags, mask = gc.make_batch(data)
+    mask = mask.astype(np.float32)
+    for _ in range(150):
+        loss, grads = M.loss_and_grads(params, "birnn", ids, tags, mask)
+        opt.step(params, grads, 1.0 / mask.sum())
+    tagger = Tagger(params, feats, tagset, {"arch": "birnn", "templates": feats.templates})
+    predicted = tagger.tag_sents([s.words for s in data_s])
+    gold = [[t for t in s.tags] for s in data_s]
+    assert predicted == gold

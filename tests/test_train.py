@@ -1,0 +1,136 @@
+"""Training: reproducibility, best-epoch saving, resume, early stopping, interruption."""
+
+import json
+import os
+import signal
+
+import numpy as np
+import pytest
+
+from postag_cli import model as M
+from postag_cli.errors import PostagError
+from postag_cli.modelio import CHECKPOINT_MAGIC, load_model
+from postag_cli.train import TrainConfig, train
+
+QUIET = {"log": lambda m: None, "progress": False}
+
+
+def cfg(**kw):
+    base = dict(hidden=8, epochs=3, gradcheck=False, batch_size=8)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def weights(path):
+    return load_model(path)[0]
+
+
+def test_same_seed_same_model(tiny_corpus, tmp_path):
+    train_f, dev_f = tiny_corpus
+    for name in ("a", "b"):
+        train(train_f, tmp_path / f"{name}.npz", cfg(seed=7, dropout=0.2), dev_path=dev_f, **QUIET)
+    train(train_f, tmp_path / "c.npz", cfg(seed=8, dropout=0.2), dev_path=dev_f, **QUIET)
+    a, b, c = (weights(tmp_path / f"{n}.npz") for n in "abc")
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert not all(np.array_equal(a[k], c[k]) for k in a)
+
+
+def test_saves_best_dev_epoch_and_metadata(tiny_corpus, tmp_path):
+    train_f, dev_f = tiny_corpus
+    r = train(train_f, tmp_path / "m.npz", cfg(epochs=4), dev_path=dev_f,
+              log_file=tmp_path / "log.jsonl", **QUIET)
+    _, feats, tags, meta, _ = load_model(tmp_path / "m.npz")
+    accs = [h["dev_accuracy"] for h in r.history]
+    assert meta["best_epoch"] == 1 + int(np.argmax(accs)) == r.best_epoch
+    assert meta["best_dev_accuracy"] == max(accs)
+    assert meta["epochs_run"] == 4 and meta["seed"] == 1 and len(meta["corpus_sha256"]) == 64
+    assert meta["corpus"] == "train.conllu" and meta["package_version"]
+    assert tags == ["ADJ", "DET", "NOUN", "PUNCT", "VERB"]
+    lines = (tmp_path / "log.jsonl").read_text().splitlines()
+    assert [json.loads(x)["epoch"] for x in lines] == [1, 2, 3, 4]
+    assert {"loss", "dev_accuracy", "tokens_per_s", "lr", "time"} <= set(json.loads(lines[0]))
+
+
+def test_without_dev_saves_last_epoch(tiny_corpus, tmp_path):
+    r = train(tiny_corpus[0], tmp_path / "m.npz", cfg(epochs=2), **QUIET)
+    assert r.best_epoch == 2 and r.best_dev is None
+    assert load_model(tmp_path / "m.npz")[3]["epochs_run"] == 2
+
+
+def test_resume_equals_uninterrupted(tiny_corpus, tmp_path):
+    train_f, dev_f = tiny_corpus
+    c = dict(dropout=0.1, seed=3)
+    train(train_f, tmp_path / "full.npz", cfg(epochs=4, **c), dev_path=dev_f,
+          checkpoint=tmp_path / "full.ckpt", **QUIET)
+    train(train_f, tmp_path / "half.npz", cfg(epochs=2, **c), dev_path=dev_f,
+          checkpoint=tmp_path / "half.ckpt", **QUIET)
+    assert load_model(tmp_path / "half.ckpt", magic=CHECKPOINT_MAGIC)[3]["checkpoint"]["epochs_run"] == 2
+    train(train_f, tmp_path / "half.npz", cfg(epochs=4, **c), dev_path=dev_f,
+          checkpoint=tmp_path / "half.ckpt", resume=tmp_path / "half.ckpt", **QUIET)
+    full, resumed = weights(tmp_path / "full.npz"), weights(tmp_path / "half.npz")
+    assert all(np.array_equal(full[k], resumed[k]) for k in full)
+    f_ckpt = load_model(tmp_path / "full.ckpt", magic=CHECKPOINT_MAGIC)
+    h_ckpt = load_model(tmp_path / "half.ckpt", magic=CHECKPOINT_MAGIC)
+    assert all(np.array_equal(f_ckpt[0][k], h_ckpt[0][k]) for k in full)  # last weights
+    assert all(np.array_equal(f_ckpt[4]["adagrad"][k], h_ckpt[4]["adagrad"][k]) for k in full)
+
+
+def test_resume_refuses_other_data_or_settings(tiny_corpus, tmp_path):
+    train_f, dev_f = tiny_corpus
+    train(train_f, tmp_path / "m.npz", cfg(epochs=1), checkpoint=tmp_path / "c.ckpt", **QUIET)
+    with pytest.raises(PostagError, match="different training data"):
+        train(dev_f, tmp_path / "m.npz", cfg(epochs=2), resume=tmp_path / "c.ckpt", **QUIET)
+    with pytest.raises(PostagError, match="hidden"):
+        train(train_f, tmp_path / "m.npz", cfg(epochs=2, hidden=9), resume=tmp_path / "c.ckpt", **QUIET)
+    with pytest.raises(PostagError, match="checkpoint"):
+        train(train_f, tmp_path / "m.npz", cfg(epochs=2), resume=tmp_path / "m.npz", **QUIET)
+
+
+def test_early_stopping(tiny_corpus, tmp_path, monkeypatch):
+    import postag_cli.train as T
+    train_f, dev_f = tiny_corpus
+    monkeypatch.setattr(T, "accuracy", lambda tagger, dev: 0.5)  # never improves after epoch 1
+    r = train(train_f, tmp_path / "m.npz", cfg(epochs=10, patience=2), dev_path=dev_f, **QUIET)
+    assert r.epochs_run == 3 and r.best_epoch == 1
+
+
+def test_nan_loss_stops_with_epoch_and_batch(tiny_corpus, tmp_path, monkeypatch):
+    import postag_cli.train as T
+    real, calls = M.loss_and_grads, []
+
+    def poisoned(*a, **kw):
+        calls.append(1)
+        loss, grads = real(*a, **kw)
+        return (float("nan") if len(calls) == 9 else loss), grads
+
+    monkeypatch.setattr(T.M, "loss_and_grads", poisoned)
+    with pytest.raises(PostagError, match=r"epoch 2, batch 2"):
+        train(tiny_corpus[0], tmp_path / "m.npz", cfg(epochs=3), checkpoint=tmp_path / "c.ckpt", **QUIET)
+    assert load_model(tmp_path / "m.npz")[3]["epochs_run"] == 1  # the last good model is kept
+    assert load_model(tmp_path / "c.ckpt", magic=CHECKPOINT_MAGIC)[3]["checkpoint"]["epochs_run"] == 1
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_keeps_best_model_so_far(tiny_corpus, tmp_path, monkeypatch, sig):
+    import postag_cli.train as T
+    real, calls = M.loss_and_grads, []
+
+    def interrupting(*a, **kw):
+        calls.append(1)
+        if len(calls) == 10:  # in epoch 2 (7 batches per epoch)
+            os.kill(os.getpid(), sig)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(T.M, "loss_and_grads", interrupting)
+    r = train(tiny_corpus[0], tmp_path / "m.npz", cfg(epochs=5), dev_path=tiny_corpus[1],
+              checkpoint=tmp_path / "c.ckpt", **QUIET)
+    assert r.interrupted and r.signum == sig and r.epochs_run == 1
+    assert load_model(tmp_path / "m.npz")[3]["epochs_run"] == 1
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+def test_bad_settings_are_refused(tiny_corpus, tmp_path):
+    for bad in (dict(epochs=0), dict(hidden=0), dict(lr=-1.0), dict(dropout=1.0)):
+        with pytest.raises(PostagError):
+            train(tiny_corpus[0], tmp_path / "m.npz", cfg(**bad), **QUIET)
+    assert not (tmp_path / "m.npz").exists()

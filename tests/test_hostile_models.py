@@ -7,11 +7,11 @@ from __future__ import annotations
 import functools
 import io
 import json
-import os
 import pathlib
 import pickle
 import struct
 import tempfile
+import tracemalloc
 import zipfile
 
 import numpy as np
@@ -84,7 +84,7 @@ def patch_sizes(path, member: str, file_size: int):
     data = bytearray(pathlib.Path(path).read_bytes())
     name = member.encode()
     # local file header: signature PK\3\4, uncompressed size at offset 22, name at 30
-    i = data.find(b"PK\x03\x04" + b"")
+    i = data.find(b"PK\x03\x04")
     while i >= 0:
         n = struct.unpack_from("<H", data, i + 26)[0]
         if data[i + 30:i + 30 + n] == name:
@@ -102,7 +102,7 @@ def patch_sizes(path, member: str, file_size: int):
 
 def patch_central(path, offset: int, fmt: str, value):
     """Set a field of every central directory header and local header (`offset` is the field's
-    offset in the central header; the local header's is 4 bytes less for method/flags)."""
+    offset in the central header; in the local header, flags and method are 2 bytes earlier)."""
     data = bytearray(pathlib.Path(path).read_bytes())
     for sig, off in ((b"PK\x01\x02", offset), (b"PK\x03\x04", offset - 2)):
         i = data.find(sig)
@@ -134,7 +134,7 @@ def zeros_deflated_member(path, arrays, name, header: bytes, n_zero_bytes: int):
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for k, v in arrays.items():
             zf.writestr(k + ".npy", npy_bytes(v))
-        with zf.open(name + ".npy", "w", force_zip64=True) as f:
+        with zf.open(name + ".npy", "w") as f:
             f.write(header)
             block = bytes(1 << 20)
             for _ in range(n_zero_bytes >> 20):
@@ -503,8 +503,14 @@ def test_hostile_model_refused(hostile):
     """load_model raises a one-line PostagError naming the file; `postag tag` and `postag info`
     exit 2 with that line on stderr, no traceback and no output file; nothing is unpickled."""
     path, phrase, tmp = hostile
-    with pytest.raises(PostagError) as e:
-        load_model(path)
+    tracemalloc.start()
+    try:
+        with pytest.raises(PostagError) as e:
+            load_model(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 << 20, f"{peak} bytes allocated: refused too late"  # numpy is traced too
     msg = str(e.value)
     assert msg.startswith(f"{path}: "), msg
     assert phrase in msg, msg
@@ -523,3 +529,65 @@ def test_hostile_model_refused(hostile):
         assert result.stdout == "" and "Traceback" not in result.output
         assert not out.exists()
     assert not (tmp / "PWNED").exists(), "something was unpickled"
+
+
+# ---------------------------------------------------------------------------------------------
+# checkpoints (`postag train --resume`): the training state must be there and well-formed
+
+
+def _checkpoint_arrays(state_changes=None, drop=None) -> dict:
+    with tempfile.TemporaryDirectory() as d:
+        path = pathlib.Path(d) / "ck.npz"
+        _checkpoint(path, None)
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files if k != drop}
+    meta = json.loads(str(arrays["meta"]))
+    if state_changes is not None:
+        meta["checkpoint"] = {**meta["checkpoint"], **state_changes} if state_changes else None
+    return with_meta(arrays, meta)
+
+
+BAD_CHECKPOINTS = {
+    "no_state": (lambda: _checkpoint_arrays({}), "missing or bad training state"),
+    "epochs_run_string": (lambda: _checkpoint_arrays({"epochs_run": "1"}),
+                          "missing or bad training state"),
+    "best_dev_string": (lambda: _checkpoint_arrays({"best_dev": "0.9"}),
+                        "missing or bad training state"),
+    "history_not_list": (lambda: _checkpoint_arrays({"history": 3}),
+                         "missing or bad training state"),
+    "adagrad_incomplete": (lambda: _checkpoint_arrays(drop="adagrad.Why"),
+                           "incomplete adagrad arrays"),
+}
+
+
+def test_valid_checkpoint_loads(tmp_path):
+    params, _, _, meta, extra = load_model(_checkpoint(tmp_path / "ck.npz", tmp_path),
+                                           magic=CHECKPOINT_MAGIC)
+    assert meta["checkpoint"]["epochs_run"] == 1 and set(extra["adagrad"]) == set(params)
+    with pytest.raises(PostagError, match="this is a model, not a checkpoint"):
+        load_model(_valid(tmp_path / "model.npz", tmp_path), magic=CHECKPOINT_MAGIC)
+
+
+@pytest.mark.parametrize("name", sorted(BAD_CHECKPOINTS))
+def test_bad_checkpoint_refused(name, tmp_path):
+    build, phrase = BAD_CHECKPOINTS[name]
+    path = npz(tmp_path / f"{name}.npz", build())
+    with pytest.raises(PostagError) as e:
+        load_model(path, magic=CHECKPOINT_MAGIC)
+    assert str(e.value) == f"{path}: corrupt checkpoint: {phrase}"
+
+
+def test_cli_resume_from_bad_checkpoint(tmp_path):
+    corpus = tmp_path / "train.conllu"
+    corpus.write_text("".join(f"# sent_id = {i}\n1\tThe\t_\tDET\t_\t_\t_\t_\t_\t_\n"
+                              f"2\tcat\t_\tNOUN\t_\t_\t_\t_\t_\t_\n\n" for i in range(3)))
+    ck = npz(tmp_path / "ck.npz", BAD_CHECKPOINTS["no_state"][0]())
+    out = tmp_path / "out.npz"
+    result = CliRunner().invoke(cli, ["train", str(corpus), "-o", str(out), "--resume", str(ck),
+                                      "--skip-gradcheck", "--epochs", "2", "--hidden", "4",
+                                      "--features", "word"])
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert isinstance(result.exception, SystemExit)
+    assert result.stderr.strip().splitlines()[-1] == \
+        f"Error: {ck}: corrupt checkpoint: missing or bad training state"
+    assert not out.exists()

@@ -157,7 +157,7 @@ def _read_headers(path, zf):
         if info.file_size < nbytes or info.file_size > nbytes + 65536 + 16:
             raise PostagError(f"{path}: array {info.filename[:-4]!r} has an inconsistent size")
         # trained weights hardly compress; a large member that deflates 100:1 is a zip bomb
-        if info.file_size > MAX_RATIO_FREE_BYTES and info.file_size > MAX_RATIO * info.compress_size:
+        if info.file_size > max(MAX_RATIO_FREE_BYTES, MAX_RATIO * info.compress_size):
             raise PostagError(f"{path}: array {info.filename[:-4]!r} has a suspicious compression "
                               f"ratio ({info.file_size} bytes in {info.compress_size})")
         headers[info.filename[:-4]] = (dtype, tuple(shape))
@@ -180,7 +180,8 @@ def load_model(path, magic=MAGIC):
         raise
     except OSError as e:
         raise PostagError(f"{path}: cannot read ({e})") from None
-    except Exception as e:  # BadZipFile, NotImplementedError (compression), RuntimeError (encrypted)...
+    except Exception as e:  # BadZipFile, NotImplementedError (compression method), RuntimeError
+        # (encrypted member), EOFError, zlib.error...: a damaged or crafted archive
         raise PostagError(f"{path}: not a postag model (corrupt archive: {e})") from None
     for key in ("magic", "format_version", "meta", "features", "tags"):
         if key not in headers:
@@ -232,7 +233,24 @@ def load_model(path, magic=MAGIC):
             group, name = k.split(".", 1)
             extra.setdefault(group, {})[name] = v
     _validate(path, params, features, tags, meta, extra)
+    if magic == CHECKPOINT_MAGIC:
+        _validate_checkpoint(path, params, meta, extra)
     return params, features, tags, meta, extra
+
+
+def _validate_checkpoint(path, params, meta, extra):
+    """What resuming reads besides the model: the training state and the full Adagrad memory."""
+    state = meta.get("checkpoint")
+    best_dev = state.get("best_dev") if isinstance(state, dict) else None
+    if not (isinstance(state, dict)
+            and type(state.get("epochs_run")) is int and state["epochs_run"] >= 0
+            and type(state.get("best_epoch")) is int
+            and (best_dev is None or type(best_dev) in (int, float))
+            and isinstance(state.get("history"), list)):
+        raise PostagError(f"{path}: corrupt checkpoint: missing or bad training state")
+    for group in ("adagrad", "best"):
+        if (group == "adagrad" or group in extra) and set(extra.get(group, {})) != set(params):
+            raise PostagError(f"{path}: corrupt checkpoint: incomplete {group} arrays")
 
 
 def _validate(path, params, features, tags, meta, extra):

@@ -46,8 +46,8 @@ C = ["# sent_id = 3",
 
 # a 9-word sentence for the empty-node cases (an ellipsis resolved after word 8)
 NINE = [tok(i, w, t) for i, (w, t) in enumerate(zip(
-    "Mary likes tea , and John coffee too .".split(),
-    "PROPN VERB NOUN PUNCT CCONJ PROPN NOUN ADV PUNCT".split()), 1)]
+    ["Mary", "likes", "tea", ",", "and", "John", "coffee", "too", "."],
+    ["PROPN", "VERB", "NOUN", "PUNCT", "CCONJ", "PROPN", "NOUN", "ADV", "PUNCT"]), 1)]
 NINE_COMMENTS = ("# sent_id = 2", "# text = Mary likes tea, and John coffee too.")
 E81 = "8.1\tlikes\tlike\tVERB\t_\t_\t_\t_\t6:nsubj\t_"
 

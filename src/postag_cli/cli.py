@@ -79,6 +79,8 @@ def _sample_corpus():
 @click.option("--min-count", default=1, show_default=True, help="Rarer features map to <unk>.")
 @click.option("--clip", default=5.0, show_default=True, help="Clip gradients to [-clip, clip].")
 @click.option("--dropout", default=0.0, show_default=True, help="Dropout on recurrent outputs.")
+@click.option("--input-dropout", default=0.0, show_default=True,
+              help="Dropout on the word vectors entering the first layer.")
 @click.option("--word-dropout", default=0.25, show_default=True,
               help="alpha: a word seen c times is replaced by <unk> w.p. alpha/(alpha+c).")
 @click.option("--patience", default=0, show_default=True,
@@ -92,7 +94,7 @@ def _sample_corpus():
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Append one JSON line per epoch.")
 @click.option("--skip-bad-sentences", is_flag=True, help="Skip malformed sentences instead of stopping.")
 def train(corpus, dev, output, arch, layers, features, epochs, hidden, char_hidden, lr, batch_size, min_count,
-          clip, dropout, word_dropout, patience, seed, tag_column, skip_gradcheck, checkpoint,
+          clip, dropout, input_dropout, word_dropout, patience, seed, tag_column, skip_gradcheck, checkpoint,
           resume, log_file, skip_bad_sentences):
     """Train a tagger on a CoNLL-U treebank and save it as one .npz file.
 
@@ -113,7 +115,8 @@ def train(corpus, dev, output, arch, layers, features, epochs, hidden, char_hidd
         config = TrainConfig(arch=arch, layers=layers, hidden=hidden, features=features,
                              char_hidden=char_hidden,
                              epochs=epochs, lr=lr, batch_size=batch_size, min_count=min_count,
-                             clip=clip, dropout=dropout, word_dropout=word_dropout,
+                             clip=clip, dropout=dropout, input_dropout=input_dropout,
+                             word_dropout=word_dropout,
                              patience=patience, seed=seed, tag_column=tag_column,
                              gradcheck=not skip_gradcheck)
         result = run_train(corpus, output, config, dev_path=dev, checkpoint=checkpoint,

@@ -248,10 +248,13 @@ def _dropout_mask(rng, shape, p, dtype):
 # the whole network
 
 
-def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None = None):
+def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None = None,
+            input_dropout=0.0, x0=None):
     """Tag distributions P (T, B, C) and the cache that `backward` needs.
-    Dropout (on each layer's output) is applied only when `rng` is given and dropout > 0.
-    `chars` is required when the model has a character RNN (parameter Wxc)."""
+    Dropout (`dropout` on each layer's output, `input_dropout` on the word vectors x_t Wxh
+    entering layer 0) is applied only when `rng` is given.
+    `chars` is required when the model has a character RNN (parameter Wxc), unless `x0`, the
+    layer-0 input x_t Wxh (+ c_w Wcx) (T, B, D*H), is given (see `type_inputs`)."""
     D = n_directions(arch)
     dtype = params["Why"].dtype
     M = np.empty((mask.shape[0], D, mask.shape[1], 1), dtype=dtype)
@@ -261,12 +264,18 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
     cache = {"layers": [], "M": M, "ids": ids, "mask": mask, "chars": chars}
     inp = None
     for l, (wxh, whh, bh) in enumerate(layer_names(_n_layers(params))):
-        if l == 0:
+        if l == 0 and x0 is not None:
+            Z = x0.copy()
+        elif l == 0:
             Z = embed(params[wxh], ids)  # (T, B, D*H)
             if "Wxc" in params:
                 c, cache["char_cache"] = char_forward(params, chars, dtype)  # (U, 2*Hc)
                 cache["c"] = c
                 Z += (c @ params["Wcx"])[chars.word_type]  # + c_w Wcx for each word
+            cache["drop_in"] = None
+            if rng is not None and input_dropout > 0:
+                cache["drop_in"] = _dropout_mask(rng, Z.shape, input_dropout, dtype)
+                Z *= cache["drop_in"]
         else:
             Z = inp @ params[wxh]  # dense input from the layer below
         Z += params[bh]
@@ -294,10 +303,11 @@ def char_hidden_size(params) -> int:
     return params["Whc"].shape[1] if "Whc" in params else 0
 
 
-def loss_and_grads(params, arch, ids, tags, mask, dropout=0.0, rng=None, chars=None):
+def loss_and_grads(params, arch, ids, tags, mask, dropout=0.0, rng=None, chars=None,
+                   input_dropout=0.0):
     """Summed cross-entropy over real words and its gradient for every parameter.
     tags (T, B) int; positions with mask 0 (padding, or words without a gold tag) are ignored."""
-    P, cache = forward(params, arch, ids, mask, dropout, rng, chars)
+    P, cache = forward(params, arch, ids, mask, dropout, rng, chars, input_dropout)
     T, B, C = P.shape
     tt, bb = np.nonzero(mask)
     loss = -np.log(P[tt, bb, tags[tt, bb]] + 1e-300).sum()
@@ -325,6 +335,8 @@ def backward(params, arch, cache, dlogits):
         dZ = _join_directions(dA)  # (T, B, D*H): dloss/d(x_t Wxh + bh)
         grads[bh] = dZ.sum(axis=(0, 1))
         if l == 0:
+            if cache["drop_in"] is not None:
+                dZ = dZ * cache["drop_in"]  # the bias was added after the input dropout
             grads[wxh] = embed_backward(dZ, cache["ids"], cache["mask"])
             if "Wxc" in params:
                 chars = cache["chars"]
@@ -337,7 +349,18 @@ def backward(params, arch, cache, dlogits):
     return grads
 
 
-def predict(params, arch, ids, mask, chars=None):
+def type_inputs(params, type_ids, chars: Chars | None = None):
+    """Layer-0 inputs x Wxh (+ c Wcx) of U distinct word types, (U, D*H). A word's input depends
+    only on its form, so a tagger computes it once per type and gathers rows per token.
+    type_ids (U, K); chars: the types spelled out, word_type (U, 1) = 0..U-1."""
+    X = embed(params["Wxh"], type_ids[None])[0]
+    if "Wxc" in params:
+        c, _ = char_forward(params, chars, params["Wxh"].dtype)
+        X += c @ params["Wcx"]
+    return X
+
+
+def predict(params, arch, ids, mask, chars=None, x0=None):
     """Tag probabilities (T, B, C) for a batch, no dropout."""
-    P, _ = forward(params, arch, ids, mask, chars=chars)
+    P, _ = forward(params, arch, ids, mask, chars=chars, x0=x0)
     return P

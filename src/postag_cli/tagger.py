@@ -35,17 +35,6 @@ def batches_by_length(lengths, max_tokens=BATCH_TOKENS, max_batch=512):
         yield batch
 
 
-def pad_ids(seqs, K):
-    """Time-major ids (T, B, K) and mask (T, B) for a list of (n_i, K) id arrays."""
-    T = max(max((len(s) for s in seqs), default=1), 1)
-    ids = np.zeros((T, len(seqs), K), dtype=np.int64)
-    mask = np.zeros((T, len(seqs)), dtype=np.float32)
-    for b, s in enumerate(seqs):
-        ids[:len(s), b] = s
-        mask[:len(s), b] = 1.0
-    return ids, mask
-
-
 class Tagger:
     """A loaded model. `tags` is the tagset, `meta` the settings and training metadata."""
 
@@ -73,36 +62,46 @@ class Tagger:
     # -- probabilities ------------------------------------------------------------------------
 
     def probabilities(self, sents) -> list[np.ndarray]:
-        """Tag distributions, one (n_i, C) float32 array per sentence (a list of words)."""
-        sents = [list(s) for s in sents]
-        encoded = [self.features.encode(s) for s in sents]
-        return self.probabilities_encoded(encoded, sents)
+        """Tag distributions, one (n_i, C) float32 array per sentence (a list of words).
 
-    def probabilities_encoded(self, encoded, forms) -> list[np.ndarray]:
-        """Like `probabilities`, for sentences already encoded by `features.encode`."""
-        # split over-long sentences into segments, tag segments in length-sorted batches
-        segs, seg_forms, owner = [], [], []
-        for i, e in enumerate(encoded):
-            for start in range(0, max(len(e), 1), MAX_SEGMENT):
-                segs.append(e[start:start + MAX_SEGMENT])
-                seg_forms.append(forms[i][start:start + MAX_SEGMENT])
+        A word's input vector depends only on its form, so it is computed once per distinct
+        form (features, character RNN) and gathered per token; the recurrent layers then run
+        on length-sorted batches. Sentences longer than MAX_SEGMENT words are cut into pieces."""
+        types: dict[str, int] = {}
+        seqs = [np.fromiter((types.setdefault(w, len(types)) for w in s), dtype=np.int64)
+                for s in sents]
+        X_types = self.type_inputs(list(types))  # (U, D*H)
+        segs, owner = [], []
+        for i, q in enumerate(seqs):
+            for start in range(0, max(len(q), 1), MAX_SEGMENT):
+                segs.append(q[start:start + MAX_SEGMENT])
                 owner.append(i)
-        use_chars = "Wxc" in self.params
-        K = len(self.features.templates)
         out_segs: list = [None] * len(segs)
-        lengths = np.array([len(s) for s in segs])
+        lengths = np.array([len(q) for q in segs])
         for batch in batches_by_length(lengths):
-            ids, mask = pad_ids([segs[i] for i in batch], K)
-            chars = self.features.char_batch([seg_forms[i] for i in batch], ids.shape[0]) \
-                if use_chars else None
-            P = M.predict(self.params, self.arch, ids, mask, chars)  # (T, B, C)
+            T = max(int(lengths[batch].max()), 1)
+            type_pad = np.zeros((T, len(batch)), dtype=np.int64)
+            mask = np.zeros((T, len(batch)), dtype=np.float32)
+            for b, i in enumerate(batch):
+                type_pad[:len(segs[i]), b] = segs[i]
+                mask[:len(segs[i]), b] = 1.0
+            P = M.predict(self.params, self.arch, None, mask, x0=X_types[type_pad])  # (T, B, C)
             for b, i in enumerate(batch):
                 out_segs[i] = P[:len(segs[i]), b]
-        out: list = [[] for _ in encoded]
+        out: list = [[] for _ in seqs]
         for i, p in zip(owner, out_segs):
             out[i].append(p)
         C = len(self.tags)
-        return [np.concatenate(ps) if ps else np.zeros((0, C), np.float32) for ps in out]
+        return [np.concatenate(ps) if len(ps) > 1 else ps[0] if ps else
+                np.zeros((0, C), np.float32) for ps in out]
+
+    def type_inputs(self, forms) -> np.ndarray:
+        """Layer-0 input vectors (U, D*H) of distinct word forms."""
+        if not forms:
+            return np.zeros((1, self.params["Wxh"].shape[1]), dtype=np.float32)
+        ids = np.stack([self.features.encode_word(f) for f in forms])
+        chars = self.features.char_batch([forms], len(forms)) if "Wxc" in self.params else None
+        return M.type_inputs(self.params, ids, chars)
 
     # -- tags ---------------------------------------------------------------------------------
 

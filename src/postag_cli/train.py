@@ -46,7 +46,8 @@ class TrainConfig:
     batch_size: int = 32
     min_count: int = 1
     clip: float = 5.0
-    dropout: float = 0.0
+    dropout: float = 0.0  # dropout on the outputs of the recurrent layers
+    input_dropout: float = 0.0  # dropout on the word vectors entering the first layer
     word_dropout: float = 0.25  # alpha: a word seen c times becomes <unk> w.p. alpha/(alpha+c)
     patience: int = 0  # stop after this many epochs without a better dev score (0: never)
     seed: int = 1
@@ -126,7 +127,7 @@ def minibatches(lengths, batch_size, rng):
 
 def accuracy(tagger: Tagger, encoded) -> float:
     """Share of words with a gold tag whose predicted tag is right."""
-    probs = tagger.probabilities_encoded([e[0] for e in encoded], [e[2] for e in encoded])
+    probs = tagger.probabilities([e[2] for e in encoded])
     correct = total = 0
     for p, (_, y, _) in zip(probs, encoded):
         keep = y >= 0
@@ -163,9 +164,9 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         if value < low:
             raise PostagError(f"--{name} must be at least {low}, not {value}")
     if not (config.lr > 0 and config.clip > 0 and 0 <= config.dropout < 1
-            and config.word_dropout >= 0):
-        raise PostagError("--lr and --clip must be positive, --dropout in [0, 1), "
-                          "--word-dropout >= 0")
+            and 0 <= config.input_dropout < 1 and config.word_dropout >= 0):
+        raise PostagError("--lr and --clip must be positive, --dropout and --input-dropout in "
+                          "[0, 1), --word-dropout >= 0")
 
     train_sents, stats = read_corpus(train_path, config.tag_column, skip_bad)
     corpus_sha = file_sha256(train_path)
@@ -274,8 +275,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                 if ntok == 0:
                     continue
                 loss, grads = M.loss_and_grads(params, config.arch, ids, tags, mask,
-                                               config.dropout, rng if config.dropout else None,
-                                               chars=chars)
+                                               config.dropout, rng, chars=chars,
+                                               input_dropout=config.input_dropout)
                 if not np.isfinite(loss):
                     raise PostagError(f"training diverged: loss is {loss} at epoch {epoch}, batch "
                                       f"{bi + 1}; try a smaller --lr (the last good checkpoint "
@@ -345,7 +346,7 @@ def _load_checkpoint(path, meta, feats, tagset):
         raise PostagError(f"{path}: checkpoint was made on different training data "
                           f"({cmeta.get('corpus')}, sha256 {str(cmeta.get('corpus_sha256'))[:12]}…)")
     for key in ("arch", "layers", "hidden", "char_hidden", "templates", "min_count", "tag_column", "seed",
-                "batch_size", "lr", "clip", "dropout", "word_dropout"):
+                "batch_size", "lr", "clip", "dropout", "input_dropout", "word_dropout"):
         if cmeta.get(key) != meta.get(key):
             raise PostagError(f"{path}: checkpoint setting {key}={cmeta.get(key)!r} differs from "
                               f"this run's {meta.get(key)!r}; resume with the same options")

@@ -1,0 +1,155 @@
+"""Speed benchmark: `postag tag` end to end vs NLTK's perceptron, training speed, memory.
+
+    python bench/speed.py --ewt ../shared/data/ud-english-ewt [--model out/bench-speed.npz]
+
+All timings in one run, one after another (never two at once):
+  * builds a >= 1M-token input from EWT train (pretokenized: words joined by spaces; raw: the
+    `# text` lines), repeated as needed;
+  * `postag tag` as a subprocess, end to end (start-up, model load, read, tag, write to a
+    file): --pretokenized with --jobs 1 and 2, raw text with --jobs 1 and 2; peak RSS of each;
+  * NLTK's averaged perceptron (trained on EWT train) tagging the same tokens in-process;
+  * training tokens/s of the default model (one epoch on EWT train);
+  * `postag --help` wall time;
+  * with --ten-million: peak RSS of `postag tag --pretokenized` on a 10M-token file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from postag_cli.train import TrainConfig, read_corpus, train  # noqa: E402
+
+POSTAG = [sys.executable, "-m", "postag_cli"]
+
+
+def run_timed(cmd, stdout=subprocess.DEVNULL):
+    """Run a command; returns (seconds, peak RSS in MB of that child)."""
+    t0 = time.time()
+    p = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(p.pid, 0)
+    secs = time.time() - t0
+    err = p.stderr.read().decode()
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        raise SystemExit(f"command failed ({p.returncode}): {' '.join(map(str, cmd))}\n{err}")
+    return secs, usage.ru_maxrss / 1024
+
+
+def make_inputs(train_sents, out_dir, min_tokens):
+    pre, raw = Path(out_dir) / "speed-pretok.txt", Path(out_dir) / "speed-raw.txt"
+    n = 0
+    with open(pre, "w", encoding="utf-8") as fp, open(raw, "w", encoding="utf-8") as fr:
+        while n < min_tokens:
+            for s in train_sents:
+                fp.write(" ".join(s.words) + "\n")
+                if s.text:
+                    fr.write(s.text + "\n")
+                n += len(s.words)
+    return pre, raw, n
+
+
+def count_output_tokens(path):
+    with open(path, encoding="utf-8") as f:
+        return sum(len(line.split()) for line in f)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--ewt", default=os.environ.get("POSTAG_EWT_DIR",
+                                                    ROOT.parent / "shared/data/ud-english-ewt"))
+    ap.add_argument("--model", help="model to tag with (default: train the default model)")
+    ap.add_argument("--out", default=str(ROOT / "out"))
+    ap.add_argument("--tokens", type=int, default=1_000_000)
+    ap.add_argument("--ten-million", action="store_true")
+    args = ap.parse_args()
+    train_f = Path(args.ewt) / "en_ewt-ud-train.conllu"
+    dev_f = Path(args.ewt) / "en_ewt-ud-dev.conllu"
+    if not train_f.exists():
+        print(f"skipped: UD English EWT not found in {args.ewt}", file=sys.stderr)
+        return
+    os.makedirs(args.out, exist_ok=True)
+    train_sents, _ = read_corpus(train_f, "upos")
+
+    # training speed (and the model, unless one is given)
+    model = args.model or str(Path(args.out) / "bench-speed.npz")
+    cfg = TrainConfig(epochs=1 if args.model else TrainConfig().epochs)
+    t0 = time.time()
+    r = train(train_f, model if not args.model else Path(args.out) / "speed-train.npz", cfg,
+              dev_path=dev_f, log=lambda m: print(m, file=sys.stderr), progress=False)
+    train_secs = time.time() - t0
+    train_tps = sum(h["tokens_per_s"] for h in r.history) / len(r.history)
+
+    pre, raw, n_tokens = make_inputs(train_sents, args.out, args.tokens)
+    out = Path(args.out) / "speed-out.txt"
+    results = []
+    for label, inp, extra in [("pretokenized, 1 process", pre, ["--pretokenized"]),
+                              ("pretokenized, --jobs 2", pre, ["--pretokenized", "--jobs", "2"]),
+                              ("raw text, 1 process", raw, []),
+                              ("raw text, --jobs 2", raw, ["--jobs", "2"])]:
+        secs, rss = run_timed(POSTAG + ["tag", str(inp), "-m", model, "-o", str(out)] + extra)
+        n_out = count_output_tokens(out)
+        results.append((label, n_out, secs, rss))
+        print(f"{label}: {n_out / secs:,.0f} tokens/s, {rss:.0f} MB", file=sys.stderr)
+
+    # NLTK on the same pretokenized tokens
+    nltk_row = None
+    try:
+        from nltk.tag.perceptron import PerceptronTagger
+        tagger = PerceptronTagger(load=False)
+        tagger.train([[(w, t) for w, t in zip(s.words, s.tags) if t] for s in train_sents],
+                     nr_iter=5)
+        t0 = time.time()
+        n = 0
+        with open(pre, encoding="utf-8") as f:
+            for line in f:
+                words = line.split()
+                tagger.tag(words)
+                n += len(words)
+        nltk_row = ("NLTK averaged perceptron, in-process, same tokens", n, time.time() - t0,
+                    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    except ImportError:
+        print("NLTK not installed: pip install nltk", file=sys.stderr)
+
+    help_secs = min(run_timed(POSTAG + ["--help"])[0] for _ in range(5))
+    help_entry = min(run_timed(["postag", "--help"])[0] for _ in range(5)) \
+        if subprocess.run(["which", "postag"], capture_output=True).returncode == 0 else None
+
+    ten = None
+    if args.ten_million:
+        pre10, _, n10 = make_inputs(train_sents, args.out, 10_000_000)
+        big = Path(args.out) / "speed-pretok-10m.txt"
+        os.replace(pre10, big)
+        secs, rss = run_timed(POSTAG + ["tag", str(big), "-m", model, "-o", str(out),
+                                        "--pretokenized"])
+        ten = (n10, secs, rss)
+        big.unlink()
+
+    print(f"input: {n_tokens:,} tokens (EWT train repeated); model: {model}\n")
+    print("| run | tokens | seconds | tokens/s | vs NLTK | peak RSS |")
+    print("|---|---|---|---|---|---|")
+    nltk_tps = nltk_row[1] / nltk_row[2] if nltk_row else None
+    for label, n, secs, rss in results + ([nltk_row] if nltk_row else []):
+        ratio = f"{(n / secs) / nltk_tps:.1f}x" if nltk_tps else "-"
+        print(f"| {label} | {n:,} | {secs:.1f} | {n / secs:,.0f} | {ratio} | {rss:.0f} MB |")
+    if ten:
+        print(f"| pretokenized, 1 process, 10M tokens | {ten[0]:,} | {ten[1]:.1f} | "
+              f"{ten[0] / ten[1]:,.0f} | - | {ten[2]:.0f} MB |")
+    print(f"\ntraining (default model, EWT train): {train_tps:,.0f} tokens/s averaged over "
+          f"{len(r.history)} epoch(s), {train_secs:.0f} s wall time including reading and "
+          "dev evaluation")
+    print(f"`python -m postag_cli --help`: {help_secs:.3f} s (best of 5)" +
+          (f"; `postag --help`: {help_entry:.3f} s" if help_entry else ""))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""The documented Python API: `from postag_cli import Tagger`."""
+
+import numpy as np
+import pytest
+
+import postag_cli
+from postag_cli import Tagger
+from postag_cli.train import TrainConfig, train
+
+
+@pytest.fixture(scope="module")
+def tagger(tiny_corpus, tmp_path_factory):
+    path = tmp_path_factory.mktemp("api") / "m.npz"
+    train(tiny_corpus[0], path, TrainConfig(epochs=8, hidden=16, char_hidden=8, gradcheck=False),
+          dev_path=tiny_corpus[1], log=lambda m: None, progress=False)
+    return Tagger.load(path, verify=True)
+
+
+def test_tag_a_sentence(tagger):
+    assert tagger.tag(["the", "big", "dog", "sees", "a", "cat", "."]) == \
+        ["DET", "ADJ", "NOUN", "VERB", "DET", "NOUN", "PUNCT"]
+    assert tagger.tag([]) == []
+
+
+def test_tag_many_sentences_matches_one_at_a_time(tagger):
+    sents = [["a", "cat", "finds", "the", "bird", "."], ["Anna", "eats"], ["."], []]
+    together = tagger.tag_sents(sents)
+    assert together == [tagger.tag(s) for s in sents]
+    probs = tagger.probabilities(sents)
+    assert [p.shape for p in probs] == [(6, 5), (2, 5), (1, 5), (0, 5)]
+    np.testing.assert_allclose(probs[0].sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_tag_text_tokenizes(tagger):
+    out = tagger.tag_text("the dog sees a cat.")
+    assert [w for w, _ in out] == ["the", "dog", "sees", "a", "cat", "."]
+    assert out[-1] == (".", "PUNCT")
+
+
+def test_top_k_and_known_words(tagger):
+    p = tagger.probabilities([["the", "cat"]])[0]
+    top = tagger.top_k(p, 3)
+    assert len(top) == 2 and len(top[0]) == 3 and top[0][0][0] == "DET"
+    assert top[0][0][1] >= top[0][1][1] >= top[0][2][1]
+    assert tagger.is_known("the") and not tagger.is_known("xylophone")
+    assert tagger.meta["arch"] == "birnn" and tagger.tags == ["ADJ", "DET", "NOUN", "PUNCT", "VERB"]
+
+
+def test_public_names_are_documented():
+    assert postag_cli.__doc__ and "Tagger" in postag_cli.__doc__
+    for name in ("load", "tag", "tag_sents", "tag_text", "probabilities", "top_k", "is_known"):
+        assert getattr(Tagger, name).__doc__, name

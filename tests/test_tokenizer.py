@@ -1,0 +1,221 @@
+"""Tests for postag_cli.tokenizer: EWT-style tokenization and sentence splitting."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from postag_cli.tokenizer import Token, normalize_text, split_sentences, tokenize, tokenize_words
+
+
+def shape(text: str) -> list:
+    """Tokens as plain strings, multiword tokens as tuples of their words."""
+    return [t.words if len(t.words) > 1 else t.text for t in tokenize(text)]
+
+
+def check_invariants(text: str) -> list[Token]:
+    norm = normalize_text(text)
+    toks = tokenize(text)
+    assert "".join(t.text for t in toks) == "".join(norm.split())
+    prev_end = 0
+    for t in toks:
+        assert isinstance(t, Token)
+        assert t.text and norm[t.start:t.end] == t.text
+        assert t.start >= prev_end
+        prev_end = t.end
+        assert "".join(t.words) == t.text
+        for w in t.words:
+            assert w and not any(c.isspace() for c in w)
+        assert t.space_after == (t.end == len(norm) or norm[t.end].isspace())
+    return toks
+
+
+# ---------------------------------------------------------------------------
+# hand-made tokenization cases (EWT conventions)
+# ---------------------------------------------------------------------------
+
+CASES = [
+    # clitics as multiword tokens, straight and curly apostrophes
+    ("I don't know.", ["I", ("do", "n't"), "know", "."]),
+    ("I can't, won't, didn't.",
+     ["I", ("ca", "n't"), ",", ("wo", "n't"), ",", ("did", "n't"), "."]),
+    ("I don’t, can’t, won’t.", ["I", ("do", "n’t"), ",", ("ca", "n’t"), ",", ("wo", "n’t"), "."]),
+    ("I'm sure it's John's.", [("I", "'m"), "sure", ("it", "'s"), ("John", "'s"), "."]),
+    ("I’m sure it’s John’s.", [("I", "’m"), "sure", ("it", "’s"), ("John", "’s"), "."]),
+    ("You're right, they've gone, we'll see, I'd go.",
+     [("You", "'re"), "right", ",", ("they", "'ve"), "gone", ",", ("we", "'ll"), "see", ",",
+      ("I", "'d"), "go", "."]),
+    ("DON'T SHOUT", [("DO", "N'T"), "SHOUT"]),
+    ("O'Brien's rock'n'roll", [("O'Brien", "'s"), "rock'n'roll"]),
+    ("mama`s", [("mama", "`s")]),
+    # plural possessive vs. quotes
+    ("The payers' money", ["The", ("payers", "'"), "money"]),
+    ("He said 'hello' to me.", ["He", "said", "'", "hello", "'", "to", "me", "."]),
+    ("the 'Beatles' songs", ["the", "'", "Beatles", "'", "songs"]),
+    # fused forms
+    ("gonna wanna gotta cannot", [("gon", "na"), ("wan", "na"), ("got", "ta"), ("can", "not")]),
+    ("Dont cant Im", [("Do", "nt"), ("ca", "nt"), ("I", "m")]),
+    ("I dunno", ["I", ("du", "n", "no")]),
+    ("Its not fair, its tail", [("It", "s"), "not", "fair", ",", "its", "tail"]),
+    ("Lets go", [("Let", "s"), "go"]),
+    # numbers, money, percent, time, dates
+    ("Pi is 3.14 and 1,000,000 or 10.5% or 5%.",
+     ["Pi", "is", "3.14", "and", "1,000,000", "or", "10.5", "%", "or", "5", "%", "."]),
+    ("$5 or $5.50 or US$ 3", ["$", "5", "or", "$", "5.50", "or", "US$", "3"]),
+    ("Meet at 3:30 or 3:30pm or 11am.", ["Meet", "at", "3:30", "or", "3:30", "pm", "or", "11", "am", "."]),
+    ("On 11/28/2000 and 5/18, 3/4 cup, 24/7.",
+     ["On", "11/28/2000", "and", "5/18", ",", "3", "/", "4", "cup", ",", "24", "/", "7", "."]),
+    ("the '90s and 1990's and 28th", ["the", "'90s", "and", "1990's", "and", "28th"]),
+    ("Call 713-853-1696 or (713) 853-1696.",
+     ["Call", "713-853-1696", "or", "(", "713", ")", "853-1696", "."]),
+    ("from 1:30 -2:30", ["from", "1:30", "-", "2:30"]),
+    # URLs, e-mails, mentions, hashtags, file names
+    ("See http://example.com/a?b=1, or www.foo.org.",
+     ["See", "http://example.com/a?b=1", ",", "or", "www.foo.org", "."]),
+    ("(https://en.wikipedia.org/wiki/Foo)", ["(", "https://en.wikipedia.org/wiki/Foo", ")"]),
+    ("Mail john.doe@example.com or @john #topic.",
+     ["Mail", "john.doe@example.com", "or", "@john", "#topic", "."]),
+    ("<kaplan@iepa.com>", ["<", "kaplan@iepa.com", ">"]),
+    ("open report.pdf or ld2d-#69366-1.DOC", ["open", "report.pdf", "or", "ld2d-#69366-1.DOC"]),
+    ("visit yahoo.com today", ["visit", "yahoo.com", "today"]),
+    # abbreviations, initials, acronyms
+    ("Mr. Smith and Dr. Jones, e.g. him, i.e. her, etc. too",
+     ["Mr.", "Smith", "and", "Dr.", "Jones", ",", "e.g.", "him", ",", "i.e.", "her", ",", "etc.",
+      "too"]),
+    ("The U.S. army is in the U.S.", ["The", "U.S.", "army", "is", "in", "the", "U.S", "."]),
+    ("We went to the U.S.A. in Jan. and left", ["We", "went", "to", "the", "U.S.A.", "in", "Jan.",
+                                                "and", "left"]),
+    ("taxes, etc.", ["taxes", ",", "etc", "."]),
+    ("J. K. Rowling wrote it.", ["J.", "K.", "Rowling", "wrote", "it", "."]),
+    ("Acme, Inc.. Done", ["Acme", ",", "Inc.", ".", "Done"]),
+    # punctuation runs, quotes, emoticons
+    ("Wait... what?! No -- never!!", ["Wait", "...", "what", "?!", "No", "--", "never", "!!"]),
+    ("Hmm…", ["Hmm", "…"]),
+    ('He said, "Stop." (Really.)', ["He", "said", ",", '"', "Stop", ".", '"', "(", "Really", ".", ")"]),
+    ("“Curly” quotes", ["“", "Curly", "”", "quotes"]),
+    ("Great :) ;-) :D and <<file>>", ["Great", ":)", ";-)", ":D", "and", "<<", "file", ">>"]),
+    ("thanks:)", ["thanks", ":)"]),
+    ("see (note 8)", ["see", "(", "note", "8", ")"]),
+    # hyphens: split, except prefixes
+    ("long-term e-mail non-stop New-York re-elect",
+     ["long", "-", "term", "e-mail", "non-stop", "New", "-", "York", "re-elect"]),
+    # short slashes and ampersands
+    ("AT&T w/o and/or", ["AT&T", "w/o", "and", "/", "or"]),
+    # other scripts, emoji, combining marks
+    ("I ❤️ NY 👍🏽 👨\u200d👩\u200d👧 🇺🇸!",
+     ["I", "❤️", "NY", "👍🏽", "👨\u200d👩\u200d👧", "🇺🇸", "!"]),
+    ("東京は日本の首都です。", ["東京は日本の首都です", "。"]),
+    ("Привет, мир!", ["Привет", ",", "мир", "!"]),
+    ("مرحبا بالعالم.", ["مرحبا", "بالعالم", "."]),
+    ("e\u0301le\u0300ve!", ["e\u0301le\u0300ve", "!"]),
+    ("नमस्ते दुनिया", ["नमस्ते", "दुनिया"]),
+    # all kinds of whitespace separate tokens
+    ("a\tb\u00a0c\u2009d\u3000e\u2028f\u0085g", ["a", "b", "c", "d", "e", "f", "g"]),
+    ("", []),
+    (" \t\n\u00a0\u3000 ", []),
+]
+
+
+@pytest.mark.parametrize("text,expected", CASES)
+def test_tokenize_cases(text, expected):
+    assert shape(text) == expected
+    check_invariants(text)
+
+
+def test_token_fields_and_space_after():
+    toks = tokenize("I don't  know.")
+    assert toks[1] == Token("don't", 2, 7, ("do", "n't"), True)
+    assert toks[2] == Token("know", 9, 13, ("know",), False)  # glued to "."
+    assert toks[3] == Token(".", 13, 14, (".",), True)  # end of text counts as a space
+
+
+def test_tokenize_words_flattens():
+    assert tokenize_words("I can't go, it's late") == ["I", "ca", "n't", "go", ",", "it", "'s", "late"]
+
+
+def test_normalize_text():
+    assert normalize_text("\ufeffa\r\nb\rc\n") == "a\nb\nc\n"
+    assert normalize_text("\ufeff\ufeffx") == "x"
+    # non-whitespace characters are never touched (no NFC, no quote folding, inner BOM kept)
+    odd = "e\u0301 \u2019 \ufb01 x\ufeffy \u00a0\u2028"
+    assert normalize_text(odd) == odd
+    assert normalize_text(normalize_text("\ufeffa\r\r\nb")) == normalize_text("\ufeffa\r\r\nb")
+
+
+def test_offsets_refer_to_normalised_text():
+    text = "\ufeffHi\r\nthere"
+    toks = tokenize(text)
+    assert [t.text for t in toks] == ["Hi", "there"]
+    assert [(t.start, t.end) for t in toks] == [(0, 2), (3, 8)]
+    assert normalize_text(text)[3:8] == "there"
+
+
+def test_long_chunks_are_not_quadratic():
+    import time
+
+    for unit in ("a-", "1-", "+1", ",:", "a.", ".com", "x'"):
+        text = unit * 5000
+        t0 = time.perf_counter()
+        check_invariants(text)
+        assert time.perf_counter() - t0 < 2.0, unit
+
+
+# ---------------------------------------------------------------------------
+# property tests: nothing is ever lost, added or altered
+# ---------------------------------------------------------------------------
+
+INTERESTING = st.sampled_from(list(
+    "aZé'’`.,;:!?()[]{}<>\"-–—/\\@#$%&*+=_~^|0123456789 \t\n\r\u00a0\u2009\u3000\ufeff"
+    "\u0301\u200d\u200c日本😀👍🏽\U0001F1FA\U0001F1F8ßİſﬁǅ…‘“”"
+) + ["http://", "www.", ".com", "n't", "'s", "Mr.", "U.S.", "e-", ":)", "...", "@x.org"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text())
+def test_property_arbitrary_unicode(text):
+    check_invariants(text)
+    sents = split_sentences(text)
+    assert "".join("".join(s.split()) for s in sents) == "".join(normalize_text(text).split())
+    assert all(s and s == s.strip() for s in sents)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(INTERESTING, max_size=40).map("".join))
+def test_property_tricky_text(text):
+    check_invariants(text)
+    sents = split_sentences(text)
+    assert "".join("".join(s.split()) for s in sents) == "".join(normalize_text(text).split())
+
+
+# ---------------------------------------------------------------------------
+# sentence splitter
+# ---------------------------------------------------------------------------
+
+SPLIT_CASES = [
+    ("Mr. Smith went to Washington. He arrived at 5 p.m. on Monday.",
+     ["Mr. Smith went to Washington.", "He arrived at 5 p.m. on Monday."]),
+    ('He said "Stop!" Then he left.', ['He said "Stop!"', "Then he left."]),
+    ("Really?! Yes. (It is.) OK", ["Really?!", "Yes.", "(It is.)", "OK"]),
+    ("See e.g. the list. It is long.", ["See e.g. the list.", "It is long."]),
+    ("I saw J. K. Rowling. She waved.", ["I saw J. K. Rowling.", "She waved."]),
+    ("Pi is 3.14. It is irrational.", ["Pi is 3.14.", "It is irrational."]),
+    ("It was on Sept. 11 in the U.S.A. and more.", ["It was on Sept. 11 in the U.S.A. and more."]),
+    ("1. Introduction to it. 2. Methods.", ["1. Introduction to it.", "2. Methods."]),
+    ("Wait... then what? no idea.", ["Wait... then what?", "no idea."]),
+    ("Wait... It works.", ["Wait...", "It works."]),
+    ("i am here. you are there.", ["i am here.", "you are there."]),
+    ("see you :) Bye now", ["see you :)", "Bye now"]),
+    ("First para.\n\nSecond para\nstill second.\n \nThird", ["First para.", "Second para\nstill second.", "Third"]),
+    ("東京です。大阪です。", ["東京です。", "大阪です。"]),
+    ("Это тест. Второе предложение!", ["Это тест.", "Второе предложение!"]),
+    ("No final punctuation", ["No final punctuation"]),
+    ("  padded.   ", ["padded."]),
+    ("", []),
+    (" \n\n \t", []),
+]
+
+
+@pytest.mark.parametrize("text,expected", SPLIT_CASES)
+def test_split_sentences_cases(text, expected):
+    assert split_sentences(text) == expected

@@ -38,11 +38,12 @@ except ImportError:  # pragma: no cover - depends on the environment
     from postag_cli.align import score_documents
     from postag_cli.tokenizer import split_sentences, tokenize
 
-import conllu  # noqa: E402
-from conllu.models import Token as ConlluToken  # noqa: E402
-from conllu.models import TokenList  # noqa: E402
+import conllu
+from conllu.models import Token as ConlluToken
+from conllu.models import TokenList
 
 _DOC_RE = re.compile(r"^(.*)-\d+$")
+_FINAL_PUNCT = set(".!?\u2026\u3002\uff01\uff1f\"')]\u2019\u201d")
 
 
 def default_treebank() -> Path:
@@ -167,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     # (b) sentence splitting
     correct = n_gold = n_sys = 0
     b_correct = b_gold = b_sys = 0
+    b_punct = 0  # gold internal boundaries right after sentence-final punctuation
     shown = 0
     paras = paragraphs(gold_sents)
     for para in paras:
@@ -180,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         b_correct += len(gb & sb)
         b_gold += len(gb)
         b_sys += len(sb)
+        b_punct += sum(1 for t in para[:-1] if t.rstrip()[-1:] in _FINAL_PUNCT)
         if shown < args.show_sentence_errors and gs != ss:
             shown += 1
             print(f"--- paragraph {shown}: gold {len(para)} / system {len(system)} sentences")
@@ -213,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'sentences (span F1)':<34}{100 * p:>10.2f}{100 * r:>10.2f}{100 * f:>10.2f}")
     p, r, f = f1(b_correct, b_gold, b_sys)
     print(f"{'sentence boundaries (internal)':<34}{100 * p:>10.2f}{100 * r:>10.2f}{100 * f:>10.2f}")
+    print(f"  ({100 * b_punct / max(b_gold, 1):.1f}% of the gold internal boundaries follow "
+          "sentence-final punctuation: the recall ceiling of a punctuation-based splitter)")
     print(f"tokenizer speed: {n_tokens / best:,.0f} tokens/s ({n_chars / best:,.0f} chars/s; "
           f"best of {len(pass_times)} passes over {len(texts)} sentences, {n_tokens} tokens, CPU time)")
     print(f"sentence splitter speed: {sum(len(' '.join(p)) for p in paras) / split_time:,.0f} chars/s")

@@ -26,8 +26,9 @@ multiword token line is a tuple ``(3, '-', 4)`` and the id of a word is an int.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 __all__ = ["AlignmentError", "Score", "score_documents"]
 
@@ -229,7 +230,7 @@ def _lcs_pairs(gold: list[_Word], system: list[_Word]) -> list[tuple[_Word, _Wor
             if gf == system[j].form:
                 row[j] = below[j + 1] + 1
             else:
-                row[j] = below[j] if below[j] >= row[j + 1] else row[j + 1]
+                row[j] = max(below[j], row[j + 1])
     pairs = []
     i = j = 0
     while i < n and j < m:

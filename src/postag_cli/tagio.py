@@ -95,6 +95,10 @@ def text_sentences(lines, opts: TagOptions):
             return [(w, (w,), True) for w in text.split()]
         return [(t.text, t.words, t.space_after) for t in tokenize(text)]
 
+    if opts.fmt == "conllu":  # CoNLL-U must be NFC; normalise before tokenizing so that no
+        # token boundary falls inside a character that NFC would compose
+        import unicodedata
+        lines = ((n, unicodedata.normalize("NFC", line)) for n, line in lines)
     if opts.split_sentences:
         para = []
         for _, line in lines:

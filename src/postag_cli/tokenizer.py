@@ -1,8 +1,11 @@
 """Rule-based tokenizer and sentence splitter following UD English EWT conventions.
 
-The tokenizer is a single compiled regular expression (an ordered alternation of
-token shapes) run with ``finditer`` over the normalised text, followed by a cheap
-per-token step that splits clitics into multiword tokens the way EWT does::
+The normalised text is cut at whitespace (``str.split``); a chunk that is a plain
+alphabetic word is a token, any other chunk is cut into tokens by one compiled
+regular expression (an ordered alternation of token shapes: URLs, e-mails,
+numbers, abbreviations, emoticons, words, punctuation runs, ..., and finally any
+single character).  A cheap per-token step then splits clitics into multiword
+tokens the way EWT does::
 
     don't  -> do n't        can't -> ca n't       won't -> wo n't
     I'm    -> I 'm          it's  -> it 's        John's -> John 's
@@ -25,12 +28,13 @@ of the text it is True, matching the CoNLL-U default (no ``SpaceAfter=No``).
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 import unicodedata
 from typing import NamedTuple
 
-__all__ = ["Token", "normalize_text", "tokenize", "tokenize_words", "split_sentences"]
+__all__ = ["Token", "normalize_text", "split_sentences", "tokenize", "tokenize_words"]
 
 
 class Token(NamedTuple):
@@ -78,8 +82,13 @@ _LETTER = r"[^\W\d_]"
 # Word lists (English additions; everything else is language independent)
 # ---------------------------------------------------------------------------
 
+
+def _wordlist(text: str) -> list[str]:
+    return text.split()
+
+
 # Abbreviations that keep their final period inside a sentence.
-_ABBREVIATIONS = """
+_ABBREVIATIONS = _wordlist("""
 Mr Mrs Ms Messrs Dr Prof St Sr Jr Rev Fr Gen Gov Sen Rep Reps Lt Col Capt Cpt Sgt Maj
 Cmdr Adm Pres Supt Hon Ft Mt Ave Blvd Rd Hwy Inc Corp Co Ltd Bros Assn Dept Univ
 No Nos Vol Vols Fig Figs Ch Sec Para Art Ed Eds Est Ext Tel Fax Mob Attn Ph Ref Spec Conf
@@ -89,31 +98,31 @@ info dept ext rep rec misc ect Drs Sts Mts Profs
 Ala Ariz Ark Calif Colo Conn Fla Ga Kan Ky La Md Mich Minn Neb Nev Okla Pa Tenn Tex Va Vt Wis Wyo
 Que Ont Alta arrv Arrv lv Lv ps PS ibid cit pp Ph.D
 Pvt INC CORP CO LTD PVT BROS
-""".split()
+""")
 # Single-word abbreviations after which a sentence does (almost) never end.
-_NONFINAL_ABBREVIATIONS = """
+_NONFINAL_ABBREVIATIONS = _wordlist("""
 Mr Mrs Ms Messrs Dr Prof St Rev Fr Gen Gov Sen Rep Reps Lt Col Capt Cpt Sgt Maj Cmdr Adm
-Pres Supt Hon Ft Mt No Nos Vol Vols Fig Figs vs cf eg ie viz approx esp
-e.g i.e a.k.a E.g I.e
-""".split()
+Pres Supt Hon Ft Mt No Nos Vol Vols Fig Figs vs cf eg ie viz approx esp Drs Profs
+e.g i.e a.k.a E.g I.e P.S PS P.P.S
+""")
 # Prefixes that stay attached by a hyphen (UD English: "e-mail", "non-stop", "re-elect").
-_HYPHEN_PREFIXES = """
+_HYPHEN_PREFIXES = _wordlist("""
 a anti bi co counter cross de di e ex extra hyper infra inter intra macro micro mid mini
 mis multi neo non over pan para post pre pro psycho re semi socio sub super trans tri uber
 ultra un under
-""".split()
+""")
 # Units that are split from a preceding number ("11am" -> 11 am, "$5m" -> $ 5 m).
-_UNITS = """
+_UNITS = _wordlist("""
 am pm a.m. p.m. AM PM k K m M b B bn BN mm cm km kg mg lb lbs oz ft mph kph ml MB GB KB TB
 Mb Gb kb mb gb tb kw kW KW MW mw MWh kWh GW hr hrs min mins x yr yrs
-""".split()
-_FILE_EXTENSIONS = """
+""")
+_FILE_EXTENSIONS = _wordlist("""
 doc docx xls xlsx xlsm ppt pptx pdf txt rtf csv tsv htm html xml json jpg jpeg gif png bmp
 tif tiff mp3 mp4 wav avi mov zip gz tar rar exe dll py java js css wpd vsd mdb msg eml
-""".split()
-_TLDS = """
+""")
+_TLDS = _wordlist("""
 com org net edu gov mil int info biz co uk us ca au de fr it nl ru jp cn in io me tv ac
-""".split()
+""")
 
 # Apostrophe-less contractions -> cut points (EWT: dont -> do nt, gonna -> gon na).
 _FUSED_SPLITS: dict[str, tuple[int, ...]] = {
@@ -127,20 +136,21 @@ _FUSED_SPLITS: dict[str, tuple[int, ...]] = {
 }
 # Ambiguous apostrophe-less forms, split only before words that fit the contraction:
 # "its not" -> it s not (but "its own"), "lets go" -> let s go, "your welcome" -> you r welcome.
-_ADVERBISH = """
+_ADVERBISH = _wordlist("""
 not a an the really simply very like just all too ok okay pretty going gonna been always never
 also about because probably definitely actually almost getting kinda sorta quite
-""".split()
+""")
 _CONTEXT_SPLITS: dict[str, tuple[int, frozenset[str]]] = {
     "its": (2, frozenset(_ADVERBISH)),
-    "lets": (3, frozenset("""
+    "lets": (3, frozenset(_wordlist("""
         go get be see try take make do have hope face just not all start keep move put look call
         play find think meet talk say pray eat stop give
-        """.split())),
-    "your": (3, frozenset(_ADVERBISH) - {"like", "about", "a", "an", "the", "all"} | frozenset("""
+        """))),
+    "your": (3, frozenset(_ADVERBISH) - {"like", "about", "a", "an", "the", "all"}
+             | frozenset(_wordlist("""
         welcome wrong sure so in on at doing getting making talking looking trying saying
         asking using being still
-        """.split())),
+        """))),
 }
 
 
@@ -154,8 +164,7 @@ def _alts(words: list[str]) -> str:
 # ---------------------------------------------------------------------------
 
 _CLOSERS = "\"'\u2019\u201d\u00bb"  # characters that may trail a token at sentence end
-# "Followed only by closing punctuation up to the end of the text": a sentence-final period.
-_AT_END = rf"(?=[{_CLOSERS}]*\s*\Z)"
+# "Not followed only by closing quotes up to the end of the text": not a sentence-final period.
 _NOT_AT_END = rf"(?![{_CLOSERS}]*\s*\Z)"
 # An abbreviation keeps its period unless that period ends the text, or starts "..."
 # ("etc..." -> etc ...); "Inc.." -> Inc. . keeps it.
@@ -246,8 +255,7 @@ def normalize_text(text: str) -> str:
 def _cut(tok: str, cuts: tuple[int, ...]) -> tuple[str, ...]:
     if len(cuts) == 1:
         return (tok[: cuts[0]], tok[cuts[0]:])
-    bounds = (0, *cuts, len(tok))
-    return tuple(tok[i:j] for i, j in zip(bounds, bounds[1:]))
+    return tuple(tok[i:j] for i, j in itertools.pairwise((0, *cuts, len(tok))))
 
 
 def _split_word(tok: str) -> tuple[str, ...]:
@@ -266,6 +274,9 @@ def _split_word(tok: str) -> tuple[str, ...]:
     return (tok,)
 
 
+_OBJECTS = frozenset(_wordlist("me you him her it us them the a an my your his its our their this that"))
+
+
 def _apply_context_splits(out: list[Token], positions: list[int]) -> None:
     """Split ambiguous fused forms ("its", "lets", "your") by the following word."""
     for i in positions:
@@ -275,9 +286,6 @@ def _apply_context_splits(out: list[Token], positions: list[int]) -> None:
         if nxt in followers or (i == 0 and tok.text == "Lets" and nxt.isalpha()
                                 and nxt not in _OBJECTS):
             out[i] = tok._replace(words=(tok.text[:cut], tok.text[cut:]))
-
-
-_OBJECTS = frozenset("me you him her it us them the a an my your his its our their this that".split())
 
 
 def tokenize(text: str) -> list[Token]:
@@ -380,8 +388,10 @@ _TERMINATORS = (
 # Full-width terminators end a sentence even without following whitespace.
 _NOSPACE_TERMINATORS = frozenset("\u3002\uff01\uff1f\uff61")
 _CLOSING_AFTER = "\"'\u2019\u201d\u00bb\u203a)]}\u300d\u300f\u3011\uff09"
+_EMOTICON = r"(?:[:;=][-o^']?[)(\]\[DPp3/\\|*]|\^_*\^|<3)"
+_EMOTICON_START_RE = re.compile(rf"{_EMOTICON}(?!\S)")
 _SENT_END_RE = re.compile(
-    rf"(?P<emo>(?<!\S)(?:[:;=][-o^']?[)(\]\[DPp3/\\|*]|\^_*\^|<3)(?=\s))"
+    rf"(?P<emo>(?<!\S){_EMOTICON}(?=\s))"
     rf"|(?P<angle>(?<=\S)>+(?=\s))"
     rf"|[{re.escape(_TERMINATORS)}]+[{re.escape(_CLOSING_AFTER)}]*"
 )
@@ -412,7 +422,7 @@ def _word_before(para: str, pos: int) -> tuple[int, str]:
     return k, para[k:pos]
 
 
-def _is_boundary(para: str, m: re.Match, nxt: str, begin: int) -> bool:
+def _is_boundary(para: str, m: re.Match, nxt_pos: int, begin: int) -> bool:
     """Decide whether the terminator match ``m`` (followed by whitespace) ends a sentence.
 
     The rules and their order were chosen from counts on the EWT training data:
@@ -421,8 +431,11 @@ def _is_boundary(para: str, m: re.Match, nxt: str, begin: int) -> bool:
     word is an abbreviation, an initial or a dotted acronym (those end a
     sentence only before a capital, and listed titles like "Mr." never do).
     """
+    nxt = para[nxt_pos]
     if m.group("emo"):
         return True  # a smiley followed by more text ends the sentence
+    if _EMOTICON_START_RE.match(para, nxt_pos):
+        return False  # "I love her. :)" - the smiley belongs to the sentence before
     cls = _next_class(nxt)
     if m.group("angle"):
         return cls == "U" and nxt.isalpha()  # "<john@x.com> Thanks", "<<file.doc>> Please"
@@ -441,9 +454,9 @@ def _is_boundary(para: str, m: re.Match, nxt: str, begin: int) -> bool:
             return False  # initial: "J. K. Rowling"
         if word.isdigit() and not para[begin:k].strip():
             return False  # enumerator at the start of a sentence: "1. Introduction"
-        if nxt.isdigit() and word in _ABBREVIATION_SET:
-            return False  # "Sept. 11", "No. 5"
-        return True
+        # "Sept. 11", "No. 5", "Inc. (713)", "10 a.m. (CDT)": an abbreviation before a
+        # number or a bracket does not end a sentence
+        return not ((nxt.isdigit() or nxt == "(") and (word in _ABBREVIATION_SET or "." in word))
     # before a lower-case word or a symbol: only after an ordinary word
     return not (word in _ABBREVIATION_SET or "." in word or len(word) <= 1)
 
@@ -461,7 +474,7 @@ def _split_paragraph(para: str) -> list[str]:
             j += 1
         if j >= n:
             break  # end of the text: the rest is the last sentence
-        if not _is_boundary(para, m, para[j], begin):
+        if not _is_boundary(para, m, j, begin):
             continue
         sent = para[begin:end].strip()
         if sent:
@@ -476,14 +489,25 @@ def _split_paragraph(para: str) -> list[str]:
 def split_sentences(text: str) -> list[str]:
     """Split a paragraph (or a whole text) into sentences.
 
-    Rule based: a sentence ends after a run of ``.``/``!``/``?``/``…`` (plus
-    closing quotes and brackets) that is followed by whitespace and then a
-    character that can start a sentence (upper-case or caseless letter, digit,
-    opening quote or bracket), or by the end of the text.  CJK full stops end a
-    sentence without whitespace.  No split after known non-final abbreviations
-    (Mr., Dr., e.g. ...), single-letter initials (J. K. Rowling), or enumerators
-    ("1. Introduction").  Blank lines are paragraph breaks and always end a
-    sentence.  Returned sentences are stripped of surrounding whitespace.
+    Rule based, on punctuation and Unicode character classes (English only adds
+    an abbreviation list).  A candidate end is a run of ``.``/``!``/``?``/``…``
+    (and other scripts' terminators) plus closing quotes/brackets, a smiley, or
+    a closing ``>``, followed by whitespace.  It ends the sentence when:
+
+    * after ``?``/``!`` runs: the next character is a letter, digit, opening
+      quote or bracket;
+    * after ``...``/``…``: the next character can clearly start a sentence
+      (upper-case or caseless letter, digit, opening quote/bracket);
+    * after a single ``.``: always, except after a listed non-final abbreviation
+      ("Mr.", "e.g."), a capital initial ("J. K. Rowling") or an enumerator at
+      the start of a sentence ("1. Introduction"); after other abbreviations and
+      dotted acronyms ("etc.", "U.S.") only before a capital letter, and not
+      before a number or "(" ("Sept. 11", "Inc. (713)").
+
+    CJK full stops end a sentence without whitespace; a smiley right after a
+    period stays with its sentence.  Blank lines are paragraph breaks and
+    always end a sentence; the end of the text ends the last one.  Returned
+    sentences are stripped of surrounding whitespace (inner newlines are kept).
     """
     text = normalize_text(text)
     out: list[str] = []

@@ -18,6 +18,7 @@ written back unchanged except for the column that tagging fills in.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import conllu
@@ -271,18 +272,33 @@ def serialize(sent) -> str:
 
 
 def _clean_field(value: str) -> str:
-    """A FORM for CoNLL-U: no tabs or newlines (never produced by the tokenizer, but be safe)."""
-    return value.replace("\t", " ").replace("\n", " ") or "_"
+    """A FORM for CoNLL-U: NFC (the UD validator requires it), no tabs or newlines (never
+    produced by the tokenizer, but be safe), never empty."""
+    return unicodedata.normalize("NFC", value.replace("\t", " ").replace("\n", " ")) or "_"
 
 
 def sentence_to_conllu(tokens, tags, sent_id=None, text=None, extra_misc=None) -> str:
-    """CoNLL-U for a tokenized, tagged sentence.
+    """CoNLL-U for a tokenized, tagged sentence, valid for the UD validator (levels 1-3) and
+    readable by the CoNLL 2018 scorer.
 
     tokens: list of (surface, words, space_after); a token with several words becomes a
-    multiword-token line followed by its words. tags: one UPOS per word. The tree is a
-    placeholder that keeps scorers and validators happy: the first non-punctuation word is the
-    root, every other word depends on it (`punct` for PUNCT, `dep` otherwise).
-    extra_misc: optional list, per word, of extra MISC items (e.g. tag probabilities).
+    multiword-token line (FORM = surface, `_` elsewhere, SpaceAfter=No there if any) followed
+    by its words. tags: one UPOS per word. extra_misc: optional list, per word, of extra MISC
+    items (e.g. tag probabilities), appended after SpaceAfter=No.
+
+    `# text` is `text` with whitespace runs collapsed to one space, so that it equals the
+    forms joined with a space except after tokens marked SpaceAfter=No (the tokenizer splits
+    on every `str.isspace` character, which covers the validator's Unicode `\s`). Text and
+    forms are NFC-normalised; callers should tokenize NFC text (as `postag tag` does) so that
+    normalising never joins characters across a token boundary.
+
+    The tree is a placeholder that keeps validators and scorers happy: the first
+    non-PUNCT word is the root (`root`, HEAD 0; the first word if all are PUNCT), every other
+    word depends on it: `punct` for PUNCT, `dep` otherwise. A flat tree is projective, so
+    punctuation never causes non-projectivity; only the root has children, so no rule on
+    what function words may govern applies; `dep` is tied to no UPOS (labels such as `aux`
+    for AUX or `case` for ADP would pass too, but would claim a relation to a head that is
+    only a placeholder); PUNCT is `root` only when every word is PUNCT, which is allowed.
     """
     flat_words = [w for _, ws, _ in tokens for w in ws]
     n = len(flat_words)
@@ -291,7 +307,7 @@ def sentence_to_conllu(tokens, tags, sent_id=None, text=None, extra_misc=None) -
     if sent_id is not None:
         lines.append(f"# sent_id = {sent_id}")
     if text is not None:
-        lines.append(f"# text = {text.replace(chr(10), ' ')}")
+        lines.append(f"# text = {unicodedata.normalize('NFC', ' '.join(text.split()))}")
     wid = 0
     for surface, ws, space_after in tokens:
         misc_tok = [] if space_after else ["SpaceAfter=No"]

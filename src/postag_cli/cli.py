@@ -89,12 +89,13 @@ def _sample_corpus():
 @click.option("--tag-column", type=click.Choice(["upos", "xpos"]), default="upos", show_default=True)
 @click.option("--skip-gradcheck", is_flag=True, help="Do not check gradients before training.")
 @click.option("--checkpoint", type=click.Path(dir_okay=False),
-              help="Write a resumable checkpoint here after every epoch.")
+              help="Where to write a resumable checkpoint after every epoch  [default: OUTPUT.ckpt]")
+@click.option("--no-checkpoint", is_flag=True, help="Do not write checkpoints.")
 @click.option("--resume", type=click.Path(dir_okay=False), help="Resume from this checkpoint.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Append one JSON line per epoch.")
 @click.option("--skip-bad-sentences", is_flag=True, help="Skip malformed sentences instead of stopping.")
 def train(corpus, dev, output, arch, layers, features, epochs, hidden, char_hidden, lr, batch_size, min_count,
-          clip, dropout, input_dropout, word_dropout, patience, seed, tag_column, skip_gradcheck, checkpoint,
+          clip, dropout, input_dropout, word_dropout, patience, seed, tag_column, skip_gradcheck, checkpoint, no_checkpoint,
           resume, log_file, skip_bad_sentences):
     """Train a tagger on a CoNLL-U treebank and save it as one .npz file.
 
@@ -110,6 +111,10 @@ def train(corpus, dev, output, arch, layers, features, epochs, hidden, char_hidd
             if p and os.path.abspath(p) == os.path.abspath(output):
                 raise PostagError(f"{output}: the output would overwrite an input file")
         check_writable(output)
+        if no_checkpoint:
+            checkpoint = None
+        elif not checkpoint:
+            checkpoint = output + ".ckpt"
         if checkpoint:
             check_writable(checkpoint)
         config = TrainConfig(arch=arch, layers=layers, hidden=hidden, features=features,
@@ -126,7 +131,7 @@ def train(corpus, dev, output, arch, layers, features, epochs, hidden, char_hidd
     if result.interrupted:
         where = f"the best model so far (epoch {result.best_epoch}) is in {output}" \
             if result.model_written else "no model was written"
-        if checkpoint:
+        if checkpoint and result.epochs_run:
             where += f"; resume with --resume {checkpoint}"
         click.echo(f"interrupted: {where}", err=True)
         sys.exit(130 if getattr(result, "signum", 2) == 2 else 143)

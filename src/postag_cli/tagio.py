@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from .errors import PostagError
 
 CHUNK = 2000  # sentences per chunk
+MAX_LINE_BYTES = 1_000_000  # longest input line accepted in text mode
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,15 @@ def read_text_lines(path):
     name = "<stdin>" if path == "-" else path
     f = open_binary(path)
     try:
-        for lineno, raw in enumerate(f, 1):
+        lineno = 0
+        while True:
+            raw = f.readline(MAX_LINE_BYTES + 1)  # bounded: a huge line cannot exhaust memory
+            if not raw:
+                break
+            lineno += 1
+            if len(raw) > MAX_LINE_BYTES:
+                raise PostagError(f"{name}:{lineno}: line longer than {MAX_LINE_BYTES:,} bytes; "
+                                  "split the text into lines (one sentence or paragraph each)")
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as e:

@@ -288,7 +288,7 @@ def sentence_to_conllu(tokens, tags, sent_id=None, text=None, extra_misc=None) -
 
     `# text` is `text` with whitespace runs collapsed to one space, so that it equals the
     forms joined with a space except after tokens marked SpaceAfter=No (the tokenizer splits
-    on every `str.isspace` character, which covers the validator's Unicode `\s`). Text and
+    on every `str.isspace` character, a superset of the validator's whitespace). Text and
     forms are NFC-normalised; callers should tokenize NFC text (as `postag tag` does) so that
     normalising never joins characters across a token boundary.
 

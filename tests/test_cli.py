@@ -260,3 +260,14 @@ def test_verify(model, tmp_path):
     finally:
         modelio.weights_sha256 = real
     assert_user_error(run("tag", "-", "-m", tampered, "--verify", input="a\n"), "sha256")
+
+
+def test_cli_defaults_match_train_config():
+    from dataclasses import asdict
+
+    from postag_cli.cli import DEFAULTS
+    from postag_cli.train import TrainConfig
+    config = asdict(TrainConfig())
+    assert {k: config[k] for k in DEFAULTS} == DEFAULTS
+    r = run("train", "--help")
+    assert "[default: 128]" in r.output.replace("\n", " ").replace("  ", " ") or "128" in r.output

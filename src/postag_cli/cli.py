@@ -19,6 +19,10 @@ from . import __version__
 from .errors import PostagError
 
 DEFAULT_MODEL = "model.npz"
+# the default training settings (kept in sync with train.TrainConfig by a test)
+DEFAULTS = {"arch": "birnn", "layers": 1, "features": "rich", "hidden": 128, "char_hidden": 0,
+            "epochs": 10, "lr": 0.1, "batch_size": 32, "min_count": 1, "clip": 5.0,
+            "dropout": 0.0, "input_dropout": 0.0, "word_dropout": 0.25, "patience": 0, "seed": 1}
 
 
 class UserError(click.ClickException):
@@ -65,27 +69,29 @@ def _sample_corpus():
 @click.argument("corpus", type=click.Path(dir_okay=False))
 @click.option("--dev", "dev", type=click.Path(dir_okay=False), help="Dev CoNLL-U file: keep the best epoch.")
 @click.option("-o", "--output", default=DEFAULT_MODEL, show_default=True, help="Model file to write.")
-@click.option("--arch", type=click.Choice(["birnn", "rnn"]), default="birnn", show_default=True,
+@click.option("--arch", type=click.Choice(["birnn", "rnn"]), default=DEFAULTS["arch"],
+              show_default=True,
               help="birnn: both directions; rnn: the one-direction seed architecture.")
-@click.option("--layers", default=1, show_default=True, help="Stacked recurrent layers.")
-@click.option("--features", type=click.Choice(["rich", "word"]), default="rich", show_default=True,
+@click.option("--layers", default=DEFAULTS["layers"], show_default=True, help="Stacked recurrent layers.")
+@click.option("--features", type=click.Choice(["rich", "word"]), default=DEFAULTS["features"],
+              show_default=True,
               help="rich: word, prefixes, suffixes, shape, case; word: the one-hot word only.")
-@click.option("--epochs", default=10, show_default=True)
-@click.option("--hidden", default=128, show_default=True, help="Hidden units per direction.")
-@click.option("--char-hidden", default=0, show_default=True,
+@click.option("--epochs", default=DEFAULTS["epochs"], show_default=True)
+@click.option("--hidden", default=DEFAULTS["hidden"], show_default=True, help="Hidden units per direction.")
+@click.option("--char-hidden", default=DEFAULTS["char_hidden"], show_default=True,
               help="Hidden units per direction of the character RNN (0: no character model).")
-@click.option("--lr", default=0.1, show_default=True, help="Adagrad learning rate.")
-@click.option("--batch-size", default=32, show_default=True, help="Sentences per minibatch.")
-@click.option("--min-count", default=1, show_default=True, help="Rarer features map to <unk>.")
-@click.option("--clip", default=5.0, show_default=True, help="Clip gradients to [-clip, clip].")
-@click.option("--dropout", default=0.0, show_default=True, help="Dropout on recurrent outputs.")
-@click.option("--input-dropout", default=0.0, show_default=True,
+@click.option("--lr", default=DEFAULTS["lr"], show_default=True, help="Adagrad learning rate.")
+@click.option("--batch-size", default=DEFAULTS["batch_size"], show_default=True, help="Sentences per minibatch.")
+@click.option("--min-count", default=DEFAULTS["min_count"], show_default=True, help="Rarer features map to <unk>.")
+@click.option("--clip", default=DEFAULTS["clip"], show_default=True, help="Clip gradients to [-clip, clip].")
+@click.option("--dropout", default=DEFAULTS["dropout"], show_default=True, help="Dropout on recurrent outputs.")
+@click.option("--input-dropout", default=DEFAULTS["input_dropout"], show_default=True,
               help="Dropout on the word vectors entering the first layer.")
-@click.option("--word-dropout", default=0.25, show_default=True,
+@click.option("--word-dropout", default=DEFAULTS["word_dropout"], show_default=True,
               help="alpha: a word seen c times is replaced by <unk> w.p. alpha/(alpha+c).")
-@click.option("--patience", default=0, show_default=True,
+@click.option("--patience", default=DEFAULTS["patience"], show_default=True,
               help="Stop after N epochs without a better dev score (0: never).")
-@click.option("--seed", default=1, show_default=True, help="Random seed: same seed, same model.")
+@click.option("--seed", default=DEFAULTS["seed"], show_default=True, help="Random seed: same seed, same model.")
 @click.option("--tag-column", type=click.Choice(["upos", "xpos"]), default="upos", show_default=True)
 @click.option("--skip-gradcheck", is_flag=True, help="Do not check gradients before training.")
 @click.option("--checkpoint", type=click.Path(dir_okay=False),
@@ -229,11 +235,13 @@ def evaluate(gold, model, as_json, n_errors, raw, skip_bad_sentences):
 @click.option("--corpus", type=click.Path(dir_okay=False),
               help="CoNLL-U file to take sentences from (default: the bundled sample).")
 @click.option("-m", "--model", help="Check this model's architecture (at a small size).")
-@click.option("--arch", type=click.Choice(["birnn", "rnn"]), default="birnn", show_default=True)
-@click.option("--layers", default=1, show_default=True)
-@click.option("--features", type=click.Choice(["rich", "word"]), default="rich", show_default=True)
+@click.option("--arch", type=click.Choice(["birnn", "rnn"]), default=DEFAULTS["arch"],
+              show_default=True)
+@click.option("--layers", default=DEFAULTS["layers"], show_default=True)
+@click.option("--features", type=click.Choice(["rich", "word"]), default=DEFAULTS["features"],
+              show_default=True)
 @click.option("--hidden", default=6, show_default=True, help="Hidden size of the check model.")
-@click.option("--char-hidden", default=0, show_default=True,
+@click.option("--char-hidden", default=min(DEFAULTS["char_hidden"], 4), show_default=True,
               help="Hidden size of the check model's character RNN (0: none).")
 def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hidden, char_hidden):
     """Check the hand-written backpropagation against central differences.

@@ -97,26 +97,32 @@ def read_text_lines(path):
 def text_sentences(lines, opts: TagOptions):
     """Sentences from text lines. Yields (text, tokens); a blank line yields (None, []) in the
     `tagged` format, so that output lines stay aligned with input lines."""
-    from .tokenizer import split_sentences, tokenize
+    import unicodedata
+
+    from .tokenizer import normalize_text, split_sentences, tokenize
+
+    def norm(text):
+        """The text as the tokenizer reads it (leading BOMs dropped), so that `text` and the
+        tokens spell the same characters; NFC for CoNLL-U (the UD validator requires it), done
+        before tokenizing so that no token boundary falls inside a character NFC composes."""
+        text = normalize_text(text)
+        return unicodedata.normalize("NFC", text) if opts.fmt == "conllu" else text
 
     def tokens_of(text):
         if opts.pretokenized:
             return [(w, (w,), True) for w in text.split()]
         return [(t.text, t.words, t.space_after) for t in tokenize(text)]
 
-    if opts.fmt == "conllu":  # CoNLL-U must be NFC; normalise before tokenizing so that no
-        # token boundary falls inside a character that NFC would compose
-        import unicodedata
-        lines = ((n, unicodedata.normalize("NFC", line)) for n, line in lines)
+    lines = ((n, norm(line)) for n, line in lines)
     if opts.split_sentences:
         para = []
         for _, line in lines:
             if line.strip():
                 para.append(line)
                 continue
-            yield from _split_para(para, split_sentences, tokens_of)
+            yield from _split_para(para, split_sentences, tokens_of, norm)
             para = []
-        yield from _split_para(para, split_sentences, tokens_of)
+        yield from _split_para(para, split_sentences, tokens_of, norm)
         return
     for _, line in lines:
         text = " ".join(line.split())
@@ -127,10 +133,11 @@ def text_sentences(lines, opts: TagOptions):
         yield text, tokens_of(line)
 
 
-def _split_para(para, split_sentences, tokens_of):
+def _split_para(para, split_sentences, tokens_of, norm):
     if not para:
         return
     for sent in split_sentences("\n".join(para)):
+        sent = norm(sent)
         toks = tokens_of(sent)
         if toks:
             yield " ".join(sent.split()), toks
@@ -181,7 +188,8 @@ def format_text_sentence(tagger, n, text, tokens, tags, ranked, opts: TagOptions
             toks.append(d)
         return json.dumps({"id": n, "text": text, "tokens": toks}, ensure_ascii=False) + "\n"
     misc = [_misc_probs(r, opts) for r in ranked] if (opts.probs or opts.top_k) else None
-    return sentence_to_conllu(tokens, tags, sent_id=str(n), text=text, extra_misc=misc)
+    return sentence_to_conllu(tokens, tags, sent_id=str(n), text=text, extra_misc=misc,
+                              column=tagger.meta.get("tag_column", "upos"))
 
 
 def _rank(tagger, probs, opts):

@@ -18,7 +18,6 @@ written back unchanged except for the column that tagging fills in.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 import conllu
@@ -272,25 +271,28 @@ def serialize(sent) -> str:
 
 
 def _clean_field(value: str) -> str:
-    """A FORM for CoNLL-U: NFC (the UD validator requires it), no tabs or newlines (never
-    produced by the tokenizer, but be safe), never empty."""
-    return unicodedata.normalize("NFC", value.replace("\t", " ").replace("\n", " ")) or "_"
+    """A FORM for CoNLL-U: no tabs or newlines (never produced by the tokenizer, but be safe)."""
+    return value.replace("\t", " ").replace("\n", " ") or "_"
 
 
-def sentence_to_conllu(tokens, tags, sent_id=None, text=None, extra_misc=None) -> str:
+def sentence_to_conllu(tokens, tags, sent_id=None, text=None, extra_misc=None,
+                       column="upos") -> str:
     """CoNLL-U for a tokenized, tagged sentence, valid for the UD validator (levels 1-3) and
     readable by the CoNLL 2018 scorer.
 
     tokens: list of (surface, words, space_after); a token with several words becomes a
     multiword-token line (FORM = surface, `_` elsewhere, SpaceAfter=No there if any) followed
-    by its words. tags: one UPOS per word. extra_misc: optional list, per word, of extra MISC
-    items (e.g. tag probabilities), appended after SpaceAfter=No.
+    by its words. tags: one tag per word, written to `column` (UPOS, or XPOS for a model of
+    XPOS tags: UPOS is then `_`, which the validator rejects from level 2 on, and every
+    non-root word is `dep`). extra_misc: optional list, per word, of extra MISC items (e.g.
+    tag probabilities), appended after SpaceAfter=No.
 
     `# text` is `text` with whitespace runs collapsed to one space, so that it equals the
     forms joined with a space except after tokens marked SpaceAfter=No (the tokenizer splits
-    on every `str.isspace` character, a superset of the validator's whitespace). Text and
-    forms are NFC-normalised; callers should tokenize NFC text (as `postag tag` does) so that
-    normalising never joins characters across a token boundary.
+    on every `str.isspace` character, a superset of the validator's whitespace). Characters
+    are written as given: the UD validator wants NFC, so callers tokenize NFC text (as
+    `tagio.text_sentences` does for `--format conllu`; normalising here, after tokenizing,
+    could compose characters across a token boundary).
 
     The tree is a placeholder that keeps validators and scorers happy: the first
     non-PUNCT word is the root (`root`, HEAD 0; the first word if all are PUNCT), every other
@@ -299,15 +301,20 @@ def sentence_to_conllu(tokens, tags, sent_id=None, text=None, extra_misc=None) -
     what function words may govern applies; `dep` is tied to no UPOS (labels such as `aux`
     for AUX or `case` for ADP would pass too, but would claim a relation to a head that is
     only a placeholder); PUNCT is `root` only when every word is PUNCT, which is allowed.
+    A sentence without words cannot be written in CoNLL-U: it gives "".
     """
     flat_words = [w for _, ws, _ in tokens for w in ws]
     n = len(flat_words)
-    root = next((i for i, t in enumerate(tags) if t != "PUNCT"), 0) + 1
+    if n == 0:
+        return ""
+    upos = tags if column == "upos" else ["_"] * n
+    xpos = tags if column == "xpos" else ["_"] * n
+    root = next((i for i, t in enumerate(upos) if t != "PUNCT"), 0) + 1
     lines = []
     if sent_id is not None:
         lines.append(f"# sent_id = {sent_id}")
     if text is not None:
-        lines.append(f"# text = {unicodedata.normalize('NFC', ' '.join(text.split()))}")
+        lines.append(f"# text = {' '.join(text.split())}")
     wid = 0
     for surface, ws, space_after in tokens:
         misc_tok = [] if space_after else ["SpaceAfter=No"]
@@ -317,12 +324,12 @@ def sentence_to_conllu(tokens, tags, sent_id=None, text=None, extra_misc=None) -
             misc_tok = []
         for w in ws:
             wid += 1
-            tag = tags[wid - 1]
+            tag = upos[wid - 1]
             head, rel = (0, "root") if wid == root else (root, "punct" if tag == "PUNCT" else "dep")
             misc = list(misc_tok)
             if extra_misc is not None and extra_misc[wid - 1]:
                 misc.append(extra_misc[wid - 1])
-            lines.append(f"{wid}\t{_clean_field(w)}\t_\t{tag}\t_\t_\t{head}\t{rel}\t_\t"
-                         f"{'|'.join(misc) or '_'}")
+            lines.append(f"{wid}\t{_clean_field(w)}\t_\t{tag}\t{xpos[wid - 1]}\t_\t{head}\t{rel}\t"
+                         f"_\t{'|'.join(misc) or '_'}")
     assert wid == n
     return "\n".join(lines) + "\n\n"

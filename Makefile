@@ -22,6 +22,7 @@ demo: setup
 	$(BIN)/postag evaluate data/sample-dev.conllu -m $(OUT)/demo-model.npz
 
 test: setup
+	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: setup

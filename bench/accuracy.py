@@ -21,10 +21,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from postag_cli.evaluate import evaluate  # noqa: E402
-from postag_cli.features import normalise  # noqa: E402
-from postag_cli.tagger import Tagger  # noqa: E402
-from postag_cli.train import TrainConfig, read_corpus, train  # noqa: E402
+from postag_cli.evaluate import evaluate
+from postag_cli.features import normalise
+from postag_cli.tagger import Tagger
+from postag_cli.train import TrainConfig, read_corpus, train
 
 
 def ewt_paths(folder):
@@ -102,7 +102,7 @@ def main():
         print(f"seed {seed}: dev {ev['accuracy']:.2%}, unseen {ev['unseen_accuracy']:.2%}, "
               f"{secs:.0f}s, best epoch {r.best_epoch}", file=sys.stderr)
     if len(rows) > 1:
-        mean = lambda i: sum(r[i] for r in rows) / len(rows)  # noqa: E731
+        mean = lambda i: sum(r[i] for r in rows) / len(rows)
         rows.append(("postag default, mean", mean(1), mean(2), mean(3), rows[0][4], mean(5), None))
     if not args.no_nltk:
         train_sents, _ = read_corpus(train_f, "upos")

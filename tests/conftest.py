@@ -5,9 +5,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
-EWT = Path(os.environ.get("POSTAG_EWT_DIR", ROOT.parent / "shared" / "data" / "ud-english-ewt"))
+EWT = Path(os.environ.get("POSTAG_EWT_DIR",
+                         ROOT.parent / "shared" / "data" / "ud-english-ewt"))
 
-UPOS = "ADJ ADP ADV AUX CCONJ DET INTJ NOUN NUM PART PRON PROPN PUNCT SCONJ SYM VERB X".split()
+UPOS = ["ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON",
+        "PROPN", "PUNCT", "SCONJ", "SYM", "VERB", "X"]
 
 
 @pytest.fixture(scope="session")
@@ -53,13 +55,18 @@ def tiny_corpus(tmp_path_factory):
         w, t = [], []
         for part in ("subj", "verb", "obj"):
             if part == "verb":
-                w.append(rng.choice(verbs)); t.append("VERB")
+                w.append(rng.choice(verbs))
+                t.append("VERB")
                 continue
-            w.append(rng.choice(dets)); t.append("DET")
+            w.append(rng.choice(dets))
+            t.append("DET")
             if rng.random() < 0.5:
-                w.append(rng.choice(adjs)); t.append("ADJ")
-            w.append(rng.choice(nouns)); t.append("NOUN")
-        w.append("."); t.append("PUNCT")
+                w.append(rng.choice(adjs))
+                t.append("ADJ")
+            w.append(rng.choice(nouns))
+            t.append("NOUN")
+        w.append(".")
+        t.append("PUNCT")
         sents.append((w, t))
     d = tmp_path_factory.mktemp("tiny")
     return write_conllu(d / "train.conllu", sents[:50]), write_conllu(d / "dev.conllu", sents[50:])

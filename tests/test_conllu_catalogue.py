@@ -144,7 +144,7 @@ CASES = {
     "crlf.conllu": Reads(2, 7, _check_crlf),
     "latin1.conllu": Refused(11, "invalid UTF-8 (byte 0xe9 at column 6)", skip=None),
     "utf16.conllu": Refused(1, "invalid UTF-8 (byte 0xff at column 1)", skip=None),
-    "nul_byte.conllu": Refused(11, "NUL byte in the file", skip=None),
+    "nul_byte.conllu": Refused(11, "NUL byte in the input", skip=None),
     # --- tags and scripts
     "underscore_tags.conllu": Reads(2, 7, _check_underscore, roundtrip=True),
     "unicode_scripts.conllu": Reads(1, 11, _check_unicode, roundtrip=True),

@@ -125,7 +125,7 @@ def test_read_only_folder(tiny_corpus, tmp_path, monkeypatch):
 
 
 def test_tag_output_write_failure_leaves_nothing(model, tmp_path, monkeypatch):
-    import postag_cli.tagio as tagio
+    from postag_cli import tagio
     real = tagio.tag_text_chunk
     calls = []
 

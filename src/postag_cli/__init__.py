@@ -9,7 +9,7 @@ Heavy modules (numpy, the model) are imported lazily, so `postag --help` starts 
 """
 
 __version__ = "0.1.0"
-__all__ = ["Tagger", "PostagError", "__version__"]
+__all__ = ["PostagError", "Tagger", "__version__"]
 
 
 def __getattr__(name):

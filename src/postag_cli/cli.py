@@ -72,26 +72,34 @@ def _sample_corpus():
 @click.option("--arch", type=click.Choice(["birnn", "rnn"]), default=DEFAULTS["arch"],
               show_default=True,
               help="birnn: both directions; rnn: the one-direction seed architecture.")
-@click.option("--layers", default=DEFAULTS["layers"], show_default=True, help="Stacked recurrent layers.")
+@click.option("--layers", default=DEFAULTS["layers"], show_default=True,
+              help="Stacked recurrent layers.")
 @click.option("--features", type=click.Choice(["rich", "word"]), default=DEFAULTS["features"],
               show_default=True,
               help="rich: word, prefixes, suffixes, shape, case; word: the one-hot word only.")
 @click.option("--epochs", default=DEFAULTS["epochs"], show_default=True)
-@click.option("--hidden", default=DEFAULTS["hidden"], show_default=True, help="Hidden units per direction.")
+@click.option("--hidden", default=DEFAULTS["hidden"], show_default=True,
+              help="Hidden units per direction.")
 @click.option("--char-hidden", default=DEFAULTS["char_hidden"], show_default=True,
               help="Hidden units per direction of the character RNN (0: no character model).")
-@click.option("--lr", default=DEFAULTS["lr"], show_default=True, help="Adagrad learning rate.")
-@click.option("--batch-size", default=DEFAULTS["batch_size"], show_default=True, help="Sentences per minibatch.")
-@click.option("--min-count", default=DEFAULTS["min_count"], show_default=True, help="Rarer features map to <unk>.")
-@click.option("--clip", default=DEFAULTS["clip"], show_default=True, help="Clip gradients to [-clip, clip].")
-@click.option("--dropout", default=DEFAULTS["dropout"], show_default=True, help="Dropout on recurrent outputs.")
+@click.option("--lr", default=DEFAULTS["lr"], show_default=True,
+              help="Adagrad learning rate.")
+@click.option("--batch-size", default=DEFAULTS["batch_size"], show_default=True,
+              help="Sentences per minibatch.")
+@click.option("--min-count", default=DEFAULTS["min_count"], show_default=True,
+              help="Rarer features map to <unk>.")
+@click.option("--clip", default=DEFAULTS["clip"], show_default=True,
+              help="Clip gradients to [-clip, clip].")
+@click.option("--dropout", default=DEFAULTS["dropout"], show_default=True,
+              help="Dropout on recurrent outputs.")
 @click.option("--input-dropout", default=DEFAULTS["input_dropout"], show_default=True,
               help="Dropout on the word vectors entering the first layer.")
 @click.option("--word-dropout", default=DEFAULTS["word_dropout"], show_default=True,
               help="alpha: a word seen c times is replaced by <unk> w.p. alpha/(alpha+c).")
 @click.option("--patience", default=DEFAULTS["patience"], show_default=True,
               help="Stop after N epochs without a better dev score (0: never).")
-@click.option("--seed", default=DEFAULTS["seed"], show_default=True, help="Random seed: same seed, same model.")
+@click.option("--seed", default=DEFAULTS["seed"], show_default=True,
+              help="Random seed: same seed, same model.")
 @click.option("--tag-column", type=click.Choice(["upos", "xpos"]), default="upos", show_default=True)
 @click.option("--skip-gradcheck", is_flag=True, help="Do not check gradients before training.")
 @click.option("--checkpoint", type=click.Path(dir_okay=False),
@@ -101,7 +109,8 @@ def _sample_corpus():
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Append one JSON line per epoch.")
 @click.option("--skip-bad-sentences", is_flag=True, help="Skip malformed sentences instead of stopping.")
 def train(corpus, dev, output, arch, layers, features, epochs, hidden, char_hidden, lr, batch_size, min_count,
-          clip, dropout, input_dropout, word_dropout, patience, seed, tag_column, skip_gradcheck, checkpoint, no_checkpoint,
+          clip, dropout, input_dropout, word_dropout, patience, seed, tag_column, skip_gradcheck,
+          checkpoint, no_checkpoint,
           resume, log_file, skip_bad_sentences):
     """Train a tagger on a CoNLL-U treebank and save it as one .npz file.
 

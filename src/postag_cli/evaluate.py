@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 
 from .tagger import Tagger
-from .treebank import tagged_sentences, ReadStats
+from .treebank import ReadStats, tagged_sentences
 
 
 def wilson_interval(correct: int, total: int, z: float = 1.96) -> tuple[float, float]:

@@ -67,7 +67,7 @@ def n_directions(arch: str) -> int:
 
 def layer_names(layers: int) -> list[tuple[str, str, str]]:
     """Names of (Wxh, Whh, bh) for each layer: ("Wxh", "Whh", "bh"), ("Wxh1", "Whh1", "bh1"), ..."""
-    return [(f"Wxh{s}", f"Whh{s}", f"bh{s}") for s in ["" if l == 0 else str(l) for l in range(layers)]]
+    return [(f"Wxh{s}", f"Whh{s}", f"bh{s}") for s in ["" if i == 0 else str(i) for i in range(layers)]]
 
 
 def param_shapes(n_features: int, n_tags: int, hidden: int, arch: str, layers: int,
@@ -78,8 +78,8 @@ def param_shapes(n_features: int, n_tags: int, hidden: int, arch: str, layers: i
         Hc = char_hidden
         shapes.update({"Wxc": (n_chars, 2 * Hc), "Whc": (2, Hc, Hc), "bc": (2 * Hc,),
                        "Wcx": (2 * Hc, D * H)})
-    for l, (wxh, whh, bh) in enumerate(layer_names(layers)):
-        shapes[wxh] = (n_features if l == 0 else D * H, D * H)
+    for i, (wxh, whh, bh) in enumerate(layer_names(layers)):
+        shapes[wxh] = (n_features if i == 0 else D * H, D * H)
         shapes[whh] = (D, H, H)
         shapes[bh] = (D * H,)
     shapes["Why"] = (D * H, n_tags)
@@ -263,10 +263,10 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
         M[:, 1, :, 0] = mask[::-1]
     cache = {"layers": [], "M": M, "ids": ids, "mask": mask, "chars": chars}
     inp = None
-    for l, (wxh, whh, bh) in enumerate(layer_names(_n_layers(params))):
-        if l == 0 and x0 is not None:
+    for layer, (wxh, whh, bh) in enumerate(layer_names(_n_layers(params))):
+        if layer == 0 and x0 is not None:
             Z = x0.copy()
-        elif l == 0:
+        elif layer == 0:
             Z = embed(params[wxh], ids)  # (T, B, D*H)
             if "Wxc" in params:
                 c, cache["char_cache"] = char_forward(params, chars, dtype)  # (U, 2*Hc)
@@ -326,15 +326,15 @@ def backward(params, arch, cache, dlogits):
     grads["by"] = dlogits.sum(axis=(0, 1))
     dout = dlogits @ params["Why"].T  # (T, B, D*H)
     names = layer_names(_n_layers(params))
-    for l in range(len(names) - 1, -1, -1):
-        wxh, whh, bh = names[l]
-        inp, HS, drop = cache["layers"][l]
+    for layer in range(len(names) - 1, -1, -1):
+        wxh, whh, bh = names[layer]
+        inp, HS, drop = cache["layers"][layer]
         if drop is not None:
             dout = dout * drop
         dA, grads[whh] = rnn_backward(_split_directions(dout, D), HS, params[whh], cache["M"])
         dZ = _join_directions(dA)  # (T, B, D*H): dloss/d(x_t Wxh + bh)
         grads[bh] = dZ.sum(axis=(0, 1))
-        if l == 0:
+        if layer == 0:
             if cache["drop_in"] is not None:
                 dZ = dZ * cache["drop_in"]  # the bias was added after the input dropout
             grads[wxh] = embed_backward(dZ, cache["ids"], cache["mask"])

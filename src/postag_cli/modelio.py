@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
@@ -29,6 +28,7 @@ import numpy as np
 from . import __version__
 from .errors import PostagError
 from .features import word_features
+from .fileio import atomic_file
 from .model import ARCHS, param_shapes
 
 FORMAT_VERSION = 1
@@ -74,24 +74,9 @@ def check_writable(path) -> None:
 def atomic_write_npz(path, arrays: dict) -> None:
     """Write arrays to a temporary file in the same folder, fsync, then rename over `path`.
     Readers see the old file or the new one, never a partial one."""
-    path = os.fspath(path)
     check_writable(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(e, OSError):
-            raise PostagError(f"{path}: cannot write ({e.strerror or e})") from None
-        raise
+    with atomic_file(path, "wb") as f:
+        np.savez(f, **arrays)
 
 
 def save_model(path, params, features, tags, meta, extra=None, magic=MAGIC, chars=()) -> None:
@@ -196,7 +181,7 @@ def load_model(path, magic=MAGIC):
             raise PostagError(f"{path}: corrupt model: {key!r} must be a 1-d string array")
     if headers["format_version"][0].kind not in "iu" or headers["format_version"][1] != ():
         raise PostagError(f"{path}: corrupt model: bad format_version")
-    for name, (dtype, shape) in headers.items():
+    for name, (dtype, _shape) in headers.items():
         if "." in name and dtype.kind != "f" and not name.startswith("state."):
             raise PostagError(f"{path}: corrupt model: {name!r} must hold floats, not {dtype}")
     try:

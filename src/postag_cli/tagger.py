@@ -46,7 +46,7 @@ class Tagger:
         self.arch = meta["arch"]
 
     @classmethod
-    def load(cls, path, verify=False) -> "Tagger":
+    def load(cls, path, verify=False) -> Tagger:
         """Load a model file (validated, never unpickled). With verify=True, also check the
         weights against the sha256 recorded at training time."""
         from .errors import PostagError

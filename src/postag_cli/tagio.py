@@ -11,11 +11,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from .errors import PostagError
+from .fileio import atomic_file, open_binary, read_line
 
 CHUNK = 2000  # sentences per chunk
 MAX_LINE_BYTES = 1_000_000  # longest input line accepted in text mode
@@ -38,60 +37,22 @@ def output_stream(path):
         yield sys.stdout
         sys.stdout.flush()
         return
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise PostagError(f"{path}: folder {folder} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                                   dir=folder)
-    except OSError as e:
-        raise PostagError(f"{path}: cannot write ({e.strerror})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            yield f
-        os.replace(tmp, path)
-    except BaseException as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(e, OSError):
-            raise PostagError(f"{path}: cannot write ({e.strerror or e})") from None
-        raise
+    with atomic_file(path) as f:
+        yield f
 
 
 def read_text_lines(path):
     """Yield (line number, text) of a UTF-8 text file, BOM stripped, line ends removed."""
-    from .treebank import open_binary
     name = "<stdin>" if path == "-" else path
     f = open_binary(path)
     try:
-        lineno = 0
-        while True:
-            raw = f.readline(MAX_LINE_BYTES + 1)  # bounded: a huge line cannot exhaust memory
-            if not raw:
-                break
+        lineno = 1
+        while (line := read_line(f, name, lineno, MAX_LINE_BYTES)) is not None:
+            yield lineno, line
             lineno += 1
-            if len(raw) > MAX_LINE_BYTES:
-                raise PostagError(f"{name}:{lineno}: line longer than {MAX_LINE_BYTES:,} bytes; "
-                                  "split the text into lines (one sentence or paragraph each)")
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise PostagError(f"{name}:{lineno}: invalid UTF-8 (byte 0x{raw[e.start]:02x} at "
-                                  f"column {e.start + 1})") from None
-            if lineno == 1 and line.startswith("\ufeff"):
-                line = line[1:]
-            if "\x00" in line:
-                raise PostagError(f"{name}:{lineno}: NUL byte in the input (is it a text file?)")
-            yield lineno, line.rstrip("\r\n")
     finally:
         if path != "-":
             f.close()
-
-
-# ---------------------------------------------------------------------------------------------
-# text input: a sentence is (text or None, tokens), a token (surface, words, space_after)
 
 
 def text_sentences(lines, opts: TagOptions):

@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 import conllu
 
 from .errors import PostagError
+from .fileio import open_binary, read_line
 
 FIELDS = ("id", "form", "lemma", "upos", "xpos", "feats", "head", "deprel", "deps", "misc")
 TAG_COLUMNS = ("upos", "xpos")
-_RAW = {f: (lambda i: (lambda line, _i: line[i]))(i) for i, f in enumerate(FIELDS) if f != "id"}
+_RAW = {f: (lambda columns, i: columns[i]) for f in FIELDS if f != "id"}  # keep raw strings
 _ID = re.compile(r"(?:[1-9][0-9]*|0\.[1-9][0-9]*|[1-9][0-9]*\.[1-9][0-9]*|[1-9][0-9]*-[1-9][0-9]*)")
-MAX_LINE_CHARS = 1_000_000
+MAX_LINE_BYTES = 4_000_000  # longest CoNLL-U line accepted
 _STANDARD_COLUMNS = " ".join(f.upper() for f in FIELDS)
 
 
@@ -63,24 +64,13 @@ class _CheckedLines:
         return self
 
     def __next__(self) -> str:
-        raw = self.binary.readline(MAX_LINE_CHARS * 4 + 2)
-        if not raw:
+        line = read_line(self.binary, self.name, self.lineno + 1, MAX_LINE_BYTES)
+        if line is None:
             raise StopIteration
         self.lineno += 1
-        if len(raw) > MAX_LINE_CHARS * 4 and not raw.endswith(b"\n"):
-            raise PostagError(f"{self.name}:{self.lineno}: line longer than {MAX_LINE_CHARS} "
-                              "characters")
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise PostagError(f"{self.name}:{self.lineno}: invalid UTF-8 (byte 0x{raw[e.start]:02x} "
-                              f"at column {e.start + 1})") from None
-        bom = line.startswith("\ufeff")
+        bom = line.startswith("\ufeff")  # line 1's was removed; elsewhere it is an error
         if bom:
             line = line[1:]
-        line = line.rstrip("\r\n")
-        if "\x00" in line:
-            raise PostagError(f"{self.name}:{self.lineno}: NUL byte in the file")
         if not line.strip():
             self._in_block = False
             return "\n"
@@ -172,21 +162,6 @@ def _check_sentence(tokens, lines) -> tuple[str, int] | None:
         return (f"multiword token range ends at {range_end} but the sentence has {n_words} "
                 "words"), range_line
     return None
-
-
-def open_binary(path):
-    """Open a path for binary reading ('-' is stdin), turning OS errors into PostagError."""
-    import sys
-    if path == "-":
-        return sys.stdin.buffer
-    try:
-        return open(path, "rb")
-    except FileNotFoundError:
-        raise PostagError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise PostagError(f"{path}: is a directory, not a file") from None
-    except OSError as e:
-        raise PostagError(f"{path}: cannot open ({e.strerror})") from None
 
 
 def read_conllu(path, skip_bad=False, stats: ReadStats | None = None, binary=None):

@@ -1,0 +1,78 @@
+"""File plumbing shared by the readers and writers: opening inputs, decoding lines with errors
+that name file and line, and atomic output (a temporary file renamed into place)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+
+from .errors import PostagError
+
+
+def open_binary(path):
+    """Open a path for binary reading ('-' is stdin), turning OS errors into PostagError."""
+    if path == "-":
+        return sys.stdin.buffer
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise PostagError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise PostagError(f"{path}: is a directory, not a file") from None
+    except OSError as e:
+        raise PostagError(f"{path}: cannot open ({e.strerror})") from None
+
+
+def read_line(f, name, lineno, max_bytes):
+    """The next line of binary file `f` as text without its line end (None at the end).
+    Refuses lines over max_bytes (read in bounded memory), invalid UTF-8 and NUL bytes.
+    A byte-order mark is removed from line 1 and kept elsewhere (the caller decides)."""
+    raw = f.readline(max_bytes + 1)
+    if not raw:
+        return None
+    if len(raw) > max_bytes and not (len(raw) == max_bytes + 1 and raw.endswith(b"\n")):
+        raise PostagError(f"{name}:{lineno}: line longer than {max_bytes:,} bytes")
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise PostagError(f"{name}:{lineno}: invalid UTF-8 (byte 0x{raw[e.start]:02x} at column "
+                          f"{e.start + 1})") from None
+    if "\x00" in line:
+        raise PostagError(f"{name}:{lineno}: NUL byte in the input (is it a text file?)")
+    if lineno == 1 and line.startswith("\ufeff"):
+        line = line[1:]
+    return line.rstrip("\r\n")
+
+
+@contextmanager
+def atomic_file(path, mode="w"):
+    """A file object for `path` that becomes visible only when the `with` block succeeds: it is
+    written to a temporary file in the same folder, fsynced and renamed over `path`. On any
+    error the temporary file is removed, `path` is left as it was, and OS errors become a
+    PostagError naming `path`."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise PostagError(f"{path}: folder {folder} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+                                   dir=folder)
+    except OSError as e:
+        raise PostagError(f"{path}: cannot write ({e.strerror or e})") from None
+    try:
+        kw = {} if "b" in mode else {"encoding": "utf-8", "newline": "\n"}
+        with os.fdopen(fd, mode, **kw) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(e, OSError):
+            raise PostagError(f"{path}: cannot write ({e.strerror or e})") from None
+        raise

@@ -42,7 +42,7 @@ from click.testing import CliRunner
 
 from conftest import DATA
 from postag_cli.cli import cli
-from postag_cli.tagio import TagOptions, text_sentences
+from postag_cli.tagio import TagOptions, text_sentences, text_units
 from postag_cli.train import TrainConfig, train
 from postag_cli.treebank import sentence_to_conllu
 
@@ -721,7 +721,7 @@ def test_writer_on_generated_text():
         chunks = []
         for split in (False, True):
             opts = TagOptions(fmt="conllu", split_sentences=split)
-            for text, tokens in text_sentences(list(enumerate(lines, 1)), opts):
+            for text, tokens in text_sentences(text_units(list(enumerate(lines, 1)), opts), opts):
                 n = sum(len(ws) for _, ws, _ in tokens)
                 assert n, (text, tokens)
                 chunks.append(sentence_to_conllu(

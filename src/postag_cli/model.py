@@ -241,7 +241,9 @@ def scatter_rows(dZ, index, n_rows, mask):
 
 
 def _dropout_mask(rng, shape, p, dtype):
-    return ((rng.random(shape) >= p) / (1.0 - p)).astype(dtype)
+    """Inverted dropout: 0 with probability p, else 1/(1-p), so the expectation is unchanged."""
+    keep = rng.random(shape, dtype=np.float32) >= p
+    return keep.astype(dtype) * np.dtype(dtype).type(1.0 / (1.0 - p))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,7 +267,7 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
     inp = None
     for layer, (wxh, whh, bh) in enumerate(layer_names(_n_layers(params))):
         if layer == 0 and x0 is not None:
-            Z = x0.copy()
+            Z = x0 + params[bh]
         elif layer == 0:
             Z = embed(params[wxh], ids)  # (T, B, D*H)
             if "Wxc" in params:
@@ -278,7 +280,8 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
                 Z *= cache["drop_in"]
         else:
             Z = inp @ params[wxh]  # dense input from the layer below
-        Z += params[bh]
+        if layer > 0 or x0 is None:
+            Z += params[bh]
         HS = rnn_forward(_split_directions(Z, D), params[whh], M)
         out = _join_directions(HS)  # (T, B, D*H)
         drop = None

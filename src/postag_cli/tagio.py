@@ -55,53 +55,60 @@ def read_text_lines(path):
             f.close()
 
 
-def text_sentences(lines, opts: TagOptions):
-    """Sentences from text lines. Yields (text, tokens); a blank line yields (None, []) in the
-    `tagged` format, so that output lines stay aligned with input lines."""
+def _norm(text, opts: TagOptions):
+    """The text as the tokenizer reads it (leading BOMs dropped), so that `# text` and the tokens
+    spell the same characters; NFC for CoNLL-U (the UD validator requires it), done before
+    tokenizing so that no token boundary falls inside a character that NFC composes."""
     import unicodedata
 
-    from .tokenizer import normalize_text, split_sentences, tokenize
+    from .tokenizer import normalize_text
+    text = normalize_text(text)
+    return unicodedata.normalize("NFC", text) if opts.fmt == "conllu" else text
 
-    def norm(text):
-        """The text as the tokenizer reads it (leading BOMs dropped), so that `text` and the
-        tokens spell the same characters; NFC for CoNLL-U (the UD validator requires it), done
-        before tokenizing so that no token boundary falls inside a character NFC composes."""
-        text = normalize_text(text)
-        return unicodedata.normalize("NFC", text) if opts.fmt == "conllu" else text
 
-    def tokens_of(text):
-        if opts.pretokenized:
-            return [(w, (w,), True) for w in text.split()]
-        return [(t.text, t.words, t.space_after) for t in tokenize(text)]
-
-    lines = ((n, norm(line)) for n, line in lines)
-    if opts.split_sentences:
-        para = []
+def text_units(lines, opts: TagOptions):
+    """The units of text input, cheap to compute: each line (or, with split_sentences, each
+    sentence of each paragraph; paragraphs end at blank lines). Yields strings; in line mode a
+    blank line yields "" so that `tagged` output stays aligned with the input lines."""
+    if not opts.split_sentences:
         for _, line in lines:
-            if line.strip():
-                para.append(line)
-                continue
-            yield from _split_para(para, split_sentences, tokens_of, norm)
-            para = []
-        yield from _split_para(para, split_sentences, tokens_of, norm)
+            yield line
         return
+    from .tokenizer import split_sentences
+    para: list[str] = []
     for _, line in lines:
-        text = " ".join(line.split())
-        if not text:
-            if opts.fmt == "tagged":
+        if line.strip():
+            para.append(_norm(line, opts))
+            continue
+        if para:
+            yield from split_sentences("\n".join(para))
+        para = []
+    if para:
+        yield from split_sentences("\n".join(para))
+
+
+def is_sentence(unit: str) -> bool:
+    """Whether a unit holds a sentence (anything but whitespace; the tokenizer keeps every
+    non-whitespace character, so such a unit always has tokens)."""
+    return bool(unit) and not unit.isspace() and bool(unit.split())
+
+
+def text_sentences(units, opts: TagOptions):
+    """(text, tokens) per unit; text is the unit with whitespace runs collapsed (the `# text`),
+    tokens are (surface, words, space_after). A blank unit gives (None, []) in the `tagged`
+    format (an empty output line) and nothing otherwise."""
+    from .tokenizer import tokenize
+    for unit in units:
+        unit = _norm(unit, opts)
+        words = unit.split()
+        if not words:
+            if opts.fmt == "tagged" and not opts.split_sentences:
                 yield None, []
             continue
-        yield text, tokens_of(line)
-
-
-def _split_para(para, split_sentences, tokens_of, norm):
-    if not para:
-        return
-    for sent in split_sentences("\n".join(para)):
-        sent = norm(sent)
-        toks = tokens_of(sent)
-        if toks:
-            yield " ".join(sent.split()), toks
+        if opts.pretokenized:
+            yield " ".join(words), [(w, (w,), True) for w in words]
+        else:
+            yield " ".join(words), [(t.text, t.words, t.space_after) for t in tokenize(unit)]
 
 
 def _misc_probs(ranked, opts):
@@ -159,12 +166,23 @@ def _rank(tagger, probs, opts):
         [[(tagger.tags[j], 0.0)] for j in probs.argmax(axis=1)]
 
 
-def tag_text_chunk(tagger, chunk, first_n, opts: TagOptions) -> str:
-    """Tag a list of (text, tokens) sentences; numbering starts at first_n."""
-    words = [[w for _, ws, _ in toks for w in ws] for _, toks in chunk]
+def tag_text_chunk(tagger, units, first_n, opts: TagOptions) -> str:
+    """Tokenize and tag a list of text units (see `text_units`) and format them; sentences are
+    numbered from first_n + 1."""
+    chunk = list(text_sentences(units, opts))
+    if opts.pretokenized:
+        words = [text.split() if text is not None else [] for text, _ in chunk]
+    else:
+        words = [[w for _, ws, _ in toks for w in ws] for _, toks in chunk]
     probs = tagger.probabilities(words)
     out, n = [], first_n
-    for (text, toks), p in zip(chunk, probs):
+    fast = opts.fmt == "tagged" and not (opts.probs or opts.top_k)
+    tagset = tagger.tags
+    for (text, toks), ws, p in zip(chunk, words, probs):
+        if fast:  # the common case, kept lean: word/TAG per token
+            out.append(" ".join([f"{w}/{tagset[j]}" for w, j in zip(ws, p.argmax(axis=1))]) + "\n"
+                       if text is not None else "\n")
+            continue
         ranked = _rank(tagger, p, opts)
         tags = [r[0][0] for r in ranked]
         if text is not None:
@@ -232,11 +250,11 @@ def tag_file(input_path, output_path, model_path, opts: TagOptions, jobs=1, veri
         work = ((chunk, opts) for chunk in _chunks(read_conllu(input_path), CHUNK))
         worker, local = _worker_conllu, (lambda a: tag_conllu_chunk(tagger, *a))
     else:
-        def numbered():
+        def numbered():  # units go to the workers, which tokenize and tag them
             n = 0
-            for chunk in _chunks(text_sentences(read_text_lines(input_path), opts), CHUNK):
+            for chunk in _chunks(text_units(read_text_lines(input_path), opts), CHUNK):
                 yield chunk, n, opts
-                n += sum(1 for text, _ in chunk if text is not None)
+                n += sum(1 for unit in chunk if is_sentence(unit))
         work = numbered()
         worker, local = _worker_text, (lambda a: tag_text_chunk(tagger, *a))
     with output_stream(output_path) as out:

@@ -178,18 +178,28 @@ def embed(Wxh, ids):
 def embed_backward(dX, ids, mask):
     """Gradient of the table for `embed`: each used row receives the sum of dX over its uses.
 
-    With U distinct rows used by N words, the sums are one product (U, N) @ (N, D*H), where
-    the (U, N) matrix counts how often row u is active at word n (bincount builds it); this is
-    several times faster than np.add.at or sorting with np.add.reduceat."""
+    Most rows (rare words, long affixes) are used once in a batch: their gradient is the dX
+    row of that word, a plain gather. The Um rows used several times get theirs from one
+    product (Um, N) @ (N, D*H), where the (Um, N) matrix counts how often row u is active at
+    word n (bincount builds it). Both are much faster than np.add.at or np.add.reduceat."""
     T, B, K = ids.shape
     keep = mask.reshape(-1) > 0  # padding carries no gradient
-    ids_n = ids.reshape(T * B, K)[keep]  # (N, K)
     dXn = dX.reshape(T * B, -1)[keep]  # (N, D*H)
-    N = len(ids_n)
-    rows, inv = np.unique(ids_n, return_inverse=True)
-    cell = inv.reshape(N, K) * N + np.arange(N)[:, None]  # (row u, word n) of each use
-    counts = np.bincount(cell.reshape(-1), minlength=len(rows) * N)
-    return SparseRows(rows, counts.reshape(len(rows), N).astype(dX.dtype) @ dXn)
+    flat = ids.reshape(T * B, K)[keep].reshape(-1)  # (N*K,) the rows used, word by word
+    N = len(dXn)
+    word = np.arange(N * K) // K  # which word each use belongs to
+    rows, inv, uses = np.unique(flat, return_inverse=True, return_counts=True)
+    values = np.empty((len(rows), dXn.shape[1]), dtype=dX.dtype)
+    once = uses[inv] == 1
+    values[inv[once]] = dXn[word[once]]  # rows used once: their word's gradient
+    multi = np.flatnonzero(uses > 1)
+    if len(multi):
+        slot = np.full(len(rows), -1)
+        slot[multi] = np.arange(len(multi))
+        cell = slot[inv[~once]] * N + word[~once]  # (row, word) of each repeated use
+        counts = np.bincount(cell, minlength=len(multi) * N).reshape(len(multi), N)
+        values[multi] = counts.astype(dX.dtype) @ dXn
+    return SparseRows(rows, values)
 
 
 class Chars(NamedTuple):

@@ -86,11 +86,17 @@ class Adagrad:
         for k, g in grads.items():
             p, mem = params[k], self.mem[k]
             if isinstance(g, M.SparseRows):
-                rows, g = g.rows, g.values * scale
+                rows, g = g.rows, g.values  # (the batch's own arrays: updated in place)
+                g *= scale
                 np.clip(g, -self.clip, self.clip, out=g)
-                m = mem[rows] + g * g  # mem += g*g
+                m = mem[rows]
+                m += g * g  # mem += g*g
                 mem[rows] = m
-                p[rows] -= self.lr * g / np.sqrt(m + 1e-8)  # p -= lr * g / sqrt(mem + 1e-8)
+                m += 1e-8
+                np.sqrt(m, out=m)
+                g /= m
+                g *= self.lr
+                p[rows] -= g  # p -= lr * g / sqrt(mem + 1e-8)
             else:
                 g = np.clip(g * scale, -self.clip, self.clip)
                 mem += g * g

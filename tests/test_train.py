@@ -59,7 +59,7 @@ def test_without_dev_saves_last_epoch(tiny_corpus, tmp_path):
 
 def test_resume_equals_uninterrupted(tiny_corpus, tmp_path):
     train_f, dev_f = tiny_corpus
-    c = dict(dropout=0.1, seed=3)
+    c = dict(dropout=0.1, input_dropout=0.1, seed=3, average=2, char_hidden=4)
     train(train_f, tmp_path / "full.npz", cfg(epochs=4, **c), dev_path=dev_f,
           checkpoint=tmp_path / "full.ckpt", **QUIET)
     train(train_f, tmp_path / "half.npz", cfg(epochs=2, **c), dev_path=dev_f,

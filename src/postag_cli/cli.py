@@ -22,7 +22,8 @@ DEFAULT_MODEL = "model.npz"
 # the default training settings (kept in sync with train.TrainConfig by a test)
 DEFAULTS = {"arch": "birnn", "layers": 1, "features": "rich", "hidden": 128, "char_hidden": 0,
             "epochs": 10, "lr": 0.1, "batch_size": 32, "min_count": 1, "clip": 5.0,
-            "dropout": 0.0, "input_dropout": 0.0, "word_dropout": 0.25, "patience": 0, "seed": 1}
+            "dropout": 0.0, "input_dropout": 0.0, "word_dropout": 0.25, "patience": 0, "seed": 1,
+            "average": 0}
 
 
 class UserError(click.ClickException):
@@ -98,6 +99,9 @@ def _sample_corpus():
               help="alpha: a word seen c times is replaced by <unk> w.p. alpha/(alpha+c).")
 @click.option("--patience", default=DEFAULTS["patience"], show_default=True,
               help="Stop after N epochs without a better dev score (0: never).")
+@click.option("--average", default=DEFAULTS["average"], show_default=True,
+              help="From epoch N on, evaluate and save the mean of the weights of the epochs so far "
+                   "(0: off).")
 @click.option("--seed", default=DEFAULTS["seed"], show_default=True,
               help="Random seed: same seed, same model.")
 @click.option("--tag-column", type=click.Choice(["upos", "xpos"]), default="upos", show_default=True)
@@ -109,7 +113,7 @@ def _sample_corpus():
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Append one JSON line per epoch.")
 @click.option("--skip-bad-sentences", is_flag=True, help="Skip malformed sentences instead of stopping.")
 def train(corpus, dev, output, arch, layers, features, epochs, hidden, char_hidden, lr, batch_size, min_count,
-          clip, dropout, input_dropout, word_dropout, patience, seed, tag_column, skip_gradcheck,
+          clip, dropout, input_dropout, word_dropout, patience, average, seed, tag_column, skip_gradcheck,
           checkpoint, no_checkpoint,
           resume, log_file, skip_bad_sentences):
     """Train a tagger on a CoNLL-U treebank and save it as one .npz file.
@@ -137,7 +141,7 @@ def train(corpus, dev, output, arch, layers, features, epochs, hidden, char_hidd
                              epochs=epochs, lr=lr, batch_size=batch_size, min_count=min_count,
                              clip=clip, dropout=dropout, input_dropout=input_dropout,
                              word_dropout=word_dropout,
-                             patience=patience, seed=seed, tag_column=tag_column,
+                             patience=patience, average=average, seed=seed, tag_column=tag_column,
                              gradcheck=not skip_gradcheck)
         result = run_train(corpus, output, config, dev_path=dev, checkpoint=checkpoint,
                            resume=resume, log_file=log_file, skip_bad=skip_bad_sentences)

@@ -82,13 +82,16 @@ def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, s
             continue
         if check_all:
             idx = list(np.ndindex(p.shape))
-        elif name in used:  # embedding tables: half from the rows the batch uses, half anywhere
-            n_used = (checks + 1) // 2
-            rows = rng.choice(used[name], n_used)
-            idx = [(int(r), int(rng.integers(p.shape[1]))) for r in rows]
-            idx += [tuple(int(rng.integers(s)) for s in p.shape) for _ in range(checks - n_used)]
-        else:
-            idx = [tuple(int(rng.integers(s)) for s in p.shape) for _ in range(checks)]
+        elif name in used:  # embedding tables: most from the rows the batch uses, some anywhere
+            used_entries = used[name][:, None] * p.shape[1] + np.arange(p.shape[1])
+            n_used = min(checks - checks // 4, used_entries.size)
+            flat = rng.choice(used_entries.ravel(), n_used, replace=False)
+            rest = rng.choice(p.size, min(checks - n_used, p.size), replace=False)
+            idx = [np.unravel_index(int(i), p.shape) for i in np.r_[flat, rest]]
+        else:  # distinct random entries (all of them when there are no more than `checks`)
+            flat = rng.choice(p.size, min(checks, p.size), replace=False)
+            idx = [np.unravel_index(int(i), p.shape) for i in flat]
+        idx = [tuple(int(j) for j in i) for i in idx]
         max_rel, max_abs, worst = 0.0, 0.0, idx[0] if idx else ()
         for i in idx:
             old = p[i]

@@ -8,7 +8,7 @@ Layout of the archive (every member a plain .npy array, no object arrays):
     features         str (F,)  feature names, "w=the", "s3=ing", ...
     tags             str (C,)  tagset
     param.<name>     float     weights (Wxh, Whh, bh, ..., Why, by)
-    <group>.<name>   float     checkpoints only: adagrad memories, best weights
+    <group>.<name>   float     checkpoints only: adagrad memories, best and averaged weights
 
 Loading checks, before reading any array, the members' names, dtypes and shapes from their
 .npy headers (so a crafted header cannot make it allocate 10^12 elements, and a zip bomb is
@@ -233,7 +233,7 @@ def _validate_checkpoint(path, params, meta, extra):
             and (best_dev is None or type(best_dev) in (int, float))
             and isinstance(state.get("history"), list)):
         raise PostagError(f"{path}: corrupt checkpoint: missing or bad training state")
-    for group in ("adagrad", "best"):
+    for group in ("adagrad", "best", "average"):
         if (group == "adagrad" or group in extra) and set(extra.get(group, {})) != set(params):
             raise PostagError(f"{path}: corrupt checkpoint: incomplete {group} arrays")
 
@@ -287,7 +287,7 @@ def _validate(path, params, features, tags, meta, extra):
         if a.dtype == np.float64 and a.size and np.abs(a).max() > np.finfo(np.float32).max:
             raise PostagError(f"{path}: corrupt model: {name} holds values too large for float32")
     for group, d in extra.items():
-        if group in ("adagrad", "best"):
+        if group in ("adagrad", "best", "average"):
             for name, a in d.items():
                 if name not in expected or a.shape != expected[name] or not np.isfinite(a).all():
                     raise PostagError(f"{path}: corrupt checkpoint: bad {group}.{name}")

@@ -50,6 +50,7 @@ class TrainConfig:
     input_dropout: float = 0.0  # dropout on the word vectors entering the first layer
     word_dropout: float = 0.25  # alpha: a word seen c times becomes <unk> w.p. alpha/(alpha+c)
     patience: int = 0  # stop after this many epochs without a better dev score (0: never)
+    average: int = 0  # from this epoch on, evaluate and save the mean of the epochs' weights
     seed: int = 1
     tag_column: str = "upos"
     gradcheck: bool = True
@@ -234,8 +235,9 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     start_epoch = 1
     ckpt_path = checkpoint
 
+    avg = None  # running mean of the weights at the end of epochs >= config.average
     if resume is not None:
-        params, opt.mem, best_params, result, start_epoch = _load_checkpoint(
+        params, opt.mem, best_params, avg, result, start_epoch = _load_checkpoint(
             resume, meta, feats, tagset)
         log(f"resumed from {resume} at epoch {start_epoch}")
 
@@ -298,22 +300,31 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
             entry = {"epoch": epoch, "loss": total_loss / max(total_words, 1),
                      "tokens_per_s": total_words / max(secs, 1e-9), "seconds": round(secs, 3),
                      "lr": config.lr}
+            current = params
+            if config.average and epoch >= config.average:
+                n = epoch - config.average + 1
+                if avg is None or n == 1:
+                    avg = {k: v.copy() for k, v in params.items()}
+                else:  # avg += (params - avg) / n
+                    for k, v in params.items():
+                        avg[k] += (v - avg[k]) / n
+                current = avg
             improved = True
             if dev is not None:
-                acc = accuracy(Tagger(params, feats, tagset, meta), dev)
+                acc = accuracy(Tagger(current, feats, tagset, meta), dev)
                 entry["dev_accuracy"] = acc
                 improved = result.best_dev is None or acc > result.best_dev
             result.history.append(entry)
             if improved:
                 result.best_epoch, result.best_dev = epoch, entry.get("dev_accuracy")
-                best_params = {k: v.copy() for k, v in params.items()}
+                best_params = {k: v.copy() for k, v in current.items()}
                 bad_epochs = 0
             else:
                 bad_epochs += 1
             save_best(best_params)
             if ckpt_path:
                 _save_checkpoint(ckpt_path, params, opt.mem, best_params, feats, tagset, meta,
-                                 result)
+                                 result, avg)
             dev_txt = f", dev acc {entry['dev_accuracy']:.2%}" if "dev_accuracy" in entry else ""
             log(f"epoch {epoch}/{config.epochs}: loss {entry['loss']:.4f}, "
                 f"{entry['tokens_per_s']:,.0f} tokens/s{dev_txt}"
@@ -336,12 +347,14 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     return result
 
 
-def _save_checkpoint(path, params, mem, best_params, feats, tagset, meta, result):
+def _save_checkpoint(path, params, mem, best_params, feats, tagset, meta, result, avg=None):
     state = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
              "best_dev": result.best_dev, "history": result.history}
     extra = {"adagrad": mem}
     if best_params is not None:
         extra["best"] = best_params
+    if avg is not None:
+        extra["average"] = avg
     save_model(path, params, feats.names, tagset, {**meta, "checkpoint": state}, extra=extra,
                magic=CHECKPOINT_MAGIC, chars=feats.chars)
 
@@ -351,8 +364,8 @@ def _load_checkpoint(path, meta, feats, tagset):
     if cmeta.get("corpus_sha256") != meta["corpus_sha256"]:
         raise PostagError(f"{path}: checkpoint was made on different training data "
                           f"({cmeta.get('corpus')}, sha256 {str(cmeta.get('corpus_sha256'))[:12]}…)")
-    for key in ("arch", "layers", "hidden", "char_hidden", "templates", "min_count", "tag_column", "seed",
-                "batch_size", "lr", "clip", "dropout", "input_dropout", "word_dropout"):
+    for key in ("arch", "layers", "hidden", "char_hidden", "templates", "min_count", "tag_column",
+                "seed", "batch_size", "lr", "clip", "dropout", "input_dropout", "word_dropout", "average"):
         if cmeta.get(key) != meta.get(key):
             raise PostagError(f"{path}: checkpoint setting {key}={cmeta.get(key)!r} differs from "
                               f"this run's {meta.get(key)!r}; resume with the same options")
@@ -363,5 +376,6 @@ def _load_checkpoint(path, meta, feats, tagset):
                          best_dev=state["best_dev"], history=state["history"])
     mem = {k: np.array(v, dtype=np.float32) for k, v in extra["adagrad"].items()}
     best = extra.get("best")
+    avg = extra.get("average")
     params = {k: np.array(v, dtype=np.float32) for k, v in params.items()}
-    return params, mem, best, result, state["epochs_run"] + 1
+    return params, mem, best, avg, result, state["epochs_run"] + 1

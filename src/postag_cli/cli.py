@@ -75,9 +75,10 @@ def _sample_corpus():
               help="birnn: both directions; rnn: the one-direction seed architecture.")
 @click.option("--layers", default=DEFAULTS["layers"], show_default=True,
               help="Stacked recurrent layers.")
-@click.option("--features", type=click.Choice(["rich", "word"]), default=DEFAULTS["features"],
+@click.option("--features", type=click.Choice(["rich", "cased", "word"]), default=DEFAULTS["features"],
               show_default=True,
-              help="rich: word, prefixes, suffixes, shape, case; word: the one-hot word only.")
+              help="rich: word, prefixes, suffixes, shape, case; cased: rich plus the word as written; "
+                   "word: the one-hot word only.")
 @click.option("--epochs", default=DEFAULTS["epochs"], show_default=True)
 @click.option("--hidden", default=DEFAULTS["hidden"], show_default=True,
               help="Hidden units per direction.")
@@ -251,7 +252,7 @@ def evaluate(gold, model, as_json, n_errors, raw, skip_bad_sentences):
 @click.option("--arch", type=click.Choice(["birnn", "rnn"]), default=DEFAULTS["arch"],
               show_default=True)
 @click.option("--layers", default=DEFAULTS["layers"], show_default=True)
-@click.option("--features", type=click.Choice(["rich", "word"]), default=DEFAULTS["features"],
+@click.option("--features", type=click.Choice(["rich", "cased", "word"]), default=DEFAULTS["features"],
               show_default=True)
 @click.option("--hidden", default=6, show_default=True, help="Hidden size of the check model.")
 @click.option("--char-hidden", default=min(DEFAULTS["char_hidden"], 4), show_default=True,

@@ -4,6 +4,7 @@ The features are language-independent: they use only Unicode character categorie
 word lists. Templates:
 
     w      the normalised word: lower-cased, every decimal digit replaced by 0
+    wc     the word as written (case kept), digits replaced by 0
     p1..p3 prefixes of the lower-cased word (1 to 3 characters)
     s1..s4 suffixes of the lower-cased word (1 to 4 characters)
     shape  character classes with runs collapsed: "Xx" (Paris), "d.d" (3.14), "x-x" (well-known)
@@ -25,6 +26,7 @@ UNK = "<unk>"
 MAX_WORD_CHARS = 16  # the character model reads at most the first 8 and last 8 characters
 WORD_TEMPLATES = ("w",)
 RICH_TEMPLATES = ("w", "p1", "p2", "p3", "s1", "s2", "s3", "s4", "shape", "cap")
+CASED_TEMPLATES = RICH_TEMPLATES + ("wc",)
 
 _DIGIT = re.compile(r"\d")
 
@@ -82,6 +84,8 @@ def word_features(word: str, templates) -> list[str]:
     for t in templates:
         if t == "w":
             out.append("w=" + low)
+        elif t == "wc":
+            out.append("wc=" + _DIGIT.sub("0", word))
         elif t[0] == "p":
             out.append(f"{t}={low[:int(t[1:])]}")
         elif t[0] == "s":

@@ -119,10 +119,11 @@ def rnn_forward(X, Whh, M):
     HS = np.empty_like(X)
     h = np.zeros(X.shape[1:], dtype=X.dtype)  # h_{-1} = 0
     for t in range(X.shape[0]):
-        a = X[t] + np.matmul(h, Whh)  # a_t = x_t Wxh + bh + h_{t-1} Whh
-        h = np.tanh(a, out=a)
-        h *= M[t]  # h_t = tanh(a_t), and 0 on padding
-        HS[t] = h
+        a = np.matmul(h, Whh, out=HS[t])  # h_{t-1} Whh
+        a += X[t]  # a_t = x_t Wxh + bh + h_{t-1} Whh
+        np.tanh(a, out=a)
+        a *= M[t]  # h_t = tanh(a_t), and 0 on padding
+        h = a
     return HS
 
 
@@ -261,12 +262,13 @@ def _dropout_mask(rng, shape, p, dtype):
 
 
 def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None = None,
-            input_dropout=0.0, x0=None):
+            input_dropout=0.0, x0_split=None):
     """Tag distributions P (T, B, C) and the cache that `backward` needs.
     Dropout (`dropout` on each layer's output, `input_dropout` on the word vectors x_t Wxh
     entering layer 0) is applied only when `rng` is given.
-    `chars` is required when the model has a character RNN (parameter Wxc), unless `x0`, the
-    layer-0 input x_t Wxh (+ c_w Wcx) (T, B, D*H), is given (see `type_inputs`)."""
+    `chars` is required when the model has a character RNN (parameter Wxc). For inference,
+    x0_split may replace ids and chars: layer 0's x_t Wxh + c_w Wcx + bh, already in the
+    (T, D, B, H) layout of `rnn_forward` (see `type_inputs`)."""
     D = n_directions(arch)
     dtype = params["Why"].dtype
     M = np.empty((mask.shape[0], D, mask.shape[1], 1), dtype=dtype)
@@ -276,23 +278,24 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
     cache = {"layers": [], "M": M, "ids": ids, "mask": mask, "chars": chars}
     inp = None
     for layer, (wxh, whh, bh) in enumerate(layer_names(_n_layers(params))):
-        if layer == 0 and x0 is not None:
-            Z = x0 + params[bh]
-        elif layer == 0:
-            Z = embed(params[wxh], ids)  # (T, B, D*H)
-            if "Wxc" in params:
-                c, cache["char_cache"] = char_forward(params, chars, dtype)  # (U, 2*Hc)
-                cache["c"] = c
-                Z += (c @ params["Wcx"])[chars.word_type]  # + c_w Wcx for each word
-            cache["drop_in"] = None
-            if rng is not None and input_dropout > 0:
-                cache["drop_in"] = _dropout_mask(rng, Z.shape, input_dropout, dtype)
-                Z *= cache["drop_in"]
+        if layer == 0 and x0_split is not None:
+            S = x0_split
         else:
-            Z = inp @ params[wxh]  # dense input from the layer below
-        if layer > 0 or x0 is None:
+            if layer == 0:
+                Z = embed(params[wxh], ids)  # (T, B, D*H)
+                if "Wxc" in params:
+                    c, cache["char_cache"] = char_forward(params, chars, dtype)  # (U, 2*Hc)
+                    cache["c"] = c
+                    Z += (c @ params["Wcx"])[chars.word_type]  # + c_w Wcx for each word
+                cache["drop_in"] = None
+                if rng is not None and input_dropout > 0:
+                    cache["drop_in"] = _dropout_mask(rng, Z.shape, input_dropout, dtype)
+                    Z *= cache["drop_in"]
+            else:
+                Z = inp @ params[wxh]  # dense input from the layer below
             Z += params[bh]
-        HS = rnn_forward(_split_directions(Z, D), params[whh], M)
+            S = _split_directions(Z, D)
+        HS = rnn_forward(S, params[whh], M)
         out = _join_directions(HS)  # (T, B, D*H)
         drop = None
         if rng is not None and dropout > 0:
@@ -373,7 +376,7 @@ def type_inputs(params, type_ids, chars: Chars | None = None):
     return X
 
 
-def predict(params, arch, ids, mask, chars=None, x0=None):
+def predict(params, arch, ids, mask, chars=None, x0_split=None):
     """Tag probabilities (T, B, C) for a batch, no dropout."""
-    P, _ = forward(params, arch, ids, mask, chars=chars, x0=x0)
+    P, _ = forward(params, arch, ids, mask, chars=chars, x0_split=x0_split)
     return P

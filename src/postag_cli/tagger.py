@@ -18,6 +18,7 @@ from .modelio import load_model, weights_sha256
 
 MAX_SEGMENT = 1000  # longer sentences are tagged in pieces, so memory stays bounded
 BATCH_TOKENS = 16384  # words per forward pass
+TYPE_CACHE = 50_000  # word forms whose input vectors are kept
 
 
 def batches_by_length(lengths, max_tokens=BATCH_TOKENS, max_batch=512):
@@ -44,6 +45,9 @@ class Tagger:
         self.tags = list(tags)
         self.meta = dict(meta)
         self.arch = meta["arch"]
+        D, H = M.n_directions(self.arch), self.params["Whh"].shape[1]
+        self._type_cache = np.empty((TYPE_CACHE, D, H), dtype=np.float32)
+        self._type_index: dict[str, int] = {}
 
     @classmethod
     def load(cls, path, verify=False) -> Tagger:
@@ -65,12 +69,16 @@ class Tagger:
         """Tag distributions, one (n_i, C) float32 array per sentence (a list of words).
 
         A word's input vector depends only on its form, so it is computed once per distinct
-        form (features, character RNN) and gathered per token; the recurrent layers then run
-        on length-sorted batches. Sentences longer than MAX_SEGMENT words are cut into pieces."""
+        form (features, character RNN; kept in a bounded cache across calls) and gathered per
+        token; the recurrent layers then run on length-sorted batches. Sentences longer than
+        MAX_SEGMENT words are cut into pieces."""
         types: dict[str, int] = {}
         seqs = [np.fromiter((types.setdefault(w, len(types)) for w in s), dtype=np.int64)
                 for s in sents]
-        X_types = self.type_inputs(list(types))  # (U, D*H)
+        X_types = self.type_vectors(list(types))  # (U, D, H): x Wxh + c Wcx + bh per type
+        if len(X_types) == 0:  # only empty sentences: a dummy row for the padding to point at
+            X_types = np.zeros((1,) + self._type_cache.shape[1:], dtype=np.float32)
+        D = X_types.shape[1]
         segs, owner = [], []
         for i, q in enumerate(seqs):
             for start in range(0, max(len(q), 1), MAX_SEGMENT):
@@ -85,7 +93,11 @@ class Tagger:
             for b, i in enumerate(batch):
                 type_pad[:len(segs[i]), b] = segs[i]
                 mask[:len(segs[i]), b] = 1.0
-            P = M.predict(self.params, self.arch, None, mask, x0=X_types[type_pad])  # (T, B, C)
+            S = np.empty((T, D) + (len(batch), X_types.shape[2]), dtype=np.float32)
+            S[:, 0] = X_types[type_pad, 0]  # left to right
+            if D == 2:
+                S[:, 1] = X_types[type_pad[::-1], 1]  # right to left: reversed time
+            P = M.predict(self.params, self.arch, None, mask, x0_split=S)  # (T, B, C)
             for b, i in enumerate(batch):
                 out_segs[i] = P[:len(segs[i]), b]
         out: list = [[] for _ in seqs]
@@ -95,13 +107,29 @@ class Tagger:
         return [np.concatenate(ps) if len(ps) > 1 else ps[0] if ps else
                 np.zeros((0, C), np.float32) for ps in out]
 
-    def type_inputs(self, forms) -> np.ndarray:
-        """Layer-0 input vectors (U, D*H) of distinct word forms."""
+    def type_vectors(self, forms) -> np.ndarray:
+        """Layer-0 pre-activations x Wxh + c Wcx + bh of distinct word forms, (U, D, H).
+        Vectors are cached for at most TYPE_CACHE forms; a full cache is emptied."""
+        cache, index = self._type_cache, self._type_index
+        if not forms or len(forms) > len(cache):
+            return self._compute_type_vectors(forms)
+        new = [f for f in forms if f not in index]
+        if len(index) + len(new) > len(cache):
+            index.clear()
+            new = list(forms)
+        if new:
+            first = len(index)
+            cache[first:first + len(new)] = self._compute_type_vectors(new)
+            index.update(zip(new, range(first, first + len(new))))
+        return cache[np.fromiter((index[f] for f in forms), dtype=np.int64, count=len(forms))]
+
+    def _compute_type_vectors(self, forms) -> np.ndarray:
+        shape = (len(forms),) + self._type_cache.shape[1:]
         if not forms:
-            return np.zeros((1, self.params["Wxh"].shape[1]), dtype=np.float32)
+            return np.zeros(shape, dtype=np.float32)
         ids = np.stack([self.features.encode_word(f) for f in forms])
         chars = self.features.char_batch([forms], len(forms)) if "Wxc" in self.params else None
-        return M.type_inputs(self.params, ids, chars)
+        return (M.type_inputs(self.params, ids, chars) + self.params["bh"]).reshape(shape)
 
     # -- tags ---------------------------------------------------------------------------------
 

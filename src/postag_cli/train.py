@@ -26,12 +26,12 @@ import numpy as np
 from . import gradcheck
 from . import model as M
 from .errors import PostagError
-from .features import RICH_TEMPLATES, WORD_TEMPLATES, Features
+from .features import CASED_TEMPLATES, RICH_TEMPLATES, WORD_TEMPLATES, Features
 from .modelio import CHECKPOINT_MAGIC, file_sha256, load_model, save_model
 from .tagger import MAX_SEGMENT, Tagger
 from .treebank import ReadStats, tagged_sentences
 
-FEATURE_SETS = {"word": WORD_TEMPLATES, "rich": RICH_TEMPLATES}
+FEATURE_SETS = {"word": WORD_TEMPLATES, "rich": RICH_TEMPLATES, "cased": CASED_TEMPLATES}
 
 
 @dataclass
@@ -278,7 +278,11 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                     if config.char_hidden else None
                 if drop_p is not None:
                     w = ids[:, :, 0]
-                    w[rng.random(w.shape) < drop_p[w]] = feats.word_unk
+                    dropped = rng.random(w.shape) < drop_p[w]
+                    w[dropped] = feats.word_unk
+                    if "wc" in feats.templates:  # the cased word goes with it
+                        k = feats.templates.index("wc")
+                        ids[:, :, k][dropped] = feats.unk[k]
                 ntok = float(mask.sum())
                 if ntok == 0:
                     continue

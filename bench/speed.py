@@ -80,14 +80,17 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     train_sents, _ = read_corpus(train_f, "upos")
 
-    # training speed (and the model, unless one is given)
-    model = args.model or str(Path(args.out) / "bench-speed.npz")
-    cfg = TrainConfig(epochs=1 if args.model else TrainConfig().epochs)
+    # training speed: two epochs of the default model (and that model, unless one is given or
+    # bench/accuracy.py left one)
+    default_model = Path(args.out) / "bench-accuracy-seed1.npz"
+    model = args.model or (str(default_model) if default_model.exists() else None)
+    cfg = TrainConfig(epochs=2) if model else TrainConfig()
     t0 = time.time()
-    r = train(train_f, model if not args.model else Path(args.out) / "speed-train.npz", cfg,
-              dev_path=dev_f, log=lambda m: print(m, file=sys.stderr), progress=False)
+    r = train(train_f, Path(args.out) / "bench-speed-train.npz", cfg, dev_path=dev_f,
+              log=lambda m: print(m, file=sys.stderr), progress=False)
     train_secs = time.time() - t0
     train_tps = sum(h["tokens_per_s"] for h in r.history) / len(r.history)
+    model = model or str(Path(args.out) / "bench-speed-train.npz")
 
     pre, raw, n_tokens = make_inputs(train_sents, args.out, args.tokens)
     out = Path(args.out) / "speed-out.txt"

@@ -23,7 +23,7 @@ DEFAULT_MODEL = "model.npz"
 DEFAULTS = {"arch": "birnn", "layers": 1, "features": "rich", "hidden": 128, "char_hidden": 0,
             "epochs": 10, "lr": 0.1, "batch_size": 32, "min_count": 1, "clip": 5.0,
             "dropout": 0.0, "input_dropout": 0.0, "word_dropout": 0.25, "patience": 0, "seed": 1,
-            "average": 0}
+            "average": 0, "lr_embed": 0.0}
 
 
 class UserError(click.ClickException):
@@ -86,6 +86,8 @@ def _sample_corpus():
               help="Hidden units per direction of the character RNN (0: no character model).")
 @click.option("--lr", default=DEFAULTS["lr"], show_default=True,
               help="Adagrad learning rate.")
+@click.option("--lr-embed", default=DEFAULTS["lr_embed"], show_default=True,
+              help="Adagrad learning rate of the embedding tables (0: same as --lr).")
 @click.option("--batch-size", default=DEFAULTS["batch_size"], show_default=True,
               help="Sentences per minibatch.")
 @click.option("--min-count", default=DEFAULTS["min_count"], show_default=True,
@@ -113,10 +115,8 @@ def _sample_corpus():
 @click.option("--resume", type=click.Path(dir_okay=False), help="Resume from this checkpoint.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Append one JSON line per epoch.")
 @click.option("--skip-bad-sentences", is_flag=True, help="Skip malformed sentences instead of stopping.")
-def train(corpus, dev, output, arch, layers, features, epochs, hidden, char_hidden, lr, batch_size, min_count,
-          clip, dropout, input_dropout, word_dropout, patience, average, seed, tag_column, skip_gradcheck,
-          checkpoint, no_checkpoint,
-          resume, log_file, skip_bad_sentences):
+def train(corpus, dev, output, skip_gradcheck, checkpoint, no_checkpoint, resume, log_file,
+          skip_bad_sentences, **settings):
     """Train a tagger on a CoNLL-U treebank and save it as one .npz file.
 
     \b
@@ -137,13 +137,7 @@ def train(corpus, dev, output, arch, layers, features, epochs, hidden, char_hidd
             checkpoint = output + ".ckpt"
         if checkpoint:
             check_writable(checkpoint)
-        config = TrainConfig(arch=arch, layers=layers, hidden=hidden, features=features,
-                             char_hidden=char_hidden,
-                             epochs=epochs, lr=lr, batch_size=batch_size, min_count=min_count,
-                             clip=clip, dropout=dropout, input_dropout=input_dropout,
-                             word_dropout=word_dropout,
-                             patience=patience, average=average, seed=seed, tag_column=tag_column,
-                             gradcheck=not skip_gradcheck)
+        config = TrainConfig(**settings, gradcheck=not skip_gradcheck)
         result = run_train(corpus, output, config, dev_path=dev, checkpoint=checkpoint,
                            resume=resume, log_file=log_file, skip_bad=skip_bad_sentences)
     except PostagError as e:

@@ -43,6 +43,7 @@ class TrainConfig:
     char_hidden: int = 0  # hidden size of the character RNN per direction (0: none)
     epochs: int = 10
     lr: float = 0.1
+    lr_embed: float = 0.0  # learning rate of the embedding tables Wxh, Wxc (0: same as lr)
     batch_size: int = 32
     min_count: int = 1
     clip: float = 5.0
@@ -79,8 +80,10 @@ class Adagrad:
     """Adagrad exactly as in min-char-rnn, with element-wise clipping. Sparse gradients update
     only the rows they hold, which equals the dense update (a zero gradient changes nothing)."""
 
-    def __init__(self, params, lr, clip):
-        self.lr, self.clip = lr, clip
+    def __init__(self, params, lr, clip, lr_embed=None):
+        """lr_embed: learning rate of the embedding tables (Wxh, Wxc), if not lr."""
+        self.clip = clip
+        self.lrs = {k: lr_embed if lr_embed and k in ("Wxh", "Wxc") else lr for k in params}
         self.mem = {k: np.zeros_like(v) for k, v in params.items()}
 
     def step(self, params, grads, scale=1.0):
@@ -96,12 +99,12 @@ class Adagrad:
                 m += 1e-8
                 np.sqrt(m, out=m)
                 g /= m
-                g *= self.lr
+                g *= self.lrs[k]
                 p[rows] -= g  # p -= lr * g / sqrt(mem + 1e-8)
             else:
                 g = np.clip(g * scale, -self.clip, self.clip)
                 mem += g * g
-                p -= self.lr * g / np.sqrt(mem + 1e-8)
+                p -= self.lrs[k] * g / np.sqrt(mem + 1e-8)
 
 
 def encode(sentences, feats: Features, tag_index):
@@ -229,7 +232,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     params = M.init_params(len(feats), len(tagset), config.hidden, config.arch, config.layers,
                            seed=config.seed, n_chars=len(feats.chars),
                            char_hidden=config.char_hidden)
-    opt = Adagrad(params, config.lr, config.clip)
+    opt = Adagrad(params, config.lr, config.clip, config.lr_embed)
     result = TrainResult()
     best_params = None
     start_epoch = 1
@@ -369,7 +372,8 @@ def _load_checkpoint(path, meta, feats, tagset):
         raise PostagError(f"{path}: checkpoint was made on different training data "
                           f"({cmeta.get('corpus')}, sha256 {str(cmeta.get('corpus_sha256'))[:12]}…)")
     for key in ("arch", "layers", "hidden", "char_hidden", "templates", "min_count", "tag_column",
-                "seed", "batch_size", "lr", "clip", "dropout", "input_dropout", "word_dropout", "average"):
+                "seed", "batch_size", "lr", "lr_embed", "clip", "dropout", "input_dropout",
+                "word_dropout", "average"):
         if cmeta.get(key) != meta.get(key):
             raise PostagError(f"{path}: checkpoint setting {key}={cmeta.get(key)!r} differs from "
                               f"this run's {meta.get(key)!r}; resume with the same options")

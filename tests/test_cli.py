@@ -220,7 +220,7 @@ def test_bad_models(tiny_corpus, tmp_path, model):
     # a newer format
     params, feats, tags, meta, _ = load_model(model)
     newer = tmp_path / "newer.npz"
-    save_model(newer, params, feats, tags, meta)
+    save_model(newer, params, feats, tags, meta, chars=meta["chars"])
     with zipfile.ZipFile(newer) as z:
         members = {n: z.read(n) for n in z.namelist()}
     import io
@@ -249,14 +249,14 @@ def test_verify(model, tmp_path):
     assert run("tag", "-", "-m", model, "--verify", input="a\n").exit_code == 0
     params, feats, tags, meta, _ = load_model(model)
     tampered = tmp_path / "t.npz"
-    save_model(tampered, params, feats, tags, meta)  # records the true sha256 ...
+    save_model(tampered, params, feats, tags, meta, chars=meta["chars"])  # the true sha256 ...
     p2 = dict(params)
     p2["by"] = p2["by"] + 1
     from postag_cli import modelio
     real = modelio.weights_sha256
     try:  # ... then write other weights under the old hash
         modelio.weights_sha256 = lambda p: meta["weights_sha256"]
-        save_model(tampered, p2, feats, tags, meta)
+        save_model(tampered, p2, feats, tags, meta, chars=meta["chars"])
     finally:
         modelio.weights_sha256 = real
     assert_user_error(run("tag", "-", "-m", tampered, "--verify", input="a\n"), "sha256")

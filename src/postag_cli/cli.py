@@ -20,10 +20,10 @@ from .errors import PostagError
 
 DEFAULT_MODEL = "model.npz"
 # the default training settings (kept in sync with train.TrainConfig by a test)
-DEFAULTS = {"arch": "birnn", "layers": 1, "features": "rich", "hidden": 128, "char_hidden": 0,
-            "epochs": 10, "lr": 0.1, "batch_size": 32, "min_count": 1, "clip": 5.0,
-            "dropout": 0.0, "input_dropout": 0.0, "word_dropout": 0.25, "patience": 0, "seed": 1,
-            "average": 0, "lr_embed": 0.0}
+DEFAULTS = {"arch": "birnn", "layers": 1, "features": "rich", "hidden": 128, "char_hidden": 32,
+            "epochs": 12, "lr": 0.05, "lr_embed": 0.15, "batch_size": 32, "min_count": 1,
+            "clip": 5.0, "dropout": 0.5, "input_dropout": 0.0, "word_dropout": 0.25,
+            "patience": 0, "average": 4, "seed": 1}
 
 
 class UserError(click.ClickException):

@@ -134,3 +134,19 @@ def test_bad_settings_are_refused(tiny_corpus, tmp_path):
         with pytest.raises(PostagError):
             train(tiny_corpus[0], tmp_path / "m.npz", cfg(**bad), **QUIET)
     assert not (tmp_path / "m.npz").exists()
+
+
+def test_save_load_round_trip(tiny_corpus, tmp_path):
+    from postag_cli.modelio import save_model
+    from postag_cli.tagger import Tagger
+    train(tiny_corpus[0], tmp_path / "a.npz", cfg(epochs=1, char_hidden=4), **QUIET)
+    params, feats, tags, meta, _ = load_model(tmp_path / "a.npz")
+    assert all(a.dtype == np.float32 for a in params.values())
+    save_model(tmp_path / "b.npz", params, feats, tags, meta, chars=meta["chars"])
+    p2, f2, t2, m2, _ = load_model(tmp_path / "b.npz")
+    assert f2 == feats and t2 == tags and m2 == meta
+    assert all(np.array_equal(params[k], p2[k]) for k in params)
+    with np.load(tmp_path / "b.npz", allow_pickle=False) as z:  # plain arrays, strings as unicode
+        assert z["features"].dtype.kind == "U" and z["tags"].dtype.kind == "U"
+    words = ["the", "cat", "sees", "a", "dog", "."]
+    assert Tagger.load(tmp_path / "a.npz").tag(words) == Tagger.load(tmp_path / "b.npz").tag(words)

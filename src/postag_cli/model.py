@@ -242,13 +242,12 @@ def char_backward(params, chars: Chars, cache, dc, grads):
 
 
 def scatter_rows(dZ, index, n_rows, mask):
-    """Sum of dZ (T, B, X) over the positions where index (T, B) == u, for each u < n_rows."""
-    keep = mask.reshape(-1) > 0
-    idx = index.reshape(-1)[keep]
-    N = len(idx)
-    counts = np.zeros((n_rows, N), dtype=dZ.dtype)
-    counts[idx, np.arange(N)] = 1.0
-    return counts @ dZ.reshape(-1, dZ.shape[-1])[keep]
+    """Sum of dZ (T, B, X) over the positions where index (T, B) == u, for each u < n_rows:
+    the same accumulation as `embed_backward` with one active row per position."""
+    g = embed_backward(dZ, index[:, :, None], mask)
+    out = np.zeros((n_rows, dZ.shape[-1]), dtype=dZ.dtype)
+    out[g.rows] = g.values
+    return out
 
 
 def _dropout_mask(rng, shape, p, dtype):

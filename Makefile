@@ -31,11 +31,11 @@ lint: setup
 # Long benchmarks (need UD English EWT in $(EWT)); never part of `make test`.
 bench-accuracy: setup
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check nltk
-	$(BIN)/python bench/accuracy.py --ewt $(EWT)
+	$(BIN)/python bench/accuracy.py --ewt $(EWT) $(ARGS)
 
 bench-speed: setup
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check nltk
-	$(BIN)/python bench/speed.py --ewt $(EWT)
+	$(BIN)/python bench/speed.py --ewt $(EWT) $(ARGS)
 
 bench-tokenizer: setup
 	$(BIN)/python bench/tokenizer_eval.py --treebank $(EWT)/en_ewt-ud-dev.conllu

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -32,17 +33,24 @@ from postag_cli.train import TrainConfig, read_corpus, train
 POSTAG = [sys.executable, "-m", "postag_cli"]
 
 
+TIME = "/usr/bin/time"  # GNU time: measures peak RSS of a process it forks itself
+
+
 def run_timed(cmd, stdout=subprocess.DEVNULL):
-    """Run a command; returns (seconds, peak RSS in MB of that child)."""
+    """Run a command; returns (seconds, peak RSS in MB of its largest process).
+
+    The RSS comes from GNU time, whose child starts small: a child forked directly from this
+    (large) benchmark process would report this process's RSS, which Linux carries over exec."""
+    use_time = os.path.exists(TIME)
     t0 = time.time()
-    p = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
+    p = subprocess.run(([TIME, "-f", "maxrss_kb=%M"] if use_time else []) + list(map(str, cmd)),
+                       stdout=stdout, stderr=subprocess.PIPE, check=False)
     secs = time.time() - t0
-    err = p.stderr.read().decode()
-    p.returncode = os.waitstatus_to_exitcode(status)
+    err = p.stderr.decode()
     if p.returncode != 0:
         raise SystemExit(f"command failed ({p.returncode}): {' '.join(map(str, cmd))}\n{err}")
-    return secs, usage.ru_maxrss / 1024
+    rss = [int(x) for x in re.findall(r"maxrss_kb=(\d+)", err)]
+    return secs, (rss[-1] / 1024 if rss else float("nan"))
 
 
 def make_inputs(train_sents, out_dir, min_tokens):
@@ -124,8 +132,8 @@ def main():
         print("NLTK not installed: pip install nltk", file=sys.stderr)
 
     help_secs = min(run_timed(POSTAG + ["--help"])[0] for _ in range(5))
-    help_entry = min(run_timed(["postag", "--help"])[0] for _ in range(5)) \
-        if subprocess.run(["which", "postag"], capture_output=True).returncode == 0 else None
+    entry = Path(sys.executable).parent / "postag"
+    help_entry = min(run_timed([entry, "--help"])[0] for _ in range(5)) if entry.exists() else None
 
     ten = None
     if args.ten_million:

@@ -136,8 +136,8 @@ def rnn_backward(dHS, HS, Whh, M):
     dA = np.empty_like(HS)
     dh_next = np.zeros(HS.shape[1:], dtype=HS.dtype)  # gradient arriving at h_t from step t+1
     for t in range(T - 1, -1, -1):
-        da = (dHS[t] + dh_next) * G[t]  # through tanh
-        dA[t] = da
+        da = np.add(dHS[t], dh_next, out=dA[t])
+        da *= G[t]  # da_t = (dh_t from above + from step t+1) * tanh'(a_t)
         dh_next = np.matmul(da, WhhT)  # dh_{t-1} = da_t Whh^T
     # dWhh = sum_t h_{t-1}^T da_t: one (H, T*B) @ (T*B, H) product per direction
     D, B, H = HS.shape[1:]

@@ -18,6 +18,8 @@ def describe(path) -> dict:
         "arch": meta.get("arch"),
         "layers": meta.get("layers"),
         "hidden": meta.get("hidden"),
+        "char_hidden": meta.get("char_hidden", 0),
+        "characters": len(meta.get("chars", [])),
         "feature_templates": meta.get("templates"),
         "features": len(features),
         "vocabulary": sum(1 for f in features if f.startswith("w=")),
@@ -29,8 +31,9 @@ def describe(path) -> dict:
         "weights_verified": weights_sha256(params) == meta.get("weights_sha256"),
         "training": {k: meta.get(k) for k in (
             "corpus", "corpus_sha256", "corpus_sentences", "corpus_words", "dev", "epochs_run",
-            "best_epoch", "best_dev_accuracy", "seed", "epochs", "lr", "batch_size", "min_count",
-            "clip", "dropout", "word_dropout", "patience")},
+            "best_epoch", "best_dev_accuracy", "seed", "epochs", "lr", "lr_embed", "batch_size",
+            "min_count", "clip", "dropout", "input_dropout", "word_dropout", "patience",
+            "average")},
         "history": meta.get("history", []),
     }
 
@@ -58,7 +61,9 @@ def format_info(d: dict) -> str:
     lines = [
         f"model           {d['file']} ({d['file_bytes']:,} bytes)",
         f"format          {d['format_version']} (postag {d['package_version']})",
-        f"architecture    {d['arch']}, {d['layers']} layer(s), hidden {d['hidden']} per direction",
+        f"architecture    {d['arch']}, {d['layers']} layer(s), hidden {d['hidden']} per direction"
+        + (f"; character RNN {d['char_hidden']} per direction over {d['characters']} characters"
+           if d["char_hidden"] else ""),
         f"features        {d['features']:,} ({', '.join(d['feature_templates'])}); "
         f"vocabulary {d['vocabulary']:,} words",
         f"tagset          {len(d['tags'])} {d['tag_column']} tags: {' '.join(d['tags'])}",
@@ -70,9 +75,10 @@ def format_info(d: dict) -> str:
         f"dev             {t['dev'] or '-'}",
         f"epochs          {t['epochs_run']} run of {t['epochs']}, best epoch {t['best_epoch']}"
         + (f", best dev accuracy {best:.2%}" if best is not None else ""),
-        f"settings        seed {t['seed']}, lr {t['lr']}, batch {t['batch_size']}, min count "
-        f"{t['min_count']}, clip {t['clip']}, dropout {t['dropout']}, word dropout "
-        f"{t['word_dropout']}",
+        f"settings        seed {t['seed']}, lr {t['lr']} (embeddings {t['lr_embed'] or t['lr']}), "
+        f"batch {t['batch_size']}, min count {t['min_count']}, clip {t['clip']}, dropout "
+        f"{t['dropout']}, input dropout {t['input_dropout']}, word dropout {t['word_dropout']}, "
+        f"weight averaging from epoch {t['average'] or '-'}",
     ]
     hist = d["history"]
     if hist:

@@ -150,3 +150,29 @@ def test_save_load_round_trip(tiny_corpus, tmp_path):
         assert z["features"].dtype.kind == "U" and z["tags"].dtype.kind == "U"
     words = ["the", "cat", "sees", "a", "dog", "."]
     assert Tagger.load(tmp_path / "a.npz").tag(words) == Tagger.load(tmp_path / "b.npz").tag(words)
+
+
+def test_char_table_batches_match_char_batch(sample_train):
+    """The vectorised character batches of training give the same loss and gradients as the
+    per-word `Features.char_batch` that gradcheck and the tagger use."""
+    from postag_cli import gradcheck as gc
+    from postag_cli.features import Features
+    from postag_cli.train import CharTable, encode, read_corpus
+    sents = read_corpus(sample_train, "upos")[0][:12]
+    feats = Features.build([w for s in sents for w in s.words], ["w", "s2"], char_model=True)
+    tagset = sorted({t for s in sents for t in s.tags if t})
+    data = encode(sents, feats, {t: i for i, t in enumerate(tagset)})
+    table = CharTable(feats, data)
+    batch = [3, 0, 7, 5]
+    ids, tags, mask = gc.make_batch([data[i] for i in batch])
+    params = M.init_params(len(feats), len(tagset), 6, "birnn", 1, dtype=np.float64,
+                           n_chars=len(feats.chars), char_hidden=3, scale=2.0)
+    a = M.loss_and_grads(params, "birnn", ids, tags, mask, chars=table.batch(batch, len(ids), mask))
+    b = M.loss_and_grads(params, "birnn", ids, tags, mask,
+                         chars=feats.char_batch([data[i][2] for i in batch], len(ids)))
+    assert a[0] == pytest.approx(b[0], rel=1e-12)
+    for k in params:
+        ga, gb = a[1][k], b[1][k]
+        ga = ga.to_dense(params[k].shape) if hasattr(ga, "to_dense") else ga
+        gb = gb.to_dense(params[k].shape) if hasattr(gb, "to_dense") else gb
+        np.testing.assert_allclose(ga, gb, rtol=1e-9, atol=1e-12)

@@ -27,6 +27,7 @@ MAX_WORD_CHARS = 16  # the character model reads at most the first 8 and last 8 
 WORD_TEMPLATES = ("w",)
 RICH_TEMPLATES = ("w", "p1", "p2", "p3", "s1", "s2", "s3", "s4", "shape", "cap")
 CASED_TEMPLATES = RICH_TEMPLATES + ("wc",)
+LEAN_TEMPLATES = ("w", "p3", "s2", "s3", "s4", "shape", "cap")
 
 _DIGIT = re.compile(r"\d")
 

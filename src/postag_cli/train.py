@@ -26,12 +26,14 @@ import numpy as np
 from . import gradcheck
 from . import model as M
 from .errors import PostagError
-from .features import CASED_TEMPLATES, RICH_TEMPLATES, WORD_TEMPLATES, Features
+from .features import (CASED_TEMPLATES, LEAN_TEMPLATES, RICH_TEMPLATES, WORD_TEMPLATES,
+                       Features)
 from .modelio import CHECKPOINT_MAGIC, file_sha256, load_model, save_model
 from .tagger import MAX_SEGMENT, Tagger
 from .treebank import ReadStats, tagged_sentences
 
-FEATURE_SETS = {"word": WORD_TEMPLATES, "rich": RICH_TEMPLATES, "cased": CASED_TEMPLATES}
+FEATURE_SETS = {"word": WORD_TEMPLATES, "rich": RICH_TEMPLATES, "cased": CASED_TEMPLATES,
+                "lean": LEAN_TEMPLATES}
 
 
 @dataclass
@@ -122,6 +124,38 @@ def encode(sentences, feats: Features, tag_index):
     return out
 
 
+class CharTable:
+    """The training forms spelled out once: a padded (n_forms, MAX_WORD_CHARS) id table, so a
+    batch's character input is built by array operations (`batch`), not per word."""
+
+    def __init__(self, feats: Features, data):
+        self.index: dict[str, int] = {}
+        for e in data:
+            for w in e[2]:
+                self.index.setdefault(w, len(self.index))
+        spelled = [feats.encode_chars(w) for w in self.index]
+        self.lengths = np.array([len(c) for c in spelled], dtype=np.int64)
+        self.table = np.zeros((len(spelled), max(self.lengths, default=1)), dtype=np.int64)
+        for i, c in enumerate(spelled):
+            self.table[i, :len(c)] = c
+        self.form_ids = [np.array([self.index[w] for w in e[2]], dtype=np.int64) for e in data]
+
+    def batch(self, batch, T, mask) -> M.Chars:
+        """model.Chars for sentences `batch` (indices into data) padded to length T."""
+        form_pad = np.zeros((T, len(batch)), dtype=np.int64)
+        for b, i in enumerate(batch):
+            form_pad[:len(self.form_ids[i]), b] = self.form_ids[i]
+        real = mask > 0
+        types, inv = np.unique(form_pad[real], return_inverse=True)
+        word_type = np.zeros((T, len(batch)), dtype=np.int64)
+        word_type[real] = inv.reshape(-1)
+        lengths = self.lengths[types]
+        L = int(lengths.max())
+        ids = np.ascontiguousarray(self.table[types, :L].T)  # (L, U)
+        cmask = (np.arange(L)[:, None] < lengths[None, :]).astype(np.float32)
+        return M.Chars(ids, cmask, lengths - 1, word_type)
+
+
 def minibatches(lengths, batch_size, rng):
     """Shuffled minibatches of sentence indices; sentences of similar length are batched together
     (sorted within pools of 50 batches) to limit padding; the batch order is shuffled too."""
@@ -206,6 +240,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     data = encode(train_sents, feats, tag_index)
     dev = encode(dev_sents, feats, tag_index) if dev_sents else None
     lengths = np.array([len(e[0]) for e in data])
+    char_table = CharTable(feats, data) if config.char_hidden else None
     n_words = int(sum(int((e[1] >= 0).sum()) for e in data))
     log(f"{train_path}: {len(train_sents)} sentences, {n_words} tagged words, "
         f"{len(tagset)} tags, {len(feats)} features; arch {config.arch} x{config.layers}, "
@@ -277,8 +312,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                     raise Interrupted(stop["signum"])
                 ids, tags, mask = gradcheck.make_batch([data[i] for i in batch])
                 mask = mask.astype(np.float32)
-                chars = feats.char_batch([data[i][2] for i in batch], ids.shape[0]) \
-                    if config.char_hidden else None
+                chars = char_table.batch(batch, ids.shape[0], mask) if char_table else None
                 if drop_p is not None:
                     w = ids[:, :, 0]
                     dropped = rng.random(w.shape) < drop_p[w]

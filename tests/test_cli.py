@@ -265,8 +265,9 @@ def test_verify(model, tmp_path):
 def test_cli_defaults_match_train_config():
     from dataclasses import asdict
 
-    from postag_cli.cli import DEFAULTS
-    from postag_cli.train import TrainConfig
+    from postag_cli.cli import DEFAULTS, FEATURE_CHOICES
+    from postag_cli.train import FEATURE_SETS, TrainConfig
+    assert sorted(FEATURE_CHOICES) == sorted(FEATURE_SETS)
     config = asdict(TrainConfig())
     assert {k: config[k] for k in DEFAULTS} == DEFAULTS
     r = run("train", "--help")

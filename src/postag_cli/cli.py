@@ -19,6 +19,7 @@ from . import __version__
 from .errors import PostagError
 
 DEFAULT_MODEL = "model.npz"
+FEATURE_CHOICES = ["rich", "cased", "lean", "word"]  # train.FEATURE_SETS (kept in sync by a test)
 # the default training settings (kept in sync with train.TrainConfig by a test)
 DEFAULTS = {"arch": "birnn", "layers": 1, "features": "rich", "hidden": 128, "char_hidden": 32,
             "epochs": 12, "lr": 0.05, "lr_embed": 0.15, "batch_size": 32, "min_count": 1,
@@ -75,9 +76,10 @@ def _sample_corpus():
               help="birnn: both directions; rnn: the one-direction seed architecture.")
 @click.option("--layers", default=DEFAULTS["layers"], show_default=True,
               help="Stacked recurrent layers.")
-@click.option("--features", type=click.Choice(["rich", "cased", "word"]), default=DEFAULTS["features"],
+@click.option("--features", type=click.Choice(FEATURE_CHOICES), default=DEFAULTS["features"],
               show_default=True,
               help="rich: word, prefixes, suffixes, shape, case; cased: rich plus the word as written; "
+                   "lean: w, p3, s2-s4, shape, case; "
                    "word: the one-hot word only.")
 @click.option("--epochs", default=DEFAULTS["epochs"], show_default=True)
 @click.option("--hidden", default=DEFAULTS["hidden"], show_default=True,
@@ -246,7 +248,7 @@ def evaluate(gold, model, as_json, n_errors, raw, skip_bad_sentences):
 @click.option("--arch", type=click.Choice(["birnn", "rnn"]), default=DEFAULTS["arch"],
               show_default=True)
 @click.option("--layers", default=DEFAULTS["layers"], show_default=True)
-@click.option("--features", type=click.Choice(["rich", "cased", "word"]), default=DEFAULTS["features"],
+@click.option("--features", type=click.Choice(FEATURE_CHOICES), default=DEFAULTS["features"],
               show_default=True)
 @click.option("--hidden", default=6, show_default=True, help="Hidden size of the check model.")
 @click.option("--char-hidden", default=min(DEFAULTS["char_hidden"], 4), show_default=True,

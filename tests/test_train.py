@@ -176,3 +176,27 @@ def test_char_table_batches_match_char_batch(sample_train):
         ga = ga.to_dense(params[k].shape) if hasattr(ga, "to_dense") else ga
         gb = gb.to_dense(params[k].shape) if hasattr(gb, "to_dense") else gb
         np.testing.assert_allclose(ga, gb, rtol=1e-9, atol=1e-12)
+
+
+def test_sparse_adagrad_equals_dense():
+    """Updating only the rows a batch touched is exactly the dense min-char-rnn update."""
+    from postag_cli.train import Adagrad
+    rng = np.random.default_rng(0)
+    p0 = {"Wxh": rng.standard_normal((20, 4)).astype(np.float32),
+          "by": rng.standard_normal(3).astype(np.float32)}
+    sparse_p = {k: v.copy() for k, v in p0.items()}
+    dense_p = {k: v.copy() for k, v in p0.items()}
+    sparse_opt = Adagrad(sparse_p, 0.1, 5.0, lr_embed=0.3)
+    dense_opt = Adagrad(dense_p, 0.1, 5.0, lr_embed=0.3)
+    for _ in range(3):
+        rows = np.unique(rng.integers(0, 20, 6))
+        values = (rng.standard_normal((len(rows), 4)) * 10).astype(np.float32)  # some clipped
+        dense = np.zeros((20, 4), np.float32)
+        dense[rows] = values
+        g_by = rng.standard_normal(3).astype(np.float32)
+        sparse_opt.step(sparse_p, {"Wxh": M.SparseRows(rows, values.copy()), "by": g_by}, 0.5)
+        dense_opt.step(dense_p, {"Wxh": dense, "by": g_by}, 0.5)
+    for k in p0:
+        np.testing.assert_allclose(sparse_p[k], dense_p[k], rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(sparse_opt.mem[k], dense_opt.mem[k], rtol=1e-6)
+    assert not np.array_equal(sparse_p["Wxh"], p0["Wxh"])

@@ -301,6 +301,19 @@ def tokenize(text: str) -> list[Token]:
     context: list[int] = []  # positions of "its", "lets", "your" (decided by the next word)
     find = text.find
     match = _TOKEN_RE.match
+
+    def plain_word(tok, start, end, space_after):
+        """A run of letters: a fused form split as EWT does (cannot -> can not, gonna ->
+        gon na), a word decided by the next one (its, lets, your), or a word as it is."""
+        low = tok.lower()
+        cuts = _FUSED_SPLITS.get(low)
+        if cuts is not None:
+            append(Token(tok, start, end, _cut(tok, cuts), space_after))
+            return
+        if low in _CONTEXT_SPLITS:
+            context.append(len(out))
+        append(Token(tok, start, end, (tok,), space_after))
+
     pos = 0
     # str.split() splits on exactly the str.isspace() characters; each chunk is
     # located with str.find, so offsets stay exact.
@@ -308,14 +321,7 @@ def tokenize(text: str) -> list[Token]:
         start = find(chunk, pos)
         end = pos = start + len(chunk)
         if chunk.isalpha():  # the common case: a plain word between spaces
-            low = chunk.lower()
-            cuts = _FUSED_SPLITS.get(low)
-            if cuts is not None:
-                append(Token(chunk, start, end, _cut(chunk, cuts), True))
-            else:
-                if low in _CONTEXT_SPLITS:
-                    context.append(len(out))
-                append(Token(chunk, start, end, (chunk,), True))
+            plain_word(chunk, start, end, True)
             continue
         p = start
         while p < end:
@@ -330,14 +336,7 @@ def tokenize(text: str) -> list[Token]:
             tstart, p = p, q
             space_after = q == end
             if kind == "fast":
-                low = tok.lower()
-                cuts = _FUSED_SPLITS.get(low)
-                if cuts is not None:
-                    append(Token(tok, tstart, q, _cut(tok, cuts), space_after))
-                else:
-                    if low in _CONTEXT_SPLITS:
-                        context.append(len(out))
-                    append(Token(tok, tstart, q, (tok,), space_after))
+                plain_word(tok, tstart, q, space_after)
                 continue
             if kind in _WORD_GROUPS:
                 last = tok[-1]

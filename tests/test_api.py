@@ -50,3 +50,37 @@ def test_public_names_are_documented():
     assert postag_cli.__doc__ and "Tagger" in postag_cli.__doc__
     for name in ("load", "tag", "tag_sents", "tag_text", "probabilities", "top_k", "is_known"):
         assert getattr(Tagger, name).__doc__, name
+
+
+def test_ensemble_averages_members(tagger, tiny_corpus, tmp_path):
+    from postag_cli.tagger import Ensemble, load_tagger
+    other = tmp_path / "other.npz"
+    train(tiny_corpus[0], other, TrainConfig(epochs=3, hidden=8, seed=5, gradcheck=False),
+          log=lambda m: None, progress=False)
+    second = Tagger.load(other)
+    both = Ensemble([tagger, second])
+    sents = [["the", "cat", "sees", "a", "bird", "."], ["Anna"]]
+    expected = [(a + b) / 2 for a, b in zip(tagger.probabilities(sents), second.probabilities(sents))]
+    for got, want in zip(both.probabilities(sents), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+    assert both.tag_sents(sents) == [[both.tags[j] for j in p.argmax(1)] for p in expected]
+    assert isinstance(load_tagger([other]), Tagger) and isinstance(load_tagger([other, other]), Ensemble)
+
+
+def test_ensemble_from_the_command_line(tagger, tiny_corpus, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from postag_cli.cli import cli
+    a, b = tmp_path / "a.npz", tmp_path / "b.npz"
+    for path, seed in ((a, 1), (b, 2)):
+        train(tiny_corpus[0], path, TrainConfig(epochs=3, hidden=8, seed=seed, gradcheck=False),
+              log=lambda m: None, progress=False)
+    r = CliRunner().invoke(cli, ["evaluate", str(tiny_corpus[1]), "-m", str(a), "-m", str(b),
+                                 "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["words"] > 0
+    r = CliRunner().invoke(cli, ["tag", "-", "-m", str(a), "-m", str(b), "--pretokenized"],
+                           input="the dog sees a cat .\n")
+    assert r.exit_code == 0 and r.stdout.count("/") == 6

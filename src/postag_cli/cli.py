@@ -161,7 +161,8 @@ def train(corpus, dev, output, skip_gradcheck, checkpoint, no_checkpoint, resume
 
 @cli.command()
 @click.argument("input", default="-", type=click.Path(allow_dash=True, dir_okay=False))
-@click.option("-m", "--model", default=DEFAULT_MODEL, show_default=True, help="Model file.")
+@click.option("-m", "--model", "models", multiple=True, default=[DEFAULT_MODEL], show_default=True,
+              help="Model file; give several (-m a.npz -m b.npz) to average their predictions.")
 @click.option("-o", "--output", default="-", show_default=True, help="Output file ('-': stdout).")
 @click.option("--input-format", type=click.Choice(["text", "conllu"]), default="text",
               show_default=True, help="text: one sentence per line; conllu: retag a CoNLL-U file.")
@@ -174,7 +175,7 @@ def train(corpus, dev, output, skip_gradcheck, checkpoint, no_checkpoint, resume
 @click.option("--top-k", default=0, show_default=True, help="List the K best tags with probabilities.")
 @click.option("--jobs", default=1, show_default=True, help="Worker processes.")
 @click.option("--verify", is_flag=True, help="Check the weights against their recorded sha256.")
-def tag(input, model, output, input_format, pretokenized, split_sentences, fmt, probs, top_k,
+def tag(input, models, output, input_format, pretokenized, split_sentences, fmt, probs, top_k,
         jobs, verify):
     """Tag raw text (one sentence per line) or a CoNLL-U file.
 
@@ -191,7 +192,7 @@ def tag(input, model, output, input_format, pretokenized, split_sentences, fmt, 
         opts = tagio.TagOptions(input_format=input_format, pretokenized=pretokenized,
                                 split_sentences=split_sentences, fmt=fmt, probs=probs,
                                 top_k=top_k)
-        tagio.tag_file(input, output, model, opts, jobs=jobs, verify=verify)
+        tagio.tag_file(input, output, list(models), opts, jobs=jobs, verify=verify)
     except PostagError as e:
         _fail(e)
 
@@ -201,13 +202,14 @@ def tag(input, model, output, input_format, pretokenized, split_sentences, fmt, 
 
 @cli.command()
 @click.argument("gold", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("-m", "--model", default=DEFAULT_MODEL, show_default=True, help="Model file.")
+@click.option("-m", "--model", "models", multiple=True, default=[DEFAULT_MODEL], show_default=True,
+              help="Model file; give several to evaluate the average of their predictions.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--errors", "n_errors", default=0, show_default=True, help="List N errors in context.")
 @click.option("--raw", is_flag=True,
               help="Tag the gold file's '# text' lines end to end and score like CoNLL 2018.")
 @click.option("--skip-bad-sentences", is_flag=True, help="Skip malformed sentences instead of stopping.")
-def evaluate(gold, model, as_json, n_errors, raw, skip_bad_sentences):
+def evaluate(gold, models, as_json, n_errors, raw, skip_bad_sentences):
     """Score a model on a gold CoNLL-U file (gold tokenization unless --raw).
 
     \b
@@ -217,10 +219,10 @@ def evaluate(gold, model, as_json, n_errors, raw, skip_bad_sentences):
 
     from .evaluate import evaluate as run_eval
     from .evaluate import format_report
-    from .tagger import Tagger
+    from .tagger import load_tagger
 
     try:
-        tagger = Tagger.load(model)
+        tagger = load_tagger(list(models))
         column = tagger.meta.get("tag_column", "upos")
         if raw:
             from .rawtext import evaluate_raw, format_raw_report

@@ -36,7 +36,31 @@ def batches_by_length(lengths, max_tokens=BATCH_TOKENS, max_batch=1024):
         yield batch
 
 
-class Tagger:
+class _Tagging:
+    """Tagging methods shared by Tagger and Ensemble; they need `probabilities` and `tags`."""
+
+    def tag(self, words) -> list[str]:
+        """Tags for one tokenized sentence."""
+        return self.tag_sents([list(words)])[0]
+
+    def tag_sents(self, sents) -> list[list[str]]:
+        """Tags for many tokenized sentences (batched; ties go to the first tag in the tagset)."""
+        return [[self.tags[j] for j in p.argmax(axis=1)] for p in self.probabilities(sents)]
+
+    def tag_text(self, text: str) -> list[tuple[str, str]]:
+        """Tokenize one sentence of raw text (UD English conventions) and tag it."""
+        from .tokenizer import tokenize_words
+        words = tokenize_words(text)
+        return list(zip(words, self.tag(words)))
+
+    def top_k(self, probs: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
+        """The k most probable (tag, probability) pairs for each word of one sentence."""
+        k = max(1, min(k, len(self.tags)))
+        order = np.argsort(-probs, axis=1, kind="stable")[:, :k]
+        return [[(self.tags[j], float(p[j])) for j in row] for p, row in zip(probs, order)]
+
+
+class Tagger(_Tagging):
     """A loaded model. `tags` is the tagset, `meta` the settings and training metadata."""
 
     def __init__(self, params, features: Features, tags, meta):
@@ -131,28 +155,46 @@ class Tagger:
         chars = self.features.char_batch([forms], len(forms)) if "Wxc" in self.params else None
         return (M.type_inputs(self.params, ids, chars) + self.params["bh"]).reshape(shape)
 
-    # -- tags ---------------------------------------------------------------------------------
-
-    def tag(self, words) -> list[str]:
-        """Tags for one tokenized sentence."""
-        return self.tag_sents([list(words)])[0]
-
-    def tag_sents(self, sents) -> list[list[str]]:
-        """Tags for many tokenized sentences (batched; ties go to the first tag in the tagset)."""
-        return [[self.tags[j] for j in p.argmax(axis=1)] for p in self.probabilities(sents)]
-
-    def tag_text(self, text: str) -> list[tuple[str, str]]:
-        """Tokenize one sentence of raw text (UD English conventions) and tag it."""
-        from .tokenizer import tokenize_words
-        words = tokenize_words(text)
-        return list(zip(words, self.tag(words)))
-
-    def top_k(self, probs: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
-        """The k most probable (tag, probability) pairs for each word of one sentence."""
-        k = max(1, min(k, len(self.tags)))
-        order = np.argsort(-probs, axis=1, kind="stable")[:, :k]
-        return [[(self.tags[j], float(p[j])) for j in row] for p, row in zip(probs, order)]
-
     def is_known(self, word: str) -> bool:
         """Whether the word was seen in training (its word feature is in the vocabulary)."""
         return self.features.is_known(word)
+
+
+class Ensemble(_Tagging):
+    """Several models used as one: their tag distributions are averaged. The models must share
+    the tagset and tag column (e.g. the same training run with different --seed)."""
+
+    def __init__(self, members):
+        self.members = list(members)
+        first = self.members[0]
+        for m in self.members[1:]:
+            if m.tags != first.tags or m.meta.get("tag_column") != first.meta.get("tag_column"):
+                from .errors import PostagError
+                raise PostagError("the models of an ensemble must have the same tagset and tag "
+                                  "column")
+        self.tags = first.tags
+        self.meta = {**first.meta, "ensemble": len(self.members)}
+
+    @classmethod
+    def load(cls, paths, verify=False) -> "Ensemble":
+        return cls([Tagger.load(p, verify=verify) for p in paths])
+
+    def probabilities(self, sents) -> list[np.ndarray]:
+        """The mean of the members' tag distributions, one (n_i, C) array per sentence."""
+        sents = [list(s) for s in sents]
+        total = self.members[0].probabilities(sents)
+        for m in self.members[1:]:
+            total = [a + b for a, b in zip(total, m.probabilities(sents))]
+        return [t / len(self.members) for t in total]
+
+    def is_known(self, word: str) -> bool:
+        """Whether the first member saw the word in training."""
+        return self.members[0].is_known(word)
+
+
+def load_tagger(paths, verify=False):
+    """A Tagger for one model path, an Ensemble for several."""
+    paths = [paths] if isinstance(paths, (str, bytes)) or not hasattr(paths, "__iter__") \
+        else list(paths)
+    return Tagger.load(paths[0], verify=verify) if len(paths) == 1 else \
+        Ensemble.load(paths, verify=verify)

@@ -227,9 +227,9 @@ def _chunks(iterable, size):
 _WORKER = {}
 
 
-def _worker_init(model_path):
-    from .tagger import Tagger
-    _WORKER["tagger"] = Tagger.load(model_path)
+def _worker_init(model_paths):
+    from .tagger import load_tagger
+    _WORKER["tagger"] = load_tagger(model_paths)
 
 
 def _worker_text(args):
@@ -242,9 +242,10 @@ def _worker_conllu(args):
     return tag_conllu_chunk(_WORKER["tagger"], sents, opts)
 
 
-def tag_file(input_path, output_path, model_path, opts: TagOptions, jobs=1, verify=False):
-    from .tagger import Tagger
-    tagger = Tagger.load(model_path, verify=verify)
+def tag_file(input_path, output_path, model_paths, opts: TagOptions, jobs=1, verify=False):
+    """Tag a file with one model, or the average of several (a list of paths)."""
+    from .tagger import load_tagger
+    tagger = load_tagger(model_paths, verify=verify)
     if opts.input_format == "conllu":
         from .treebank import read_conllu
         work = ((chunk, opts) for chunk in _chunks(read_conllu(input_path), CHUNK))
@@ -265,7 +266,7 @@ def tag_file(input_path, output_path, model_path, opts: TagOptions, jobs=1, veri
         import multiprocessing as mp
         ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
         from collections import deque
-        with ctx.Pool(jobs, initializer=_worker_init, initargs=(model_path,)) as pool:
+        with ctx.Pool(jobs, initializer=_worker_init, initargs=(model_paths,)) as pool:
             pending = deque()  # a bounded window of chunks in flight keeps memory flat
             for args in work:
                 pending.append(pool.apply_async(worker, (args,)))

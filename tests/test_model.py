@@ -154,3 +154,18 @@ def test_overfits_twenty_sentences(sents):
     predicted = tagger.tag_sents([s.words for s in data_s])
     gold = [[t for t in s.tags] for s in data_s]
     assert predicted == gold
+
+
+@pytest.mark.parametrize("F,K,n", [(5, 4, 60), (400, 6, 300), (3, 1, 500)])
+def test_embedding_gradient_with_repeats_and_frequent_rows(F, K, n):
+    """Rows used once, a few times, more than 16 times, and twice by the same word."""
+    rng = np.random.default_rng(F)
+    ids = rng.integers(0, F, (n, 2, K))
+    mask = (rng.random((n, 2)) > 0.2).astype(np.float64)
+    dX = rng.standard_normal((n, 2, 7))
+    g = M.embed_backward(dX, ids, mask)
+    dense = np.zeros((F, 7))
+    for t, b in zip(*np.nonzero(mask)):
+        for k in range(K):
+            dense[ids[t, b, k]] += dX[t, b]
+    np.testing.assert_allclose(g.to_dense((F, 7)), dense, rtol=1e-10, atol=1e-12)

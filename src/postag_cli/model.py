@@ -179,10 +179,12 @@ def embed(Wxh, ids):
 def embed_backward(dX, ids, mask):
     """Gradient of the table for `embed`: each used row receives the sum of dX over its uses.
 
-    Most rows (rare words, long affixes) are used once in a batch: their gradient is the dX
-    row of that word, a plain gather. The Um rows used several times get theirs from one
-    product (Um, N) @ (N, D*H), where the (Um, N) matrix counts how often row u is active at
-    word n (bincount builds it). Both are much faster than np.add.at or np.add.reduceat."""
+    Rows are grouped by how often the batch uses them. A row used c <= 16 times gets the sum of
+    c gathered dX rows (one vectorised gather-and-sum per c; c = 1, most rows, is a plain
+    gather). The few rows used more often (capitalisation, shape, short affixes) get theirs
+    from one product (Ub, N) @ (N, D*H) with a matrix counting how often row u is active at
+    word n.
+    No np.add.at (slow) and no dense (U, N) matrix (wasteful for rare rows)."""
     T, B, K = ids.shape
     keep = mask.reshape(-1) > 0  # padding carries no gradient
     dXn = dX.reshape(T * B, -1)[keep]  # (N, D*H)
@@ -190,16 +192,24 @@ def embed_backward(dX, ids, mask):
     N = len(dXn)
     word = np.arange(N * K) // K  # which word each use belongs to
     rows, inv, uses = np.unique(flat, return_inverse=True, return_counts=True)
+    inv = inv.reshape(-1)
     values = np.empty((len(rows), dXn.shape[1]), dtype=dX.dtype)
-    once = uses[inv] == 1
-    values[inv[once]] = dXn[word[once]]  # rows used once: their word's gradient
-    multi = np.flatnonzero(uses > 1)
-    if len(multi):
+    few = uses <= 16
+    if few.any():
+        by_row = word[np.argsort(inv, kind="stable")]  # the words of row 0's uses, row 1's, ...
+        first = np.cumsum(uses) - uses  # where each row's uses start in by_row
+        for c in np.unique(uses[few]):
+            r = np.flatnonzero(uses == c)
+            at = by_row[first[r][:, None] + np.arange(c)]  # (rows used c times, c) words
+            values[r] = dXn[at[:, 0]] if c == 1 else dXn[at].sum(axis=1)
+    many = np.flatnonzero(~few)
+    if len(many):
         slot = np.full(len(rows), -1)
-        slot[multi] = np.arange(len(multi))
-        cell = slot[inv[~once]] * N + word[~once]  # (row, word) of each repeated use
-        counts = np.bincount(cell, minlength=len(multi) * N).reshape(len(multi), N)
-        values[multi] = counts.astype(dX.dtype) @ dXn
+        slot[many] = np.arange(len(many))
+        sel = ~few[inv]
+        cell = slot[inv[sel]] * N + word[sel]  # (row, word) of each use
+        active = np.bincount(cell, minlength=len(many) * N).reshape(len(many), N)
+        values[many] = active.astype(dX.dtype) @ dXn  # counts: right even if a word repeats a row
     return SparseRows(rows, values)
 
 

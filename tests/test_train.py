@@ -130,7 +130,8 @@ def test_signal_keeps_best_model_so_far(tiny_corpus, tmp_path, monkeypatch, sig)
 
 
 def test_bad_settings_are_refused(tiny_corpus, tmp_path):
-    for bad in (dict(epochs=0), dict(hidden=0), dict(lr=-1.0), dict(dropout=1.0)):
+    for bad in (dict(epochs=0), dict(hidden=0), dict(lr=-1.0), dict(dropout=1.0),
+                dict(features="nope"), dict(char_hidden=-1), dict(lr_embed=-1.0)):
         with pytest.raises(PostagError):
             train(tiny_corpus[0], tmp_path / "m.npz", cfg(**bad), **QUIET)
     assert not (tmp_path / "m.npz").exists()

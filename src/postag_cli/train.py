@@ -202,15 +202,21 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
 
     if config.arch not in M.ARCHS:
         raise PostagError(f"unknown architecture {config.arch!r}")
+    if config.features not in FEATURE_SETS:
+        raise PostagError(f"unknown feature set {config.features!r}; choose from "
+                          f"{', '.join(FEATURE_SETS)}")
+    if config.tag_column not in ("upos", "xpos"):
+        raise PostagError(f"unknown tag column {config.tag_column!r}; choose upos or xpos")
     for name, value, low in (("epochs", config.epochs, 1), ("hidden", config.hidden, 1),
                              ("batch-size", config.batch_size, 1), ("layers", config.layers, 1),
-                             ("min-count", config.min_count, 1)):
+                             ("min-count", config.min_count, 1), ("char-hidden", config.char_hidden, 0),
+                             ("average", config.average, 0), ("patience", config.patience, 0)):
         if value < low:
             raise PostagError(f"--{name} must be at least {low}, not {value}")
-    if not (config.lr > 0 and config.clip > 0 and 0 <= config.dropout < 1
+    if not (config.lr > 0 and config.clip > 0 and config.lr_embed >= 0 and 0 <= config.dropout < 1
             and 0 <= config.input_dropout < 1 and config.word_dropout >= 0):
-        raise PostagError("--lr and --clip must be positive, --dropout and --input-dropout in "
-                          "[0, 1), --word-dropout >= 0")
+        raise PostagError("--lr and --clip must be positive, --lr-embed >= 0, --dropout and "
+                          "--input-dropout in [0, 1), --word-dropout >= 0")
 
     train_sents, stats = read_corpus(train_path, config.tag_column, skip_bad)
     corpus_sha = file_sha256(train_path)

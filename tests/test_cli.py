@@ -145,29 +145,27 @@ def test_gradcheck_command():
         assert run("gradcheck", "--checks", 3, *args).exit_code == 0
 
 
-def test_gradcheck_command_fails_on_a_bug(monkeypatch):
+def scale_gradient(monkeypatch, name, factor):
+    """Plant a bug: the gradient of parameter `name` comes out multiplied by `factor`."""
     real = M.loss_and_grads
 
-    def wrong_bias(*a, **kw):
+    def buggy(*a, **kw):
         loss, grads = real(*a, **kw)
-        grads["by"] = grads["by"] * 1.01
+        grads[name] = grads[name] * factor
         return loss, grads
 
-    monkeypatch.setattr(M, "loss_and_grads", wrong_bias)
+    monkeypatch.setattr(M, "loss_and_grads", buggy)
+
+
+def test_gradcheck_command_fails_on_a_bug(monkeypatch):
+    scale_gradient(monkeypatch, "by", 1.01)
     r = run("gradcheck", "--checks", 5)
     assert r.exit_code == 1
     assert r.stdout.strip().splitlines()[-1] == "FAILED: gradient check failed for by"
 
 
 def test_train_stops_when_gradcheck_fails(monkeypatch, tiny_corpus, tmp_path):
-    real = M.loss_and_grads
-
-    def no_bias(*a, **kw):
-        loss, grads = real(*a, **kw)
-        grads["bh"] = grads["bh"] * 0
-        return loss, grads
-
-    monkeypatch.setattr(M, "loss_and_grads", no_bias)
+    scale_gradient(monkeypatch, "bh", 0)
     r = run("train", tiny_corpus[0], "-o", tmp_path / "m.npz", "--epochs", 1)
     assert_user_error(r, "gradient check failed", "bh", code=1)
     assert not (tmp_path / "m.npz").exists()

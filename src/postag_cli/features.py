@@ -182,22 +182,31 @@ class Features:
                 self._char_cache[word] = ids
         return ids
 
+    def spell(self, forms):
+        """Character ids of word forms as a padded table (n, longest) and their lengths (n,)."""
+        spelled = [self.encode_chars(f) for f in forms]
+        lengths = np.array([len(c) for c in spelled], dtype=np.int64)
+        table = np.zeros((len(spelled), int(lengths.max(initial=1))), dtype=np.int64)
+        for i, c in enumerate(spelled):
+            table[i, :len(c)] = c
+        return table, lengths
+
     def char_batch(self, sents, T):
         """model.Chars for a batch of sentences (lists of word forms), padded to length T."""
-        from .model import Chars
         types: dict[str, int] = {}
         word_type = np.zeros((T, len(sents)), dtype=np.int64)
         for b, forms in enumerate(sents):
             for t, f in enumerate(forms):
                 word_type[t, b] = types.setdefault(f, len(types))
-        if not types:
-            types[""] = 0
-        spelled = [self.encode_chars(f) for f in types]
-        lengths = np.array([len(c) for c in spelled])
-        L, U = int(lengths.max()), len(spelled)
-        ids = np.zeros((L, U), dtype=np.int64)
-        mask = np.zeros((L, U), dtype=np.float32)
-        for u, c in enumerate(spelled):
-            ids[:len(c), u] = c
-            mask[:len(c), u] = 1.0
-        return Chars(ids, mask, lengths - 1, word_type)
+        table, lengths = self.spell(list(types) or [""])
+        return chars_of_types(table, lengths, word_type)
+
+
+def chars_of_types(table, lengths, word_type):
+    """model.Chars from the spelled-out types of a batch (table (U, L), lengths (U,)) and the
+    type of each word position (T, B)."""
+    from .model import Chars
+    L = int(lengths.max())
+    ids = np.ascontiguousarray(table[:, :L].T)  # (L, U), time-major
+    mask = (np.arange(L)[:, None] < lengths[None, :]).astype(np.float32)
+    return Chars(ids, mask, lengths - 1, word_type)

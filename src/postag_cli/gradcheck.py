@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import model as model_module
+from .model import make_batch  # the batches training uses (re-exported for tests)
 
 EPS = 1e-5
 FLOOR = 1e-2
@@ -34,23 +35,6 @@ class ParamCheck:
     max_abs: float
     worst_index: tuple
     passed: bool
-
-
-def make_batch(sentences, pad_id=0):
-    """Time-major padded arrays from a list of (ids (n, K), tags (n,)) pairs.
-    Returns ids (T, B, K), tags (T, B), mask (T, B); a tag < 0 means no gold tag (masked)."""
-    B = len(sentences)
-    T = max(len(s[0]) for s in sentences)
-    K = sentences[0][0].shape[1]
-    ids = np.full((T, B, K), pad_id, dtype=np.int64)
-    tags = np.zeros((T, B), dtype=np.int64)
-    mask = np.zeros((T, B))
-    for b, (x, y, *_) in enumerate(sentences):
-        n = len(x)
-        ids[:n, b] = x
-        tags[:n, b] = np.maximum(y, 0)
-        mask[:n, b] = y >= 0
-    return ids, tags, mask
 
 
 def _dense(g, shape):

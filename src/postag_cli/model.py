@@ -260,6 +260,23 @@ def scatter_rows(dZ, index, n_rows, mask):
     return out
 
 
+def make_batch(sentences, pad_id=0):
+    """Time-major padded arrays from a list of (ids (n, K), tags (n,), ...) sentences.
+    Returns ids (T, B, K), tags (T, B), mask (T, B); a tag < 0 means no gold tag (masked)."""
+    B = len(sentences)
+    T = max(len(s[0]) for s in sentences)
+    K = sentences[0][0].shape[1]
+    ids = np.full((T, B, K), pad_id, dtype=np.int64)
+    tags = np.zeros((T, B), dtype=np.int64)
+    mask = np.zeros((T, B))
+    for b, (x, y, *_) in enumerate(sentences):
+        n = len(x)
+        ids[:n, b] = x
+        tags[:n, b] = np.maximum(y, 0)
+        mask[:n, b] = y >= 0
+    return ids, tags, mask
+
+
 def _dropout_mask(rng, shape, p, dtype):
     """Inverted dropout: 0 with probability p, else 1/(1-p), so the expectation is unchanged."""
     keep = rng.random(shape, dtype=np.float32) >= p

@@ -27,7 +27,7 @@ from . import gradcheck
 from . import model as M
 from .errors import PostagError
 from .features import (CASED_TEMPLATES, LEAN_TEMPLATES, RICH_TEMPLATES, WORD_TEMPLATES,
-                       Features)
+                       Features, chars_of_types)
 from .modelio import CHECKPOINT_MAGIC, file_sha256, load_model, save_model
 from .tagger import MAX_SEGMENT, Tagger
 from .treebank import ReadStats, tagged_sentences
@@ -125,20 +125,16 @@ def encode(sentences, feats: Features, tag_index):
 
 
 class CharTable:
-    """The training forms spelled out once: a padded (n_forms, MAX_WORD_CHARS) id table, so a
-    batch's character input is built by array operations (`batch`), not per word."""
+    """The training forms spelled out once (`Features.spell`), so a batch's character input is
+    built by array operations (`batch`), not word by word."""
 
     def __init__(self, feats: Features, data):
-        self.index: dict[str, int] = {}
+        index: dict[str, int] = {}
         for e in data:
             for w in e[2]:
-                self.index.setdefault(w, len(self.index))
-        spelled = [feats.encode_chars(w) for w in self.index]
-        self.lengths = np.array([len(c) for c in spelled], dtype=np.int64)
-        self.table = np.zeros((len(spelled), max(self.lengths, default=1)), dtype=np.int64)
-        for i, c in enumerate(spelled):
-            self.table[i, :len(c)] = c
-        self.form_ids = [np.array([self.index[w] for w in e[2]], dtype=np.int64) for e in data]
+                index.setdefault(w, len(index))
+        self.table, self.lengths = feats.spell(list(index))
+        self.form_ids = [np.array([index[w] for w in e[2]], dtype=np.int64) for e in data]
 
     def batch(self, batch, T, mask) -> M.Chars:
         """model.Chars for sentences `batch` (indices into data) padded to length T."""
@@ -149,11 +145,7 @@ class CharTable:
         types, inv = np.unique(form_pad[real], return_inverse=True)
         word_type = np.zeros((T, len(batch)), dtype=np.int64)
         word_type[real] = inv.reshape(-1)
-        lengths = self.lengths[types]
-        L = int(lengths.max())
-        ids = np.ascontiguousarray(self.table[types, :L].T)  # (L, U)
-        cmask = (np.arange(L)[:, None] < lengths[None, :]).astype(np.float32)
-        return M.Chars(ids, cmask, lengths - 1, word_type)
+        return chars_of_types(self.table[types], self.lengths[types], word_type)
 
 
 def minibatches(lengths, batch_size, rng):
@@ -253,11 +245,11 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         f"hidden {config.hidden}")
 
     # word dropout: probability of replacing each word feature by <unk>
-    word_counts = np.zeros(len(feats))
     drop_p = None
+    wc_slot = feats.templates.index("wc") if "wc" in feats.templates else None
     if config.word_dropout > 0 and feats.word_unk >= 0:
-        for e in data:
-            np.add.at(word_counts, e[0][:, 0], 1)
+        word_counts = np.bincount(np.concatenate([e[0][:, 0] for e in data]),
+                                  minlength=len(feats)).astype(np.float64)
         drop_p = config.word_dropout / (config.word_dropout + np.maximum(word_counts, 1e-9))
         drop_p[feats.word_unk] = 0.0
 
@@ -316,16 +308,15 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
             for bi, batch in enumerate(bar):
                 if stop["signum"] is not None:
                     raise Interrupted(stop["signum"])
-                ids, tags, mask = gradcheck.make_batch([data[i] for i in batch])
+                ids, tags, mask = M.make_batch([data[i] for i in batch])
                 mask = mask.astype(np.float32)
                 chars = char_table.batch(batch, ids.shape[0], mask) if char_table else None
                 if drop_p is not None:
                     w = ids[:, :, 0]
                     dropped = rng.random(w.shape) < drop_p[w]
                     w[dropped] = feats.word_unk
-                    if "wc" in feats.templates:  # the cased word goes with it
-                        k = feats.templates.index("wc")
-                        ids[:, :, k][dropped] = feats.unk[k]
+                    if wc_slot is not None:  # the cased word goes with it
+                        ids[:, :, wc_slot][dropped] = feats.unk[wc_slot]
                 ntok = float(mask.sum())
                 if ntok == 0:
                     continue

@@ -341,10 +341,6 @@ def _n_layers(params):
     return sum(1 for k in params if k.startswith("Whh"))
 
 
-def char_hidden_size(params) -> int:
-    return params["Whc"].shape[1] if "Whc" in params else 0
-
-
 def loss_and_grads(params, arch, ids, tags, mask, dropout=0.0, rng=None, chars=None,
                    input_dropout=0.0):
     """Summed cross-entropy over real words and its gradient for every parameter.

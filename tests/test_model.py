@@ -169,3 +169,47 @@ def test_embedding_gradient_with_repeats_and_frequent_rows(F, K, n):
         for k in range(K):
             dense[ids[t, b, k]] += dX[t, b]
     np.testing.assert_allclose(g.to_dense((F, 7)), dense, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("arch,layers,features,char_hidden",
+                         [("rnn", 1, "word", 0), ("birnn", 2, "rich", 0), ("birnn", 1, "rich", 3)])
+def test_gradcheck_passes_with_factorised_embedding(sents, arch, layers, features, char_hidden):
+    results = gc.run(sents, FEATURE_SETS[features], arch, layers, checks=10, seed=2,
+                     char_hidden=char_hidden, embed=5)
+    assert all(r.passed for r in results), gc.format_table(results)
+    names = {r.name for r in results}
+    assert {"Wxe", "Weh"} <= names and "Wxh" not in names
+    assert names == set(M.param_shapes(1, 1, 1, arch, layers, 1, char_hidden, 5))
+
+
+EMBED_BUGS = {
+    # the table's gradient taken from dV directly, skipping the projection Weh
+    "skip_projection": ('de = dV @ params["Weh"].T', 'de = dV[:, :params["Weh"].shape[0]]',
+                        {"Wxe"}),
+    # the projection's gradient averaged over the types instead of summed
+    "projection_mean": ('grads["Weh"] = cache["e"].T @ dV', 'grads["Weh"] = cache["e"].T @ dV / len(dV)',
+                        {"Weh"}),
+}
+
+
+@pytest.mark.parametrize("bug", list(EMBED_BUGS))
+def test_gradcheck_catches_planted_embedding_bugs(sents, bug):
+    old, new, affected = EMBED_BUGS[bug]
+    results = gc.run(sents, FEATURE_SETS["rich"], "birnn", 1, checks=10, seed=0, embed=5,
+                     loss_and_grads=mutant(old, new).loss_and_grads)
+    assert {r.name for r in results if not r.passed} == affected, gc.format_table(results)
+
+
+def test_word_types_share_one_vector_per_distinct_input():
+    ids = np.array([[[1, 2], [1, 2]], [[3, 4], [1, 2]], [[0, 0], [1, 2]]])  # (T=3, B=2, K=2)
+    mask = np.array([[1, 1], [1, 1], [0, 1]])
+    type_ids, word_type, type_form = M.word_types(ids, mask)
+    assert type_form is None
+    assert type_ids.tolist() == [[1, 2], [3, 4]]  # the padding's [0, 0] is no type
+    assert word_type.tolist() == [[0, 0], [1, 0], [0, 0]]
+    # the same features under two spellings (e.g. two unknown words) are two types
+    form = np.array([[5, 6], [7, 5], [0, 5]])
+    type_ids, word_type, type_form = M.word_types(ids, mask, form)
+    assert len(type_ids) == 3 and type_form.tolist() == [5, 6, 7]
+    assert np.array_equal(type_ids[word_type][mask > 0], ids[mask > 0])
+    assert np.array_equal(type_form[word_type][mask > 0], form[mask > 0])

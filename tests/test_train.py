@@ -59,7 +59,7 @@ def test_without_dev_saves_last_epoch(tiny_corpus, tmp_path):
 
 def test_resume_equals_uninterrupted(tiny_corpus, tmp_path):
     train_f, dev_f = tiny_corpus
-    c = dict(dropout=0.1, input_dropout=0.1, seed=3, average=2, char_hidden=4)
+    c = dict(dropout=0.1, input_dropout=0.1, seed=3, average=2, char_hidden=4, embed_size=3)
     train(train_f, tmp_path / "full.npz", cfg(epochs=4, **c), dev_path=dev_f,
           checkpoint=tmp_path / "full.ckpt", **QUIET)
     train(train_f, tmp_path / "half.npz", cfg(epochs=2, **c), dev_path=dev_f,
@@ -105,7 +105,8 @@ def test_nan_loss_stops_with_epoch_and_batch(tiny_corpus, tmp_path, monkeypatch)
 
     monkeypatch.setattr(T.M, "loss_and_grads", poisoned)
     with pytest.raises(PostagError, match=r"epoch 2, batch 2"):
-        train(tiny_corpus[0], tmp_path / "m.npz", cfg(epochs=3), checkpoint=tmp_path / "c.ckpt", **QUIET)
+        train(tiny_corpus[0], tmp_path / "m.npz", cfg(epochs=3), checkpoint=tmp_path / "c.ckpt",
+              jobs=1, **QUIET)
     assert load_model(tmp_path / "m.npz")[3]["epochs_run"] == 1  # the last good model is kept
     assert load_model(tmp_path / "c.ckpt", magic=CHECKPOINT_MAGIC)[3]["checkpoint"]["epochs_run"] == 1
 
@@ -123,7 +124,7 @@ def test_signal_keeps_best_model_so_far(tiny_corpus, tmp_path, monkeypatch, sig)
 
     monkeypatch.setattr(T.M, "loss_and_grads", interrupting)
     r = train(tiny_corpus[0], tmp_path / "m.npz", cfg(epochs=5), dev_path=tiny_corpus[1],
-              checkpoint=tmp_path / "c.ckpt", **QUIET)
+              checkpoint=tmp_path / "c.ckpt", jobs=1, **QUIET)  # the calls counted here
     assert r.interrupted and r.signum == sig and r.epochs_run == 1
     assert load_model(tmp_path / "m.npz")[3]["epochs_run"] == 1
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
@@ -201,3 +202,33 @@ def test_sparse_adagrad_equals_dense():
         np.testing.assert_allclose(sparse_p[k], dense_p[k], rtol=1e-6, atol=1e-7)
         np.testing.assert_allclose(sparse_opt.mem[k], dense_opt.mem[k], rtol=1e-6)
     assert not np.array_equal(sparse_p["Wxh"], p0["Wxh"])
+
+
+def test_jobs_do_not_change_the_model(tiny_corpus, tmp_path):
+    """A helper process computing every other minibatch gives the model of one process, bit for
+    bit (and the two schedules differ from computing each minibatch after the previous step)."""
+    train_f, dev_f = tiny_corpus
+    c = cfg(epochs=2, dropout=0.2, char_hidden=3, embed_size=4, batch_size=4)
+    train(train_f, tmp_path / "one.npz", c, dev_path=dev_f, jobs=1, **QUIET)
+    train(train_f, tmp_path / "two.npz", c, dev_path=dev_f, jobs=2, **QUIET)
+    one, two = weights(tmp_path / "one.npz"), weights(tmp_path / "two.npz")
+    assert all(np.array_equal(one[k], two[k]) for k in one)
+    train(train_f, tmp_path / "seq.npz", cfg(epochs=2, dropout=0.2, char_hidden=3, embed_size=4,
+                                             batch_size=4, parallel_batches=1),
+          dev_path=dev_f, jobs=2, **QUIET)
+    seq = weights(tmp_path / "seq.npz")
+    assert not all(np.array_equal(one[k], seq[k]) for k in one)
+
+
+def test_helper_failure_is_reported(tiny_corpus, tmp_path, monkeypatch):
+    import postag_cli.train as T
+    real = T.BatchJob.gradients
+
+    def failing(self, epoch, index, batch):
+        if index % 2 == 1:  # the helper's minibatches
+            raise MemoryError("no room")
+        return real(self, epoch, index, batch)
+
+    monkeypatch.setattr(T.BatchJob, "gradients", failing)
+    with pytest.raises(PostagError, match="helper process failed: MemoryError: no room"):
+        train(tiny_corpus[0], tmp_path / "m.npz", cfg(epochs=1, batch_size=4), jobs=2, **QUIET)

@@ -22,9 +22,10 @@ DEFAULT_MODEL = "model.npz"
 FEATURE_CHOICES = ["rich", "cased", "lean", "word"]  # train.FEATURE_SETS (kept in sync by a test)
 # the default training settings (kept in sync with train.TrainConfig by a test)
 DEFAULTS = {"arch": "birnn", "layers": 1, "features": "rich", "hidden": 128, "char_hidden": 32,
+            "embed_size": 0,
             "epochs": 12, "lr": 0.05, "lr_embed": 0.15, "batch_size": 32, "min_count": 1,
             "clip": 5.0, "dropout": 0.5, "input_dropout": 0.0, "word_dropout": 0.25,
-            "patience": 0, "average": 4, "seed": 1}
+            "patience": 0, "average": 4, "parallel_batches": 2, "seed": 1}
 
 
 class UserError(click.ClickException):
@@ -86,6 +87,9 @@ def _sample_corpus():
               help="Hidden units per direction.")
 @click.option("--char-hidden", default=DEFAULTS["char_hidden"], show_default=True,
               help="Hidden units per direction of the character RNN (0: no character model).")
+@click.option("--embed-size", default=DEFAULTS["embed_size"], show_default=True,
+              help="Width of the feature embedding table, mapped to the RNN by a dense matrix "
+                   "(0: one table straight into the RNN).")
 @click.option("--lr", default=DEFAULTS["lr"], show_default=True,
               help="Adagrad learning rate.")
 @click.option("--lr-embed", default=DEFAULTS["lr_embed"], show_default=True,
@@ -107,6 +111,9 @@ def _sample_corpus():
 @click.option("--average", default=DEFAULTS["average"], show_default=True,
               help="From epoch N on, evaluate and save the mean of the weights of the epochs so far "
                    "(0: off).")
+@click.option("--parallel-batches", default=DEFAULTS["parallel_batches"], show_default=True,
+              help="Minibatches whose gradients are computed from the same weights (in parallel "
+                   "with --jobs), then applied one after the other.")
 @click.option("--seed", default=DEFAULTS["seed"], show_default=True,
               help="Random seed: same seed, same model.")
 @click.option("--tag-column", type=click.Choice(["upos", "xpos"]), default="upos", show_default=True)
@@ -117,8 +124,10 @@ def _sample_corpus():
 @click.option("--resume", type=click.Path(dir_okay=False), help="Resume from this checkpoint.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Append one JSON line per epoch.")
 @click.option("--skip-bad-sentences", is_flag=True, help="Skip malformed sentences instead of stopping.")
+@click.option("--jobs", type=int, help="Processes computing gradients (the model does not depend on "
+              "it)  [default: 2, or 1 on a one-CPU machine]")
 def train(corpus, dev, output, skip_gradcheck, checkpoint, no_checkpoint, resume, log_file,
-          skip_bad_sentences, **settings):
+          skip_bad_sentences, jobs, **settings):
     """Train a tagger on a CoNLL-U treebank and save it as one .npz file.
 
     \b
@@ -141,7 +150,8 @@ def train(corpus, dev, output, skip_gradcheck, checkpoint, no_checkpoint, resume
             check_writable(checkpoint)
         config = TrainConfig(**settings, gradcheck=not skip_gradcheck)
         result = run_train(corpus, output, config, dev_path=dev, checkpoint=checkpoint,
-                           resume=resume, log_file=log_file, skip_bad=skip_bad_sentences)
+                           resume=resume, log_file=log_file, skip_bad=skip_bad_sentences,
+                           jobs=jobs)
     except PostagError as e:
         _fail(e)
     if result.interrupted:
@@ -255,7 +265,10 @@ def evaluate(gold, models, as_json, n_errors, raw, skip_bad_sentences):
 @click.option("--hidden", default=6, show_default=True, help="Hidden size of the check model.")
 @click.option("--char-hidden", default=min(DEFAULTS["char_hidden"], 4), show_default=True,
               help="Hidden size of the check model's character RNN (0: none).")
-def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hidden, char_hidden):
+@click.option("--embed-size", default=min(DEFAULTS["embed_size"], 5), show_default=True,
+              help="Width of the check model's feature embedding (0: one table Wxh).")
+def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hidden, char_hidden,
+              embed_size):
     """Check the hand-written backpropagation against central differences.
 
     In float64, with dropout and clipping off, on the code path training uses, each checked
@@ -279,14 +292,17 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
             _, _, _, meta, _ = load_model(model)
             arch, layers, templates = meta["arch"], meta["layers"], meta["templates"]
             char_hidden = min(meta.get("char_hidden", 0), 4)
+            embed_size = min(meta.get("embed_size", 0), 5)
         column = "upos"
         sents, _ = read_corpus(corpus or _sample_corpus(), column)
         results = gc.run(sents, templates, arch, layers, hidden=hidden, checks=checks,
-                         check_all=check_all, seed=seed, char_hidden=char_hidden)
+                         check_all=check_all, seed=seed, char_hidden=char_hidden,
+                         embed=embed_size)
     except PostagError as e:
         _fail(e)
     click.echo(f"gradient check: arch {arch}, {layers} layer(s), features "
                f"{','.join(templates)}, hidden {hidden}, character RNN {char_hidden or 'none'}, "
+               f"feature embedding {embed_size or 'none'}, "
                "float64")
     click.echo(gc.format_table(results))
     click.echo(gc.summary_line(results))

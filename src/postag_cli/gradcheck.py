@@ -54,7 +54,7 @@ def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, s
         return loss_and_grads(params, arch, ids, tags, mask, chars=chars)
 
     _, grads = loss_fn()
-    used = {"Wxh": np.unique(ids[mask > 0])}
+    used = {"Wxh": np.unique(ids[mask > 0]), "Wxe": np.unique(ids[mask > 0])}
     if chars is not None:
         used["Wxc"] = np.unique(chars.ids[chars.mask > 0])
     results = []
@@ -119,7 +119,7 @@ def summary_line(results) -> str:
 
 
 def check_problem(sentences, templates, arch, layers, hidden=6, n_sentences=4, seed=0,
-                  scale=2.0, char_hidden=0):
+                  scale=2.0, char_hidden=0, embed=0):
     """A small float64 model and batch for checking: the first `n_sentences` sentences that have
     tags, a feature vocabulary built from them, random weights at `scale` times the usual size
     (so tanh is not in its linear range). Returns (params, ids, tags, mask, chars)."""
@@ -140,7 +140,7 @@ def check_problem(sentences, templates, arch, layers, hidden=6, n_sentences=4, s
     chars = feats.char_batch([s.words for s in sents], ids.shape[0]) if char_hidden else None
     params = init_params(len(feats), max(len(tagset), 2), hidden, arch, layers, seed=seed,
                          dtype=np.float64, scale=scale, n_chars=len(feats.chars),
-                         char_hidden=char_hidden)
+                         char_hidden=char_hidden, embed=embed)
     # non-zero biases, so a wrong bias gradient cannot hide behind a zero
     rng = np.random.default_rng(seed + 1)
     for k in params:
@@ -150,9 +150,10 @@ def check_problem(sentences, templates, arch, layers, hidden=6, n_sentences=4, s
 
 
 def run(sentences, templates, arch, layers, hidden=6, checks=10, check_all=False, seed=0,
-        loss_and_grads=None, char_hidden=0):
+        loss_and_grads=None, char_hidden=0, embed=0):
     """Build the check problem and check it; returns the list of ParamCheck."""
     params, ids, tags, mask, chars = check_problem(sentences, templates, arch, layers, hidden,
-                                                   seed=seed, char_hidden=char_hidden)
+                                                   seed=seed, char_hidden=char_hidden,
+                                                   embed=embed)
     return check_gradients(params, arch, ids, tags, mask, checks=checks, check_all=check_all,
                            seed=seed, loss_and_grads=loss_and_grads, chars=chars)

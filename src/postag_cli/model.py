@@ -26,6 +26,12 @@ Parameters, per layer l (suffix "" for layer 0, "1", "2", ... above it):
     bh   (D*H,)      hidden bias
 and the output layer Why (D*H, C), by (C,).
 
+Optional factorised embedding (``embed = E > 0``): the features' rows live in a narrower table
+and a dense matrix maps their sum to the hidden pre-activations, so a sparse update touches E
+numbers per row instead of D*H:
+    Wxe  (F, E)       feature one-hot -> word embedding e_w (the sum of the active rows)
+    Weh  (E, D*H)     word embedding -> layer-0 input, replacing the table Wxh (F, D*H)
+
 Optional character model (``char_hidden = Hc > 0``): a bidirectional RNN reads the characters
 of each distinct word form in the batch; its two final states c_w = [cf_last, cb_first] add
 ``c_w Wcx`` to the word's layer-0 input, which lets unseen words be tagged by their spelling:
@@ -34,7 +40,11 @@ of each distinct word form in the batch; its two final states c_w = [cf_last, cb
     bc   (2*Hc,)
     Wcx  (2*Hc, D*H)       character summary -> word RNN input
 
-The gradient of the layer-0 table Wxh is sparse: ``SparseRows(rows, values)`` holds the
+A word's layer-0 input x_w Wxh (+ c_w Wcx) depends only on its features and spelling, so it is
+computed once per distinct word type of the batch (`type_vectors`) and gathered per position;
+backward sums the positions' gradients per type first (`type_backward`).
+
+The gradient of the tables Wxh, Wxe, Wxc is sparse: ``SparseRows(rows, values)`` holds the
 gradient of the rows the batch used; every other row's gradient is zero.
 """
 
@@ -45,6 +55,7 @@ from typing import NamedTuple
 import numpy as np
 
 ARCHS = ("rnn", "birnn")
+TABLES = ("Wxh", "Wxe", "Wxc")  # one-hot lookup tables: sparse row gradients
 
 
 class SparseRows(NamedTuple):
@@ -71,15 +82,18 @@ def layer_names(layers: int) -> list[tuple[str, str, str]]:
 
 
 def param_shapes(n_features: int, n_tags: int, hidden: int, arch: str, layers: int,
-                 n_chars: int = 0, char_hidden: int = 0) -> dict:
+                 n_chars: int = 0, char_hidden: int = 0, embed: int = 0) -> dict:
     D, H = n_directions(arch), hidden
     shapes = {}
+    if embed:
+        shapes.update({"Wxe": (n_features, embed), "Weh": (embed, D * H)})
     if char_hidden:
         Hc = char_hidden
         shapes.update({"Wxc": (n_chars, 2 * Hc), "Whc": (2, Hc, Hc), "bc": (2 * Hc,),
                        "Wcx": (2 * Hc, D * H)})
     for i, (wxh, whh, bh) in enumerate(layer_names(layers)):
-        shapes[wxh] = (n_features if i == 0 else D * H, D * H)
+        if i > 0 or not embed:
+            shapes[wxh] = (n_features if i == 0 else D * H, D * H)
         shapes[whh] = (D, H, H)
         shapes[bh] = (D * H,)
     shapes["Why"] = (D * H, n_tags)
@@ -88,11 +102,11 @@ def param_shapes(n_features: int, n_tags: int, hidden: int, arch: str, layers: i
 
 
 def init_params(n_features, n_tags, hidden, arch="birnn", layers=1, seed=0, dtype=np.float32,
-                scale=1.0, n_chars=0, char_hidden=0) -> dict:
+                scale=1.0, n_chars=0, char_hidden=0, embed=0) -> dict:
     """Random weights; `scale` multiplies every standard deviation (gradcheck uses a larger one)."""
     rng = np.random.default_rng(seed)
     params = {}
-    shapes = param_shapes(n_features, n_tags, hidden, arch, layers, n_chars, char_hidden)
+    shapes = param_shapes(n_features, n_tags, hidden, arch, layers, n_chars, char_hidden, embed)
     for name, shape in shapes.items():
         if name.startswith("b"):
             params[name] = np.zeros(shape)
@@ -101,7 +115,7 @@ def init_params(n_features, n_tags, hidden, arch="birnn", layers=1, seed=0, dtyp
             std = 0.5 / np.sqrt(shape[1])  # keeps the recurrence contracting at the start
         elif name == "Why":
             std = 0.01  # near-uniform tag distribution at the start: loss ~ ln(C) per word
-        elif name in ("Wxh", "Wxc"):
+        elif name in TABLES:
             std = 0.1
         else:
             std = 1.0 / np.sqrt(shape[0])
@@ -251,6 +265,60 @@ def char_backward(params, chars: Chars, cache, dc, grads):
     grads["Wxc"] = embed_backward(dZc, chars.ids[:, :, None], chars.mask)
 
 
+def word_types(ids, mask, word_form=None):
+    """The distinct word types of a batch: positions with the same feature ids (and, with a
+    character model, the same form) get one input vector. ids (T, B, K); word_form (T, B) the
+    form index of each position, or None. Returns type_ids (U, K), word_type (T, B) (type 0 on
+    padding) and type_form (U,) (None without word_form)."""
+    T, B, K = ids.shape
+    key = ids.reshape(T * B, K)
+    if word_form is not None:
+        key = np.concatenate([key, word_form.reshape(T * B, 1)], axis=1)
+    real = mask.reshape(-1) > 0
+    if not real.any():  # nothing to tag: any type will do, the mask zeroes everything
+        real = np.ones_like(real)
+    uniq, inv = np.unique(key[real], axis=0, return_inverse=True)
+    word_type = np.zeros(T * B, dtype=np.int64)
+    word_type[real] = inv.reshape(-1)
+    type_form = uniq[:, K] if word_form is not None else None
+    return np.ascontiguousarray(uniq[:, :K]), word_type.reshape(T, B), type_form
+
+
+def type_forward(params, type_ids, chars: Chars | None = None, type_form=None):
+    """Layer-0 inputs of U distinct word types, (U, D*H), before the bias: x Wxh, or (x Wxe) Weh
+    with a factorised embedding, plus c Wcx with a character model (`chars` spells the forms;
+    type_form (U,) is the form of each type, None when type u is form u). Returns V and a cache."""
+    cache = {}
+    if "Wxe" in params:
+        e = embed(params["Wxe"], type_ids[None])[0]  # (U, E) e = x Wxe: sum of the active rows
+        cache["e"] = e
+        V = e @ params["Weh"]  # (U, D*H)
+    else:
+        V = embed(params["Wxh"], type_ids[None])[0]  # (U, D*H) x Wxh: sum of the active rows
+    if "Wxc" in params:
+        c, cache["char"] = char_forward(params, chars, V.dtype)  # (forms, 2*Hc)
+        cache["c"] = c
+        cw = c @ params["Wcx"]  # c_w Wcx per form
+        V += cw if type_form is None else cw[type_form]
+    return V, cache
+
+
+def type_backward(params, type_ids, chars, type_form, cache, dV, grads):
+    """Backprop from dV (U, D*H) = dloss/dV into the tables, Weh and the character model."""
+    ones = np.ones((1, len(dV)), dtype=dV.dtype)
+    if "Wxe" in params:
+        grads["Weh"] = cache["e"].T @ dV  # e^T dV
+        de = dV @ params["Weh"].T  # (U, E) dloss/de = dV Weh^T
+        grads["Wxe"] = embed_backward(de[None], type_ids[None], ones)
+    else:
+        grads["Wxh"] = embed_backward(dV[None], type_ids[None], ones)
+    if "Wxc" in params:
+        c = cache["c"]
+        dCW = dV if type_form is None else scatter_rows(dV[None], type_form[None], len(c), ones)
+        grads["Wcx"] = c.T @ dCW  # c^T dloss/d(c Wcx), per form
+        char_backward(params, chars, cache["char"], dCW @ params["Wcx"].T, grads)
+
+
 def scatter_rows(dZ, index, n_rows, mask):
     """Sum of dZ (T, B, X) over the positions where index (T, B) == u, for each u < n_rows:
     the same accumulation as `embed_backward` with one active row per position."""
@@ -294,7 +362,7 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
     entering layer 0) is applied only when `rng` is given.
     `chars` is required when the model has a character RNN (parameter Wxc). For inference,
     x0_split may replace ids and chars: layer 0's x_t Wxh + c_w Wcx + bh, already in the
-    (T, D, B, H) layout of `rnn_forward` (see `type_inputs`)."""
+    (T, D, B, H) layout of `rnn_forward` (see `type_forward`)."""
     D = n_directions(arch)
     dtype = params["Why"].dtype
     M = np.empty((mask.shape[0], D, mask.shape[1], 1), dtype=dtype)
@@ -308,11 +376,10 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
             S = x0_split
         else:
             if layer == 0:
-                Z = embed(params[wxh], ids)  # (T, B, D*H)
-                if "Wxc" in params:
-                    c, cache["char_cache"] = char_forward(params, chars, dtype)  # (U, 2*Hc)
-                    cache["c"] = c
-                    Z += (c @ params["Wcx"])[chars.word_type]  # + c_w Wcx for each word
+                types = word_types(ids, mask, None if chars is None else chars.word_type)
+                V, tcache = type_forward(params, types[0], chars, types[2])  # (U, D*H)
+                cache["types"] = (types, tcache)
+                Z = V[types[1]]  # (T, B, D*H): each word's type vector
                 cache["drop_in"] = None
                 if rng is not None and input_dropout > 0:
                     cache["drop_in"] = _dropout_mask(rng, Z.shape, input_dropout, dtype)
@@ -375,27 +442,13 @@ def backward(params, arch, cache, dlogits):
         if layer == 0:
             if cache["drop_in"] is not None:
                 dZ = dZ * cache["drop_in"]  # the bias was added after the input dropout
-            grads[wxh] = embed_backward(dZ, cache["ids"], cache["mask"])
-            if "Wxc" in params:
-                chars = cache["chars"]
-                dCW = scatter_rows(dZ, chars.word_type, len(chars.last), cache["mask"])  # (U, D*H)
-                grads["Wcx"] = cache["c"].T @ dCW
-                char_backward(params, chars, cache["char_cache"], dCW @ params["Wcx"].T, grads)
+            (type_ids, word_type, type_form), tcache = cache["types"]
+            dV = scatter_rows(dZ, word_type, len(type_ids), cache["mask"])  # (U, D*H) per type
+            type_backward(params, type_ids, cache["chars"], type_form, tcache, dV, grads)
         else:
             grads[wxh] = inp.reshape(-1, inp.shape[2]).T @ dZ.reshape(-1, dZ.shape[2])
             dout = dZ @ params[wxh].T
     return grads
-
-
-def type_inputs(params, type_ids, chars: Chars | None = None):
-    """Layer-0 inputs x Wxh (+ c Wcx) of U distinct word types, (U, D*H). A word's input depends
-    only on its form, so a tagger computes it once per type and gathers rows per token.
-    type_ids (U, K); chars: the types spelled out, word_type (U, 1) = 0..U-1."""
-    X = embed(params["Wxh"], type_ids[None])[0]
-    if "Wxc" in params:
-        c, _ = char_forward(params, chars, params["Wxh"].dtype)
-        X += c @ params["Wcx"]
-    return X
 
 
 def predict(params, arch, ids, mask, chars=None, x0_split=None):

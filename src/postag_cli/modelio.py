@@ -269,8 +269,11 @@ def _validate(path, params, features, tags, meta, extra):
     chars = meta["chars"]
     if char_hidden and (not chars or chars[0] != "<unk>" or len(set(chars)) != len(chars)):
         raise PostagError(f"{path}: corrupt model: bad character vocabulary")
+    embed = meta.get("embed_size", 0)
+    if not (type(embed) is int and 0 <= embed <= MAX_HIDDEN):
+        raise PostagError(f"{path}: corrupt model: bad embedding size {embed!r}")
     expected = param_shapes(len(features), len(tags), hidden, arch, layers, len(chars),
-                            char_hidden)
+                            char_hidden, embed)
     if set(params) != set(expected):
         missing = sorted(set(expected) - set(params))
         unexpected = sorted(set(params) - set(expected))

@@ -1,20 +1,28 @@
 """The training loop: minibatches, Adagrad as in min-char-rnn, dev evaluation, checkpoints.
 
     for each epoch:
-        for each shuffled minibatch of sentences:
-            loss, grads = model.loss_and_grads(...)        # forward + backprop through time
-            grads /= number of words in the batch          # mean loss per word
-            clip every gradient entry to [-clip, clip]
-            mem += g * g;  p -= lr * g / sqrt(mem + 1e-8)  # Adagrad
+        for each group of `parallel_batches` shuffled minibatches of sentences:
+            for each minibatch of the group, from the same weights:
+                loss, grads = model.loss_and_grads(...)    # forward + backprop through time
+            for each minibatch's grads, in order:
+                grads /= number of words in the batch      # mean loss per word
+                clip every gradient entry to [-clip, clip]
+                mem += g * g;  p -= lr * g / sqrt(mem + 1e-8)  # Adagrad
         tag dev; keep the weights if dev accuracy is the best so far; write a checkpoint
 
-The random generator of epoch e is seeded with (seed, e), so a run resumed from the checkpoint
-of epoch e continues exactly as the uninterrupted run would have.
+The minibatches of a group do not depend on each other, so with `jobs` > 1 a helper process
+(forked, sharing the data and, through shared memory, the weights) computes some of them while
+this process computes the others. The schedule, not the number of processes, defines the
+result: minibatch i of epoch e draws its random numbers (word dropout, dropout) from a generator
+seeded with (seed, e, i), so --jobs 1 and --jobs 2 give the same model bit for bit, and a run
+resumed from the checkpoint of epoch e continues exactly as the uninterrupted run would have.
 """
 
 from __future__ import annotations
 
 import json
+import mmap
+import multiprocessing
 import os
 import signal
 import sys
@@ -43,9 +51,10 @@ class TrainConfig:
     hidden: int = 128
     features: str = "rich"  # "word": the one-hot word only (seed architecture)
     char_hidden: int = 32  # hidden size of the character RNN per direction (0: none)
+    embed_size: int = 0  # width of the factorised feature embedding Wxe (0: one table Wxh)
     epochs: int = 12
     lr: float = 0.05
-    lr_embed: float = 0.15  # learning rate of the embedding tables Wxh, Wxc (0: same as lr)
+    lr_embed: float = 0.15  # learning rate of the tables Wxh/Wxe, Wxc (0: same as lr)
     batch_size: int = 32
     min_count: int = 1
     clip: float = 5.0
@@ -54,6 +63,7 @@ class TrainConfig:
     word_dropout: float = 0.25  # alpha: a word seen c times becomes <unk> w.p. alpha/(alpha+c)
     patience: int = 0  # stop after this many epochs without a better dev score (0: never)
     average: int = 4  # from this epoch on, evaluate and save the mean of the epochs' weights
+    parallel_batches: int = 2  # minibatches whose gradients come from the same weights
     seed: int = 1
     tag_column: str = "upos"
     gradcheck: bool = True
@@ -83,9 +93,9 @@ class Adagrad:
     only the rows they hold, which equals the dense update (a zero gradient changes nothing)."""
 
     def __init__(self, params, lr, clip, lr_embed=None):
-        """lr_embed: learning rate of the embedding tables (Wxh, Wxc), if not lr."""
+        """lr_embed: learning rate of the one-hot tables (Wxh or Wxe, Wxc), if not lr."""
         self.clip = clip
-        self.lrs = {k: lr_embed if lr_embed and k in ("Wxh", "Wxc") else lr for k in params}
+        self.lrs = {k: lr_embed if lr_embed and k in M.TABLES else lr for k in params}
         self.mem = {k: np.zeros_like(v) for k, v in params.items()}
 
     def step(self, params, grads, scale=1.0):
@@ -148,17 +158,140 @@ class CharTable:
         return chars_of_types(self.table[types], self.lengths[types], word_type)
 
 
-def minibatches(lengths, batch_size, rng):
+def minibatches(lengths, batch_size, rng, group=1):
     """Shuffled minibatches of sentence indices; sentences of similar length are batched together
-    (sorted within pools of 50 batches) to limit padding; the batch order is shuffled too."""
+    (sorted within pools of 50 batches) to limit padding; the batch order is shuffled too, in
+    runs of `group` batches of similar length (which take similar time to compute in parallel)."""
     perm = rng.permutation(len(lengths))
     pool = batch_size * 50
-    batches = []
+    groups = []
     for start in range(0, len(perm), pool):
         chunk = perm[start:start + pool]
         chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
-        batches.extend(chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size))
-    return [batches[i] for i in rng.permutation(len(batches))]
+        batches = [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
+        groups.extend(batches[i:i + group] for i in range(0, len(batches), group))
+    return [b for i in rng.permutation(len(groups)) for b in groups[i]]
+
+
+@dataclass
+class BatchJob:
+    """Everything needed to compute one minibatch's gradients; shared with the helper process."""
+
+    config: TrainConfig
+    params: dict
+    data: list
+    char_table: CharTable | None
+    drop_p: np.ndarray | None  # probability of replacing each word feature by <unk>
+    word_unk: int
+    cased_slot: int | None  # column of the cased word feature, dropped with the word
+    cased_unk: int
+
+    def gradients(self, epoch, index, batch):
+        """(loss, words, grads) of minibatch `index` of `epoch` (sentence indices `batch`) at the
+        current weights, or None when it has no tagged word."""
+        cfg = self.config
+        rng = np.random.default_rng([cfg.seed, epoch, index])
+        ids, tags, mask = M.make_batch([self.data[i] for i in batch])
+        mask = mask.astype(np.float32)
+        ntok = float(mask.sum())
+        if ntok == 0:
+            return None
+        chars = self.char_table.batch(batch, ids.shape[0], mask) if self.char_table else None
+        if self.drop_p is not None:  # word dropout
+            w = ids[:, :, 0]
+            dropped = rng.random(w.shape) < self.drop_p[w]
+            w[dropped] = self.word_unk
+            if self.cased_slot is not None:  # the cased word goes with it
+                ids[:, :, self.cased_slot][dropped] = self.cased_unk
+        loss, grads = M.loss_and_grads(self.params, cfg.arch, ids, tags, mask, cfg.dropout, rng,
+                                       chars=chars, input_dropout=cfg.input_dropout)
+        return loss, ntok, grads
+
+
+def _shared_array(shape, dtype):
+    """An array in memory shared with processes forked later (anonymous shared mmap)."""
+    n = int(np.prod(shape))
+    buf = mmap.mmap(-1, max(n * np.dtype(dtype).itemsize, 1))
+    return np.frombuffer(buf, dtype=dtype, count=n).reshape(shape)
+
+
+def _shared_copy(params):
+    out = {k: _shared_array(v.shape, v.dtype) for k, v in params.items()}
+    for k, v in params.items():
+        out[k][...] = v
+    return out
+
+
+def _helper_loop(job: BatchJob, conn, parent_end, out):
+    """Compute the gradients of the minibatches the main process sends; write them to the shared
+    arrays `out` (much faster than sending megabytes through the pipe) and report their sizes."""
+    parent_end.close()  # so that the main process's end closing (or dying) ends recv below
+    for sig in (signal.SIGINT, signal.SIGTERM):  # the main process handles these, then
+        signal.signal(sig, signal.SIG_IGN)  # closes the pipe, which ends this loop
+    while True:
+        try:
+            epoch, index, batch = conn.recv()
+        except (EOFError, OSError):  # the main process closed the pipe or died
+            return
+        try:
+            res = job.gradients(epoch, index, batch)
+            if res is None:
+                conn.send(("ok", None))
+                continue
+            loss, ntok, grads = res
+            sizes = {}
+            for k, g in grads.items():
+                if isinstance(g, M.SparseRows):
+                    n = sizes[k] = len(g.rows)
+                    out[k][0][:n] = g.rows
+                    out[k][1][:n] = g.values
+                else:
+                    out[k][...] = g
+            conn.send(("ok", (loss, ntok, sizes)))
+        except Exception as e:  # reported by the main process
+            conn.send(("error", f"{type(e).__name__}: {e}"))
+
+
+class Helper:
+    """A forked process computing minibatch gradients for the main process. It reads the data
+    and the (shared) weights; only the main process writes the weights, while it waits."""
+
+    def __init__(self, job: BatchJob):
+        ctx = multiprocessing.get_context("fork")
+        self.conn, child = ctx.Pipe()
+        self.out = {}  # where the helper writes gradients: (rows, values) for the tables
+        for k, p in job.params.items():
+            self.out[k] = ((_shared_array(p.shape[:1], np.int64), _shared_array(p.shape, p.dtype))
+                           if k in M.TABLES else _shared_array(p.shape, p.dtype))
+        self.proc = ctx.Process(target=_helper_loop, args=(job, child, self.conn, self.out),
+                                daemon=True)
+        self.proc.start()
+        child.close()
+
+    def submit(self, epoch, index, batch):
+        self.conn.send((epoch, index, batch))
+
+    def result(self):
+        try:
+            status, value = self.conn.recv()
+        except (EOFError, OSError):
+            raise PostagError("the training helper process stopped unexpectedly; "
+                              "try --jobs 1", exit_code=1) from None
+        if status != "ok":
+            raise PostagError(f"the training helper process failed: {value}", exit_code=1)
+        if value is None:
+            return None
+        loss, ntok, sizes = value  # the gradients are views of the shared arrays
+        grads = {k: M.SparseRows(self.out[k][0][:n], self.out[k][1][:n]) for k, n in sizes.items()}
+        grads.update({k: v for k, v in self.out.items() if k not in sizes})
+        return loss, ntok, grads
+
+    def close(self):
+        self.conn.close()
+        self.proc.join(timeout=5)
+        if self.proc.is_alive():
+            self.proc.terminate()
+            self.proc.join()
 
 
 def accuracy(tagger: Tagger, encoded) -> float:
@@ -187,9 +320,16 @@ def _log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
+def default_jobs(config: TrainConfig) -> int:
+    """Processes for training: one per minibatch of a group, at most one per CPU."""
+    return max(1, min(config.parallel_batches, os.cpu_count() or 1))
+
+
 def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=None, resume=None,
-          log_file=None, skip_bad=False, log=_log, progress=None) -> TrainResult:
-    """Train a model on a CoNLL-U file and save it to `output` (see the module docstring)."""
+          log_file=None, skip_bad=False, log=_log, progress=None, jobs=None) -> TrainResult:
+    """Train a model on a CoNLL-U file and save it to `output` (see the module docstring).
+    `jobs`: processes computing gradients (default `default_jobs`); it does not change the
+    model."""
     from tqdm import tqdm
 
     if config.arch not in M.ARCHS:
@@ -202,6 +342,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     for name, value, low in (("epochs", config.epochs, 1), ("hidden", config.hidden, 1),
                              ("batch-size", config.batch_size, 1), ("layers", config.layers, 1),
                              ("min-count", config.min_count, 1), ("char-hidden", config.char_hidden, 0),
+                             ("embed-size", config.embed_size, 0),
+                             ("parallel-batches", config.parallel_batches, 1),
                              ("average", config.average, 0), ("patience", config.patience, 0)):
         if value < low:
             raise PostagError(f"--{name} must be at least {low}, not {value}")
@@ -223,7 +365,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         t0 = time.time()
         results = gradcheck.run(train_sents, config.templates(), config.arch, config.layers,
                                 checks=4, seed=config.seed,
-                                char_hidden=min(config.char_hidden, 4))
+                                char_hidden=min(config.char_hidden, 4),
+                                embed=min(config.embed_size, 5))
         if not all(r.passed for r in results):
             raise PostagError("gradient check failed before training: "
                               + gradcheck.summary_line(results)
@@ -247,6 +390,13 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     # word dropout: probability of replacing each word feature by <unk>
     drop_p = None
     wc_slot = feats.templates.index("wc") if "wc" in feats.templates else None
+    if jobs is None:
+        jobs = default_jobs(config)
+    if jobs < 1:
+        raise PostagError(f"--jobs must be at least 1, not {jobs}")
+    if "fork" not in multiprocessing.get_all_start_methods():
+        jobs = 1
+    jobs = min(jobs, config.parallel_batches)
     if config.word_dropout > 0 and feats.word_unk >= 0:
         word_counts = np.bincount(np.concatenate([e[0][:, 0] for e in data]),
                                   minlength=len(feats)).astype(np.float64)
@@ -264,7 +414,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     }
     params = M.init_params(len(feats), len(tagset), config.hidden, config.arch, config.layers,
                            seed=config.seed, n_chars=len(feats.chars),
-                           char_hidden=config.char_hidden)
+                           char_hidden=config.char_hidden, embed=config.embed_size)
     opt = Adagrad(params, config.lr, config.clip, config.lr_embed)
     result = TrainResult()
     best_params = None
@@ -276,6 +426,11 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         params, opt.mem, best_params, avg, result, start_epoch = _load_checkpoint(
             resume, meta, feats, tagset)
         log(f"resumed from {resume} at epoch {start_epoch}")
+    if jobs > 1:
+        params = _shared_copy(params)  # updated here, read by the helper
+    job = BatchJob(config, params, data, char_table, drop_p, feats.word_unk, wc_slot,
+                   int(feats.unk[wc_slot]) if wc_slot is not None else -1)
+    helper = Helper(job) if jobs > 1 else None
 
     def save_best(p):
         save_model(output, p, feats.names, tagset,
@@ -300,37 +455,34 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     try:
         for epoch in range(start_epoch, config.epochs + 1):
             rng = np.random.default_rng([config.seed, epoch])
-            batches = minibatches(lengths, config.batch_size, rng)
+            batches = minibatches(lengths, config.batch_size, rng, config.parallel_batches)
             t0 = time.time()
             total_loss, total_words = 0.0, 0
-            bar = tqdm(batches, desc=f"epoch {epoch}", unit="batch", disable=not show,
+            bar = tqdm(total=len(batches), desc=f"epoch {epoch}", unit="batch", disable=not show,
                        file=sys.stderr, leave=False)
-            for bi, batch in enumerate(bar):
+            G = config.parallel_batches
+            for first in range(0, len(batches), G):
                 if stop["signum"] is not None:
                     raise Interrupted(stop["signum"])
-                ids, tags, mask = M.make_batch([data[i] for i in batch])
-                mask = mask.astype(np.float32)
-                chars = char_table.batch(batch, ids.shape[0], mask) if char_table else None
-                if drop_p is not None:
-                    w = ids[:, :, 0]
-                    dropped = rng.random(w.shape) < drop_p[w]
-                    w[dropped] = feats.word_unk
-                    if wc_slot is not None:  # the cased word goes with it
-                        ids[:, :, wc_slot][dropped] = feats.unk[wc_slot]
-                ntok = float(mask.sum())
-                if ntok == 0:
-                    continue
-                loss, grads = M.loss_and_grads(params, config.arch, ids, tags, mask,
-                                               config.dropout, rng, chars=chars,
-                                               input_dropout=config.input_dropout)
-                if not np.isfinite(loss):
-                    raise PostagError(f"training diverged: loss is {loss} at epoch {epoch}, batch "
-                                      f"{bi + 1}; try a smaller --lr (the last good checkpoint "
-                                      "and best model are kept)", exit_code=1)
-                opt.step(params, grads, scale=1.0 / ntok)
-                total_loss += loss
-                total_words += int(ntok)
-                if show and bi % 20 == 0:
+                group = range(first, min(first + G, len(batches)))
+                away = group[1:jobs]  # computed by the helper meanwhile (jobs is 1 or 2)
+                for bi in away:
+                    helper.submit(epoch, bi, batches[bi])
+                results = [job.gradients(epoch, bi, batches[bi]) for bi in group if bi not in away]
+                results[1:1] = [helper.result() for _ in away]
+                for bi, res in zip(group, results):  # then one Adagrad step per minibatch
+                    if res is None:
+                        continue
+                    loss, ntok, grads = res
+                    if not np.isfinite(loss):
+                        raise PostagError(f"training diverged: loss is {loss} at epoch {epoch}, "
+                                          f"batch {bi + 1}; try a smaller --lr (the last good "
+                                          "checkpoint and best model are kept)", exit_code=1)
+                    opt.step(params, grads, scale=1.0 / ntok)
+                    total_loss += loss
+                    total_words += int(ntok)
+                bar.update(len(group))
+                if show and first % 20 < G:
                     bar.set_postfix(loss=f"{total_loss / max(total_words, 1):.3f}")
             bar.close()
             secs = time.time() - t0
@@ -377,6 +529,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         result.interrupted = True
         stop["signum"] = e.signum
     finally:
+        if helper is not None:
+            helper.close()
         for sig, h in old_handlers.items():
             signal.signal(sig, h)
     if stop["signum"] is not None:
@@ -402,9 +556,9 @@ def _load_checkpoint(path, meta, feats, tagset):
     if cmeta.get("corpus_sha256") != meta["corpus_sha256"]:
         raise PostagError(f"{path}: checkpoint was made on different training data "
                           f"({cmeta.get('corpus')}, sha256 {str(cmeta.get('corpus_sha256'))[:12]}…)")
-    for key in ("arch", "layers", "hidden", "char_hidden", "templates", "min_count", "tag_column",
-                "seed", "batch_size", "lr", "lr_embed", "clip", "dropout", "input_dropout",
-                "word_dropout", "average"):
+    for key in ("arch", "layers", "hidden", "char_hidden", "embed_size", "templates", "min_count",
+                "tag_column", "seed", "batch_size", "lr", "lr_embed", "clip", "dropout", "input_dropout",
+                "word_dropout", "average", "parallel_batches"):
         if cmeta.get(key) != meta.get(key):
             raise PostagError(f"{path}: checkpoint setting {key}={cmeta.get(key)!r} differs from "
                               f"this run's {meta.get(key)!r}; resume with the same options")

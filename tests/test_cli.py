@@ -143,6 +143,23 @@ def test_gradcheck_command():
     assert "max rel err" in r.stdout and r.stdout.strip().splitlines()[-1].startswith("PASSED")
     for args in (["--arch", "rnn", "--features", "word"], ["--layers", "2"]):
         assert run("gradcheck", "--checks", 3, *args).exit_code == 0
+    r = run("gradcheck", "--checks", 3, "--embed-size", 4)
+    assert r.exit_code == 0 and "Wxe" in r.stdout and "Weh" in r.stdout, r.output
+    assert "feature embedding 4" in r.stdout
+
+
+def test_train_jobs_and_embed_size(tiny_corpus, tmp_path):
+    outs = []
+    for jobs in (1, 2):
+        r = run("train", tiny_corpus[0], "-o", tmp_path / f"m{jobs}.npz", "--epochs", 2,
+                "--hidden", 8, "--embed-size", 6, "--jobs", jobs, "--skip-gradcheck")
+        assert r.exit_code == 0, r.output
+        outs.append(load_model(tmp_path / f"m{jobs}.npz"))
+    assert outs[0][0]["Wxe"].shape[1] == 6 and "Wxh" not in outs[0][0]
+    assert outs[0][3]["weights_sha256"] == outs[1][3]["weights_sha256"]  # same model
+    assert "feature embedding of width 6" in run("info", tmp_path / "m1.npz").stdout
+    r = run("train", tiny_corpus[0], "-o", tmp_path / "x.npz", "--jobs", 0)
+    assert r.exit_code == 2 and "--jobs must be at least 1" in r.stderr
 
 
 def scale_gradient(monkeypatch, name, factor):

@@ -119,6 +119,21 @@ class Adagrad:
                 p -= self.lrs[k] * g / np.sqrt(mem + 1e-8)
 
 
+def split_rows(grads, bounds, upper):
+    """The part of a step that updates rows >= bounds[k] of each table k (upper), or the rest:
+    the rows below and every dense gradient (lower). Rows are independent in Adagrad, so two
+    processes can apply the two parts at once and get exactly the whole step."""
+    out = {}
+    for k, g in grads.items():
+        if isinstance(g, M.SparseRows):
+            i = int(np.searchsorted(g.rows, bounds[k]))
+            out[k] = M.SparseRows(g.rows[i:], g.values[i:]) if upper else \
+                M.SparseRows(g.rows[:i], g.values[:i])
+        elif not upper:
+            out[k] = g
+    return out
+
+
 def encode(sentences, feats: Features, tag_index):
     """(ids (n, K), tag ids (n,), forms) per sentence; tag -1 for a missing tag, len(tagset) for
     a tag the model does not know (an error in evaluation, ignored by the loss). Sentences
@@ -222,23 +237,38 @@ def _shared_copy(params):
     return out
 
 
-def _helper_loop(job: BatchJob, conn, parent_end, out):
-    """Compute the gradients of the minibatches the main process sends; write them to the shared
-    arrays `out` (much faster than sending megabytes through the pipe) and report their sizes."""
+def _table_grads(buffers, sizes):
+    return {k: M.SparseRows(buffers[k][0][:n], buffers[k][1][:n]) for k, n in sizes.items()}
+
+
+def _helper_loop(job: BatchJob, opt: Adagrad, conn, parent_end, out, inp):
+    """Serve the main process: ("grads", epoch, index, batch) computes a minibatch's gradients,
+    writes them to the shared arrays `out` (much faster than sending megabytes through the pipe)
+    and reports their sizes; ("apply", ...) applies the upper rows of the tables' updates of the
+    main process's minibatch (its table gradients in `inp`) and then of this one's."""
     parent_end.close()  # so that the main process's end closing (or dying) ends recv below
     for sig in (signal.SIGINT, signal.SIGTERM):  # the main process handles these, then
         signal.signal(sig, signal.SIG_IGN)  # closes the pipe, which ends this loop
+    mine = None  # the gradients of the last minibatch computed here
     while True:
         try:
-            epoch, index, batch = conn.recv()
+            msg = conn.recv()
         except (EOFError, OSError):  # the main process closed the pipe or died
             return
         try:
+            if msg[0] == "apply":
+                _, sizes, bounds, scale_main, scale_mine = msg
+                opt.step(job.params, split_rows(_table_grads(inp, sizes), bounds, True), scale_main)
+                opt.step(job.params, split_rows(mine, bounds, True), scale_mine)
+                conn.send(("ok", None))
+                continue
+            _, epoch, index, batch = msg
             res = job.gradients(epoch, index, batch)
             if res is None:
                 conn.send(("ok", None))
                 continue
             loss, ntok, grads = res
+            mine = grads
             sizes = {}
             for k, g in grads.items():
                 if isinstance(g, M.SparseRows):
@@ -256,20 +286,41 @@ class Helper:
     """A forked process computing minibatch gradients for the main process. It reads the data
     and the (shared) weights; only the main process writes the weights, while it waits."""
 
-    def __init__(self, job: BatchJob):
+    def __init__(self, job: BatchJob, opt: Adagrad):
+        """`job.params` and `opt.mem` must be shared arrays (`_shared_copy`)."""
         ctx = multiprocessing.get_context("fork")
         self.conn, child = ctx.Pipe()
         self.out = {}  # where the helper writes gradients: (rows, values) for the tables
+        self.inp = {}  # where this process writes its table gradients for the helper
         for k, p in job.params.items():
-            self.out[k] = ((_shared_array(p.shape[:1], np.int64), _shared_array(p.shape, p.dtype))
-                           if k in M.TABLES else _shared_array(p.shape, p.dtype))
-        self.proc = ctx.Process(target=_helper_loop, args=(job, child, self.conn, self.out),
-                                daemon=True)
+            if k in M.TABLES:
+                self.out[k] = (_shared_array(p.shape[:1], np.int64), _shared_array(p.shape, p.dtype))
+                self.inp[k] = (_shared_array(p.shape[:1], np.int64), _shared_array(p.shape, p.dtype))
+            else:
+                self.out[k] = _shared_array(p.shape, p.dtype)
+        self.proc = ctx.Process(target=_helper_loop,
+                                args=(job, opt, child, self.conn, self.out, self.inp), daemon=True)
         self.proc.start()
         child.close()
 
     def submit(self, epoch, index, batch):
-        self.conn.send((epoch, index, batch))
+        self.conn.send(("grads", epoch, index, batch))
+
+    def step_both(self, opt, params, mine, scale_mine, theirs, scale_theirs):
+        """One Adagrad step with this process's gradients, then one with the helper's (from
+        `result`), the tables' rows split between the two processes."""
+        sizes = {}
+        for k, g in mine.items():
+            if isinstance(g, M.SparseRows):
+                n = sizes[k] = len(g.rows)
+                self.inp[k][0][:n] = g.rows
+                self.inp[k][1][:n] = g.values
+        bounds = {k: int(g.rows[len(g.rows) // 2]) if len(g.rows) else 0
+                  for k, g in mine.items() if isinstance(g, M.SparseRows)}
+        self.conn.send(("apply", sizes, bounds, scale_mine, scale_theirs))
+        opt.step(params, split_rows(mine, bounds, False), scale_mine)
+        opt.step(params, split_rows(theirs, bounds, False), scale_theirs)
+        self.result()  # the helper's half is done too
 
     def result(self):
         try:
@@ -282,7 +333,7 @@ class Helper:
         if value is None:
             return None
         loss, ntok, sizes = value  # the gradients are views of the shared arrays
-        grads = {k: M.SparseRows(self.out[k][0][:n], self.out[k][1][:n]) for k, n in sizes.items()}
+        grads = _table_grads(self.out, sizes)
         grads.update({k: v for k, v in self.out.items() if k not in sizes})
         return loss, ntok, grads
 
@@ -426,11 +477,12 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         params, opt.mem, best_params, avg, result, start_epoch = _load_checkpoint(
             resume, meta, feats, tagset)
         log(f"resumed from {resume} at epoch {start_epoch}")
-    if jobs > 1:
-        params = _shared_copy(params)  # updated here, read by the helper
+    if jobs > 1:  # weights and Adagrad memories shared with the helper
+        params = _shared_copy(params)
+        opt.mem = _shared_copy(opt.mem)
     job = BatchJob(config, params, data, char_table, drop_p, feats.word_unk, wc_slot,
                    int(feats.unk[wc_slot]) if wc_slot is not None else -1)
-    helper = Helper(job) if jobs > 1 else None
+    helper = Helper(job, opt) if jobs > 1 else None
 
     def save_best(p):
         save_model(output, p, feats.names, tagset,
@@ -470,17 +522,20 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                     helper.submit(epoch, bi, batches[bi])
                 results = [job.gradients(epoch, bi, batches[bi]) for bi in group if bi not in away]
                 results[1:1] = [helper.result() for _ in away]
-                for bi, res in zip(group, results):  # then one Adagrad step per minibatch
-                    if res is None:
-                        continue
-                    loss, ntok, grads = res
-                    if not np.isfinite(loss):
-                        raise PostagError(f"training diverged: loss is {loss} at epoch {epoch}, "
+                for bi, res in zip(group, results):
+                    if res is not None and not np.isfinite(res[0]):
+                        raise PostagError(f"training diverged: loss is {res[0]} at epoch {epoch}, "
                                           f"batch {bi + 1}; try a smaller --lr (the last good "
                                           "checkpoint and best model are kept)", exit_code=1)
-                    opt.step(params, grads, scale=1.0 / ntok)
-                    total_loss += loss
-                    total_words += int(ntok)
+                    if res is not None:
+                        total_loss += res[0]
+                        total_words += int(res[1])
+                steps = [(res[2], 1.0 / res[1]) for res in results if res is not None]
+                if away and len(steps) == len(group) == 2:  # both processes apply the two steps
+                    helper.step_both(opt, params, *steps[0], *steps[1])
+                else:  # one Adagrad step per minibatch, in order
+                    for grads, scale in steps:
+                        opt.step(params, grads, scale)
                 bar.update(len(group))
                 if show and first % 20 < G:
                     bar.set_postfix(loss=f"{total_loss / max(total_words, 1):.3f}")

@@ -84,3 +84,18 @@ def test_ensemble_from_the_command_line(tagger, tiny_corpus, tmp_path):
     r = CliRunner().invoke(cli, ["tag", "-", "-m", str(a), "-m", str(b), "--pretokenized"],
                            input="the dog sees a cat .\n")
     assert r.exit_code == 0 and r.stdout.count("/") == 6
+
+
+def test_long_sentences_are_tagged_in_segments(tagger, monkeypatch):
+    """A sentence longer than MAX_SEGMENT words gets the distributions of its pieces tagged as
+    sentences of their own; the other sentences of the call are unaffected."""
+    import postag_cli.tagger as T
+    monkeypatch.setattr(T, "MAX_SEGMENT", 4)
+    words = "the big dog sees a cat and the old bird".split()  # pieces of 4, 4 and 2 words
+    probs = tagger.probabilities([words, [], words[:3]])
+    pieces = tagger.probabilities([words[:4], words[4:8], words[8:], [], words[:3]])
+    np.testing.assert_allclose(probs[0], np.concatenate(pieces[:3]), rtol=1e-6)
+    assert probs[1].shape == (0, 5)
+    np.testing.assert_allclose(probs[2], pieces[4], rtol=1e-6)
+    monkeypatch.setattr(T, "MAX_SEGMENT", 1000)
+    assert not np.allclose(tagger.probabilities([words])[0], probs[0])  # the cut matters

@@ -95,41 +95,38 @@ class Tagger(_Tagging):
         A word's input vector depends only on its form, so it is computed once per distinct
         form (features, character RNN; kept in a bounded cache across calls) and gathered per
         token; the recurrent layers then run on length-sorted batches. Sentences longer than
-        MAX_SEGMENT words are cut into pieces."""
+        MAX_SEGMENT words are cut into pieces. Tokens are handled as one flat array: sentence i
+        is positions start[i] .. start[i] + n_i."""
         types: dict[str, int] = {}
-        seqs = [np.fromiter((types.setdefault(w, len(types)) for w in s), dtype=np.int64)
-                for s in sents]
-        X_types = self.type_vectors(list(types))  # (U, D, H): x Wxh + c Wcx + bh per type
-        if len(X_types) == 0:  # only empty sentences: a dummy row for the padding to point at
-            X_types = np.zeros((1,) + self._type_cache.shape[1:], dtype=np.float32)
-        D = X_types.shape[1]
-        segs, owner = [], []
-        for i, q in enumerate(seqs):
-            for start in range(0, max(len(q), 1), MAX_SEGMENT):
-                segs.append(q[start:start + MAX_SEGMENT])
-                owner.append(i)
-        out_segs: list = [None] * len(segs)
-        lengths = np.array([len(q) for q in segs])
-        for batch in batches_by_length(lengths):
-            T = max(int(lengths[batch].max()), 1)
-            type_pad = np.zeros((T, len(batch)), dtype=np.int64)
-            mask = np.zeros((T, len(batch)), dtype=np.float32)
-            for b, i in enumerate(batch):
-                type_pad[:len(segs[i]), b] = segs[i]
-                mask[:len(segs[i]), b] = 1.0
-            S = np.empty((T, D) + (len(batch), X_types.shape[2]), dtype=np.float32)
-            S[:, 0] = X_types[type_pad, 0]  # left to right
-            if D == 2:
-                S[:, 1] = X_types[type_pad[::-1], 1]  # right to left: reversed time
-            P = M.predict(self.params, self.arch, None, mask, x0_split=S)  # (T, B, C)
-            for b, i in enumerate(batch):
-                out_segs[i] = P[:len(segs[i]), b]
-        out: list = [[] for _ in seqs]
-        for i, p in zip(owner, out_segs):
-            out[i].append(p)
+        add = types.setdefault
+        flat = np.array([add(w, len(types)) for s in sents for w in s], dtype=np.int64)
+        lens = np.array([len(s) for s in sents], dtype=np.int64)
         C = len(self.tags)
-        return [np.concatenate(ps) if len(ps) > 1 else ps[0] if ps else
-                np.zeros((0, C), np.float32) for ps in out]
+        out = np.zeros((len(flat), C), dtype=np.float32)
+        if len(flat):
+            X_types = self.type_vectors(list(types))  # (U, D, H): x Wxh + c Wcx + bh per type
+            D = X_types.shape[1]
+            # segments of at most MAX_SEGMENT words: (start in flat, length)
+            pieces = np.maximum((lens + MAX_SEGMENT - 1) // MAX_SEGMENT, 1)
+            first = np.repeat(np.cumsum(lens) - lens, pieces)
+            k = np.arange(len(first)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+            seg_start = first + k * MAX_SEGMENT
+            seg_len = np.minimum(np.repeat(lens, pieces) - k * MAX_SEGMENT, MAX_SEGMENT)
+            seg_start, seg_len = seg_start[seg_len > 0], seg_len[seg_len > 0]
+            for batch in batches_by_length(seg_len):
+                b = np.array(batch)
+                T = int(seg_len[b].max())
+                real = np.arange(T)[None, :] < seg_len[b][:, None]  # (B, T)
+                pos = np.where(real, seg_start[b][:, None] + np.arange(T)[None, :], 0)
+                type_pad = flat[pos].T  # (T, B) type of each word, padding: any type
+                mask = real.T.astype(np.float32)
+                S = np.empty((T, D, len(b), X_types.shape[2]), dtype=np.float32)
+                S[:, 0] = X_types[type_pad, 0]  # left to right
+                if D == 2:
+                    S[:, 1] = X_types[type_pad[::-1], 1]  # right to left: reversed time
+                P = M.predict(self.params, self.arch, None, mask, x0_split=S)  # (T, B, C)
+                out[pos[real]] = P.transpose(1, 0, 2)[real]
+        return np.split(out, np.cumsum(lens)[:-1]) if len(lens) else []
 
     def type_vectors(self, forms) -> np.ndarray:
         """Layer-0 pre-activations x Wxh + c Wcx + bh of distinct word forms, (U, D, H).

@@ -169,25 +169,51 @@ def _rank(tagger, probs, opts):
 def tag_text_chunk(tagger, units, first_n, opts: TagOptions) -> str:
     """Tokenize and tag a list of text units (see `text_units`) and format them; sentences are
     numbered from first_n + 1."""
+    fast = opts.fmt == "tagged" and not (opts.probs or opts.top_k)
+    if fast and opts.pretokenized:
+        return _tag_tokens_fast(tagger, units, opts)
     chunk = list(text_sentences(units, opts))
     if opts.pretokenized:
         words = [text.split() if text is not None else [] for text, _ in chunk]
     else:
         words = [[w for _, ws, _ in toks for w in ws] for _, toks in chunk]
+    if fast:
+        return _format_tagged(tagger, words, [text is None for text, _ in chunk])
     probs = tagger.probabilities(words)
     out, n = [], first_n
-    fast = opts.fmt == "tagged" and not (opts.probs or opts.top_k)
-    tagset = tagger.tags
     for (text, toks), ws, p in zip(chunk, words, probs):
-        if fast:  # the common case, kept lean: word/TAG per token
-            out.append(" ".join([f"{w}/{tagset[j]}" for w, j in zip(ws, p.argmax(axis=1))]) + "\n"
-                       if text is not None else "\n")
-            continue
         ranked = _rank(tagger, p, opts)
         tags = [r[0][0] for r in ranked]
         if text is not None:
             n += 1
         out.append(format_text_sentence(tagger, n, text, toks, tags, ranked, opts))
+    return "".join(out)
+
+
+def _tag_tokens_fast(tagger, units, opts: TagOptions) -> str:
+    """The common case, kept lean: pretokenized text to word/TAG lines (what `text_sentences`
+    and `tag_text_chunk` do, without building token tuples)."""
+    words, blank = [], []
+    for unit in units:
+        ws = _norm(unit, opts).split()
+        if ws or not opts.split_sentences:  # a blank line stays a blank line
+            words.append(ws)
+            blank.append(not ws)
+    return _format_tagged(tagger, words, blank)
+
+
+def _format_tagged(tagger, words, blank) -> str:
+    """word/TAG lines for sentences `words` (an empty line where blank[i]); all tokens of the
+    chunk are formatted in one pass."""
+    import numpy as np
+    probs = tagger.probabilities(words)
+    ids = np.concatenate(probs).argmax(axis=1).tolist() if probs else []
+    suffix = ["/" + t for t in tagger.tags]
+    toks = [w + suffix[j] for w, j in zip((w for ws in words for w in ws), ids)]
+    out, at = [], 0
+    for ws, empty in zip(words, blank):
+        out.append("\n" if empty else " ".join(toks[at:at + len(ws)]) + "\n")
+        at += len(ws)
     return "".join(out)
 
 

@@ -181,7 +181,7 @@ def tag_text_chunk(tagger, units, first_n, opts: TagOptions) -> str:
         return _format_tagged(tagger, words, [text is None for text, _ in chunk])
     probs = tagger.probabilities(words)
     out, n = [], first_n
-    for (text, toks), ws, p in zip(chunk, words, probs):
+    for (text, toks), p in zip(chunk, probs):
         ranked = _rank(tagger, p, opts)
         tags = [r[0][0] for r in ranked]
         if text is not None:

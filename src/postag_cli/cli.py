@@ -25,7 +25,8 @@ DEFAULTS = {"arch": "birnn", "layers": 1, "features": "rich", "hidden": 128, "ch
             "embed_size": 0,
             "epochs": 12, "lr": 0.05, "lr_embed": 0.15, "batch_size": 32, "min_count": 1,
             "clip": 5.0, "dropout": 0.5, "input_dropout": 0.0, "word_dropout": 0.25,
-            "patience": 0, "average": 4, "parallel_batches": 2, "seed": 1}
+            "patience": 0, "average": 4, "parallel_batches": 2, "aux_weight": 0.0,
+            "seed": 1}
 
 
 class UserError(click.ClickException):
@@ -114,6 +115,9 @@ def _sample_corpus():
 @click.option("--parallel-batches", default=DEFAULTS["parallel_batches"], show_default=True,
               help="Minibatches whose gradients are computed from the same weights (in parallel "
                    "with --jobs), then applied one after the other.")
+@click.option("--aux-weight", default=DEFAULTS["aux_weight"], show_default=True,
+              help="Weight of an auxiliary loss predicting the other tag column (XPOS when "
+                   "tagging UPOS) from the same states (0: none).")
 @click.option("--seed", default=DEFAULTS["seed"], show_default=True,
               help="Random seed: same seed, same model.")
 @click.option("--tag-column", type=click.Choice(["upos", "xpos"]), default="upos", show_default=True)
@@ -267,8 +271,10 @@ def evaluate(gold, models, as_json, n_errors, raw, skip_bad_sentences):
               help="Hidden size of the check model's character RNN (0: none).")
 @click.option("--embed-size", default=min(DEFAULTS["embed_size"], 5), show_default=True,
               help="Width of the check model's feature embedding (0: one table Wxh).")
+@click.option("--aux/--no-aux", default=True, show_default=True,
+              help="Include the auxiliary output layer (--aux-weight of train).")
 def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hidden, char_hidden,
-              embed_size):
+              embed_size, aux):
     """Check the hand-written backpropagation against central differences.
 
     In float64, with dropout and clipping off, on the code path training uses, each checked
@@ -293,16 +299,18 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
             arch, layers, templates = meta["arch"], meta["layers"], meta["templates"]
             char_hidden = min(meta.get("char_hidden", 0), 4)
             embed_size = min(meta.get("embed_size", 0), 5)
+            aux = meta.get("aux_weight", 0) > 0
         column = "upos"
         sents, _ = read_corpus(corpus or _sample_corpus(), column)
         results = gc.run(sents, templates, arch, layers, hidden=hidden, checks=checks,
                          check_all=check_all, seed=seed, char_hidden=char_hidden,
-                         embed=embed_size)
+                         embed=embed_size, aux=aux)
     except PostagError as e:
         _fail(e)
     click.echo(f"gradient check: arch {arch}, {layers} layer(s), features "
                f"{','.join(templates)}, hidden {hidden}, character RNN {char_hidden or 'none'}, "
                f"feature embedding {embed_size or 'none'}, "
+               f"auxiliary output {'yes' if aux else 'no'}, "
                "float64")
     click.echo(gc.format_table(results))
     click.echo(gc.summary_line(results))

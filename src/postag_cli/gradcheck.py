@@ -42,7 +42,7 @@ def _dense(g, shape):
 
 
 def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, seed=0,
-                    loss_and_grads=None, eps=EPS, chars=None):
+                    loss_and_grads=None, eps=EPS, chars=None, aux_tags=None):
     """Compare analytic and numerical gradients on `checks` random entries of every parameter
     (or on every entry). Entries of an embedding table are drawn from the rows the batch uses
     (the other rows' gradient is exactly zero). Returns one ParamCheck per parameter."""
@@ -51,7 +51,9 @@ def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, s
     mask = np.asarray(mask, dtype=np.float64)
     rng = np.random.default_rng(seed)
     def loss_fn():
-        return loss_and_grads(params, arch, ids, tags, mask, chars=chars)
+        if aux_tags is None:  # (also lets a loss function without the aux arguments be checked)
+            return loss_and_grads(params, arch, ids, tags, mask, chars=chars)
+        return loss_and_grads(params, arch, ids, tags, mask, chars=chars, aux_tags=aux_tags)
 
     _, grads = loss_fn()
     used = {"Wxh": np.unique(ids[mask > 0]), "Wxe": np.unique(ids[mask > 0])}
@@ -119,17 +121,20 @@ def summary_line(results) -> str:
 
 
 def check_problem(sentences, templates, arch, layers, hidden=6, n_sentences=4, seed=0,
-                  scale=2.0, char_hidden=0, embed=0):
+                  scale=2.0, char_hidden=0, embed=0, aux=False):
     """A small float64 model and batch for checking: the first `n_sentences` sentences that have
     tags, a feature vocabulary built from them, random weights at `scale` times the usual size
-    (so tanh is not in its linear range). Returns (params, ids, tags, mask, chars)."""
+    (so tanh is not in its linear range). With aux, the model has the auxiliary output layer,
+    trained on the other tag column (or, when the sentences have none, on a copy of the tags:
+    any labels serve to check gradients). Returns (params, ids, tags, mask, chars, aux_tags)."""
     from .features import Features
     from .model import init_params
 
     sents = [s for s in sentences if any(t is not None for t in s.tags)][:n_sentences]
     if not sents:
         raise ValueError("no tagged sentences to check gradients on")
-    sents = [type(s)(s.words[:12], s.tags[:12]) for s in sents]  # short: quick and accurate
+    sents = [type(s)(s.words[:12], s.tags[:12],  # short: quick and accurate
+                     other=(s.other if s.other and any(s.other) else s.tags)[:12]) for s in sents]
     feats = Features.build([w for s in sents for w in s.words], templates, min_count=1,
                            char_model=char_hidden > 0)
     tagset = sorted({t for s in sents for t in s.tags if t is not None})
@@ -138,22 +143,31 @@ def check_problem(sentences, templates, arch, layers, hidden=6, n_sentences=4, s
                 np.array([tag_index[t] if t is not None else -1 for t in s.tags])) for s in sents]
     ids, tags, mask = make_batch(encoded)
     chars = feats.char_batch([s.words for s in sents], ids.shape[0]) if char_hidden else None
+    aux_tags, n_aux = None, 0
+    if aux:
+        aux_set = sorted({t for s in sents for t in s.other if t is not None} | {"?"})
+        aux_tags = np.full(tags.shape, -1, dtype=np.int64)
+        for b, s in enumerate(sents):
+            aux_tags[:len(s.other), b] = [aux_set.index(t) if t is not None else -1
+                                          for t in s.other]
+        n_aux = len(aux_set)
     params = init_params(len(feats), max(len(tagset), 2), hidden, arch, layers, seed=seed,
                          dtype=np.float64, scale=scale, n_chars=len(feats.chars),
-                         char_hidden=char_hidden, embed=embed)
+                         char_hidden=char_hidden, embed=embed, n_aux=n_aux)
     # non-zero biases, so a wrong bias gradient cannot hide behind a zero
     rng = np.random.default_rng(seed + 1)
     for k in params:
         if k.startswith("b"):
             params[k] = rng.standard_normal(params[k].shape) * 0.1
-    return params, ids, tags, mask, chars
+    return params, ids, tags, mask, chars, aux_tags
 
 
 def run(sentences, templates, arch, layers, hidden=6, checks=10, check_all=False, seed=0,
-        loss_and_grads=None, char_hidden=0, embed=0):
+        loss_and_grads=None, char_hidden=0, embed=0, aux=False):
     """Build the check problem and check it; returns the list of ParamCheck."""
-    params, ids, tags, mask, chars = check_problem(sentences, templates, arch, layers, hidden,
-                                                   seed=seed, char_hidden=char_hidden,
-                                                   embed=embed)
+    params, ids, tags, mask, chars, aux_tags = check_problem(
+        sentences, templates, arch, layers, hidden, seed=seed, char_hidden=char_hidden,
+        embed=embed, aux=aux)
     return check_gradients(params, arch, ids, tags, mask, checks=checks, check_all=check_all,
-                           seed=seed, loss_and_grads=loss_and_grads, chars=chars)
+                           seed=seed, loss_and_grads=loss_and_grads, chars=chars,
+                           aux_tags=aux_tags)

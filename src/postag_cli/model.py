@@ -56,6 +56,7 @@ import numpy as np
 
 ARCHS = ("rnn", "birnn")
 TABLES = ("Wxh", "Wxe", "Wxc")  # one-hot lookup tables: sparse row gradients
+AUX_PARAMS = ("Wya", "bya")  # the auxiliary output layer: trained, not needed for tagging
 
 
 class SparseRows(NamedTuple):
@@ -82,7 +83,7 @@ def layer_names(layers: int) -> list[tuple[str, str, str]]:
 
 
 def param_shapes(n_features: int, n_tags: int, hidden: int, arch: str, layers: int,
-                 n_chars: int = 0, char_hidden: int = 0, embed: int = 0) -> dict:
+                 n_chars: int = 0, char_hidden: int = 0, embed: int = 0, n_aux: int = 0) -> dict:
     D, H = n_directions(arch), hidden
     shapes = {}
     if embed:
@@ -98,22 +99,26 @@ def param_shapes(n_features: int, n_tags: int, hidden: int, arch: str, layers: i
         shapes[bh] = (D * H,)
     shapes["Why"] = (D * H, n_tags)
     shapes["by"] = (n_tags,)
+    if n_aux:
+        shapes["Wya"] = (D * H, n_aux)
+        shapes["bya"] = (n_aux,)
     return shapes
 
 
 def init_params(n_features, n_tags, hidden, arch="birnn", layers=1, seed=0, dtype=np.float32,
-                scale=1.0, n_chars=0, char_hidden=0, embed=0) -> dict:
+                scale=1.0, n_chars=0, char_hidden=0, embed=0, n_aux=0) -> dict:
     """Random weights; `scale` multiplies every standard deviation (gradcheck uses a larger one)."""
     rng = np.random.default_rng(seed)
     params = {}
-    shapes = param_shapes(n_features, n_tags, hidden, arch, layers, n_chars, char_hidden, embed)
+    shapes = param_shapes(n_features, n_tags, hidden, arch, layers, n_chars, char_hidden, embed,
+                          n_aux)
     for name, shape in shapes.items():
         if name.startswith("b"):
             params[name] = np.zeros(shape)
             continue
         if name.startswith("Whh") or name == "Whc":
             std = 0.5 / np.sqrt(shape[1])  # keeps the recurrence contracting at the start
-        elif name == "Why":
+        elif name in ("Why", "Wya"):
             std = 0.01  # near-uniform tag distribution at the start: loss ~ ln(C) per word
         elif name in TABLES:
             std = 0.1
@@ -408,21 +413,43 @@ def _n_layers(params):
     return sum(1 for k in params if k.startswith("Whh"))
 
 
+def _softmax_xent(logits, tags, mask):
+    """Summed cross-entropy of softmax(logits) (T, B, C) against tags (T, B) where mask > 0,
+    and its gradient dloss/dlogits = p - onehot(gold), zero where masked."""
+    logits = logits - logits.max(axis=2, keepdims=True)  # stable softmax
+    P = np.exp(logits)
+    P /= P.sum(axis=2, keepdims=True)
+    tt, bb = np.nonzero(mask)
+    loss = -np.log(P[tt, bb, tags[tt, bb]] + 1e-300).sum()
+    dlogits = P * mask[:, :, None]
+    dlogits[tt, bb, tags[tt, bb]] -= 1.0
+    return float(loss), dlogits
+
+
 def loss_and_grads(params, arch, ids, tags, mask, dropout=0.0, rng=None, chars=None,
-                   input_dropout=0.0):
+                   input_dropout=0.0, aux_tags=None, aux_weight=1.0):
     """Summed cross-entropy over real words and its gradient for every parameter.
-    tags (T, B) int; positions with mask 0 (padding, or words without a gold tag) are ignored."""
+    tags (T, B) int; positions with mask 0 (padding, or words without a gold tag) are ignored.
+    With an auxiliary output layer (Wya, bya), aux_tags (T, B) are the other tag column's ids
+    (-1: none) and the loss adds aux_weight times their cross-entropy."""
     P, cache = forward(params, arch, ids, mask, dropout, rng, chars, input_dropout)
-    T, B, C = P.shape
     tt, bb = np.nonzero(mask)
     loss = -np.log(P[tt, bb, tags[tt, bb]] + 1e-300).sum()
     # softmax + cross-entropy: dloss/dlogits = p - onehot(gold), zero where masked
     dlogits = P * mask[:, :, None]
     dlogits[tt, bb, tags[tt, bb]] -= 1.0
-    return float(loss), backward(params, arch, cache, dlogits)
+    daux = None
+    if "Wya" in params:  # the auxiliary task reads the same top states
+        aux_mask = mask * (aux_tags >= 0)
+        aux_loss, daux = _softmax_xent(cache["top"] @ params["Wya"] + params["bya"],
+                                       np.maximum(aux_tags, 0), aux_mask)
+        loss += aux_weight * aux_loss
+        daux *= aux_weight
+    return float(loss), backward(params, arch, cache, dlogits, daux)
 
 
-def backward(params, arch, cache, dlogits):
+def backward(params, arch, cache, dlogits, daux=None):
+    """Gradients of every parameter from dloss/dlogits (and of the auxiliary logits, daux)."""
     D = n_directions(arch)
     C = dlogits.shape[2]
     top = cache["top"]
@@ -430,6 +457,10 @@ def backward(params, arch, cache, dlogits):
     grads["Why"] = top.reshape(-1, top.shape[2]).T @ dlogits.reshape(-1, C)  # h^T dlogits
     grads["by"] = dlogits.sum(axis=(0, 1))
     dout = dlogits @ params["Why"].T  # (T, B, D*H)
+    if daux is not None:
+        grads["Wya"] = top.reshape(-1, top.shape[2]).T @ daux.reshape(-1, daux.shape[2])
+        grads["bya"] = daux.sum(axis=(0, 1))
+        dout += daux @ params["Wya"].T  # both output layers send gradient to the top states
     names = layer_names(_n_layers(params))
     for layer in range(len(names) - 1, -1, -1):
         wxh, whh, bh = names[layer]

@@ -272,8 +272,11 @@ def _validate(path, params, features, tags, meta, extra):
     embed = meta.get("embed_size", 0)
     if not (type(embed) is int and 0 <= embed <= MAX_HIDDEN):
         raise PostagError(f"{path}: corrupt model: bad embedding size {embed!r}")
+    aux_tags = meta.get("aux_tags") or []
+    if not (isinstance(aux_tags, list) and all(isinstance(t, str) for t in aux_tags)):
+        raise PostagError(f"{path}: corrupt model: bad auxiliary tagset {aux_tags!r}")
     expected = param_shapes(len(features), len(tags), hidden, arch, layers, len(chars),
-                            char_hidden, embed)
+                            char_hidden, embed, len(aux_tags))
     if set(params) != set(expected):
         missing = sorted(set(expected) - set(params))
         unexpected = sorted(set(params) - set(expected))

@@ -64,6 +64,7 @@ class TrainConfig:
     patience: int = 0  # stop after this many epochs without a better dev score (0: never)
     average: int = 4  # from this epoch on, evaluate and save the mean of the epochs' weights
     parallel_batches: int = 2  # minibatches whose gradients come from the same weights
+    aux_weight: float = 0.0  # weight of an auxiliary loss on the other tag column (0: none)
     seed: int = 1
     tag_column: str = "upos"
     gradcheck: bool = True
@@ -134,18 +135,23 @@ def split_rows(grads, bounds, upper):
     return out
 
 
-def encode(sentences, feats: Features, tag_index):
-    """(ids (n, K), tag ids (n,), forms) per sentence; tag -1 for a missing tag, len(tagset) for
-    a tag the model does not know (an error in evaluation, ignored by the loss). Sentences
-    longer than MAX_SEGMENT words are cut into pieces."""
+def encode(sentences, feats: Features, tag_index, aux_index=None):
+    """(ids (n, K), tag ids (n,), forms, aux tag ids (n,) or None) per sentence; tag -1 for a
+    missing tag, len(tagset) for a tag the model does not know (an error in evaluation, ignored
+    by the loss). aux_index: ids of the other tag column's tags (-1 for unknown or missing).
+    Sentences longer than MAX_SEGMENT words are cut into pieces."""
     C = len(tag_index)
     out = []
     for s in sentences:
         y = np.array([-1 if t is None else tag_index.get(t, C) for t in s.tags], dtype=np.int64)
+        a = None
+        if aux_index is not None:
+            a = np.array([aux_index.get(t, -1) for t in (s.other or [None] * len(s.words))],
+                         dtype=np.int64)
         x = feats.encode(s.words)
         for start in range(0, len(x), MAX_SEGMENT):
-            out.append((x[start:start + MAX_SEGMENT], y[start:start + MAX_SEGMENT],
-                        s.words[start:start + MAX_SEGMENT]))
+            cut = slice(start, start + MAX_SEGMENT)
+            out.append((x[cut], y[cut], s.words[cut], None if a is None else a[cut]))
     return out
 
 
@@ -208,6 +214,11 @@ class BatchJob:
         rng = np.random.default_rng([cfg.seed, epoch, index])
         ids, tags, mask = M.make_batch([self.data[i] for i in batch])
         mask = mask.astype(np.float32)
+        aux = None
+        if self.data[batch[0]][3] is not None:  # the other tag column, -1 where missing
+            aux = np.full(tags.shape, -1, dtype=np.int64)
+            for b, i in enumerate(batch):
+                aux[:len(self.data[i][3]), b] = self.data[i][3]
         ntok = float(mask.sum())
         if ntok == 0:
             return None
@@ -219,7 +230,8 @@ class BatchJob:
             if self.cased_slot is not None:  # the cased word goes with it
                 ids[:, :, self.cased_slot][dropped] = self.cased_unk
         loss, grads = M.loss_and_grads(self.params, cfg.arch, ids, tags, mask, cfg.dropout, rng,
-                                       chars=chars, input_dropout=cfg.input_dropout)
+                                       chars=chars, input_dropout=cfg.input_dropout,
+                                       aux_tags=aux, aux_weight=cfg.aux_weight)
         return loss, ntok, grads
 
 
@@ -349,7 +361,7 @@ def accuracy(tagger: Tagger, encoded) -> float:
     """Share of words with a gold tag whose predicted tag is right."""
     probs = tagger.probabilities([e[2] for e in encoded])
     correct = total = 0
-    for p, (_, y, _) in zip(probs, encoded):
+    for p, (_, y, *_) in zip(probs, encoded):
         keep = y >= 0
         correct += int((p.argmax(axis=1)[keep] == y[keep]).sum())
         total += int(keep.sum())
@@ -398,9 +410,11 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                              ("average", config.average, 0), ("patience", config.patience, 0)):
         if value < low:
             raise PostagError(f"--{name} must be at least {low}, not {value}")
-    if not (config.lr > 0 and config.clip > 0 and config.lr_embed >= 0 and 0 <= config.dropout < 1
+    if not (config.lr > 0 and config.clip > 0 and config.lr_embed >= 0 and config.aux_weight >= 0
+            and 0 <= config.dropout < 1
             and 0 <= config.input_dropout < 1 and config.word_dropout >= 0):
-        raise PostagError("--lr and --clip must be positive, --lr-embed >= 0, --dropout and "
+        raise PostagError("--lr and --clip must be positive, --lr-embed and --aux-weight >= 0, "
+                          "--dropout and "
                           "--input-dropout in [0, 1), --word-dropout >= 0")
 
     train_sents, stats = read_corpus(train_path, config.tag_column, skip_bad)
@@ -412,12 +426,19 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     if dev_path is not None:
         dev_sents, _ = read_corpus(dev_path, config.tag_column, skip_bad, what="dev file")
 
+    # the auxiliary task: the other tag column, when the training file has it
+    aux_tagset = sorted({t for s in train_sents for t in (s.other or []) if t is not None}) \
+        if config.aux_weight > 0 else []
+    if config.aux_weight > 0 and not aux_tagset:
+        log(f"{train_path}: no {'XPOS' if config.tag_column == 'upos' else 'UPOS'} tags; "
+            "training without the auxiliary loss")
+
     if config.gradcheck and resume is None:
         t0 = time.time()
         results = gradcheck.run(train_sents, config.templates(), config.arch, config.layers,
                                 checks=4, seed=config.seed,
                                 char_hidden=min(config.char_hidden, 4),
-                                embed=min(config.embed_size, 5))
+                                embed=min(config.embed_size, 5), aux=bool(aux_tagset))
         if not all(r.passed for r in results):
             raise PostagError("gradient check failed before training: "
                               + gradcheck.summary_line(results)
@@ -429,7 +450,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                            config.min_count, char_model=config.char_hidden > 0)
     tagset = sorted({t for s in train_sents for t in s.tags if t is not None})
     tag_index = {t: i for i, t in enumerate(tagset)}
-    data = encode(train_sents, feats, tag_index)
+    aux_index = {t: i for i, t in enumerate(aux_tagset)} if aux_tagset else None
+    data = encode(train_sents, feats, tag_index, aux_index)
     dev = encode(dev_sents, feats, tag_index) if dev_sents else None
     lengths = np.array([len(e[0]) for e in data])
     char_table = CharTable(feats, data) if config.char_hidden else None
@@ -465,7 +487,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     }
     params = M.init_params(len(feats), len(tagset), config.hidden, config.arch, config.layers,
                            seed=config.seed, n_chars=len(feats.chars),
-                           char_hidden=config.char_hidden, embed=config.embed_size)
+                           char_hidden=config.char_hidden, embed=config.embed_size,
+                           n_aux=len(aux_tagset))
     opt = Adagrad(params, config.lr, config.clip, config.lr_embed)
     result = TrainResult()
     best_params = None
@@ -475,7 +498,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     avg = None  # running mean of the weights at the end of epochs >= config.average
     if resume is not None:
         params, opt.mem, best_params, avg, result, start_epoch = _load_checkpoint(
-            resume, meta, feats, tagset)
+            resume, {**meta, "aux_tags": aux_tagset}, feats, tagset)
         log(f"resumed from {resume} at epoch {start_epoch}")
     if jobs > 1:  # weights and Adagrad memories shared with the helper
         params = _shared_copy(params)
@@ -484,7 +507,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                    int(feats.unk[wc_slot]) if wc_slot is not None else -1)
     helper = Helper(job, opt) if jobs > 1 else None
 
-    def save_best(p):
+    def save_best(p):  # the tagger needs no auxiliary output layer
+        p = {k: v for k, v in p.items() if k not in M.AUX_PARAMS}
         save_model(output, p, feats.names, tagset,
                    {**meta, "epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
                     "best_dev_accuracy": result.best_dev, "history": result.history},
@@ -568,7 +592,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                 bad_epochs += 1
             save_best(best_params)
             if ckpt_path:
-                _save_checkpoint(ckpt_path, params, opt.mem, best_params, feats, tagset, meta,
+                _save_checkpoint(ckpt_path, params, opt.mem, best_params, feats, tagset,
+                                 {**meta, "aux_tags": aux_tagset},
                                  result, avg)
             dev_txt = f", dev acc {entry['dev_accuracy']:.2%}" if "dev_accuracy" in entry else ""
             log(f"epoch {epoch}/{config.epochs}: loss {entry['loss']:.4f}, "
@@ -613,7 +638,7 @@ def _load_checkpoint(path, meta, feats, tagset):
                           f"({cmeta.get('corpus')}, sha256 {str(cmeta.get('corpus_sha256'))[:12]}…)")
     for key in ("arch", "layers", "hidden", "char_hidden", "embed_size", "templates", "min_count",
                 "tag_column", "seed", "batch_size", "lr", "lr_embed", "clip", "dropout", "input_dropout",
-                "word_dropout", "average", "parallel_batches"):
+                "word_dropout", "average", "parallel_batches", "aux_weight", "aux_tags"):
         if cmeta.get(key) != meta.get(key):
             raise PostagError(f"{path}: checkpoint setting {key}={cmeta.get(key)!r} differs from "
                               f"this run's {meta.get(key)!r}; resume with the same options")

@@ -214,6 +214,7 @@ class TaggedSentence:
     lineno: int = 0
     text: str | None = None
     extra: dict = field(default_factory=dict)
+    other: list[str | None] | None = None  # the other tag column (XPOS when tags are UPOS)
 
 
 def tagged_sentences(path, column="upos", skip_bad=False, stats=None):
@@ -224,10 +225,12 @@ def tagged_sentences(path, column="upos", skip_bad=False, stats=None):
         ws = words(sent)
         if not ws:
             continue
+        other = "xpos" if column == "upos" else "upos"
         yield TaggedSentence([t["form"] for t in ws],
                              [None if t[column] == "_" else t[column] for t in ws],
                              sent.metadata.get("sent_id", ""), sent.lineno,
-                             sent.metadata.get("text"))
+                             sent.metadata.get("text"),
+                             other=[None if t[other] in ("_", None) else t[other] for t in ws])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -213,3 +213,20 @@ def test_word_types_share_one_vector_per_distinct_input():
     assert len(type_ids) == 3 and type_form.tolist() == [5, 6, 7]
     assert np.array_equal(type_ids[word_type][mask > 0], ids[mask > 0])
     assert np.array_equal(type_form[word_type][mask > 0], form[mask > 0])
+
+
+@pytest.mark.parametrize("arch,layers", [("rnn", 1), ("birnn", 2)])
+def test_gradcheck_passes_with_auxiliary_output(sents, arch, layers):
+    results = gc.run(sents, FEATURE_SETS["rich"], arch, layers, checks=10, seed=3, aux=True)
+    assert all(r.passed for r in results), gc.format_table(results)
+    assert {"Wya", "bya"} <= {r.name for r in results}
+
+
+def test_gradcheck_catches_auxiliary_gradient_not_backpropagated(sents):
+    """The auxiliary layer's own gradients are right, but it sends none to the states below."""
+    buggy = mutant("dout += daux @ params[\"Wya\"].T", "pass")
+    results = gc.run(sents, FEATURE_SETS["rich"], "birnn", 1, checks=10, seed=0, aux=True,
+                     loss_and_grads=buggy.loss_and_grads)
+    failed = {r.name for r in results if not r.passed}
+    assert {"Whh", "Wxh", "bh"} <= failed and not failed & {"Wya", "bya", "Why", "by"}, \
+        gc.format_table(results)

@@ -10,6 +10,7 @@ import pytest
 from postag_cli import model as M
 from postag_cli.errors import PostagError
 from postag_cli.modelio import CHECKPOINT_MAGIC, load_model
+from postag_cli.tagger import Tagger
 from postag_cli.train import TrainConfig, train
 
 QUIET = {"log": lambda m: None, "progress": False}
@@ -232,3 +233,23 @@ def test_helper_failure_is_reported(tiny_corpus, tmp_path, monkeypatch):
     monkeypatch.setattr(T.BatchJob, "gradients", failing)
     with pytest.raises(PostagError, match="helper process failed: MemoryError: no room"):
         train(tiny_corpus[0], tmp_path / "m.npz", cfg(epochs=1, batch_size=4), jobs=2, **QUIET)
+
+
+def test_auxiliary_loss_trains_and_stays_out_of_the_model(sample_train, tiny_corpus, tmp_path):
+    logs = []
+    c = cfg(epochs=2, aux_weight=0.5, char_hidden=0)
+    train(sample_train, tmp_path / "m.npz", c, checkpoint=tmp_path / "m.ckpt",
+          log=logs.append, progress=False)
+    ckpt = load_model(tmp_path / "m.ckpt", magic=CHECKPOINT_MAGIC)
+    assert ckpt[0]["Wya"].shape[1] == len(ckpt[3]["aux_tags"]) > 10  # the XPOS tags
+    assert "Wya" not in weights(tmp_path / "m.npz")
+    assert Tagger.load(tmp_path / "m.npz").tag(["The", "dog", "barks", "."])
+    train(sample_train, tmp_path / "m.npz", cfg(epochs=3, aux_weight=0.5, char_hidden=0),
+          checkpoint=tmp_path / "m.ckpt", resume=tmp_path / "m.ckpt", **QUIET)
+    assert load_model(tmp_path / "m.npz")[3]["epochs_run"] == 3
+    # a treebank without XPOS: trained without the auxiliary layer, and said so
+    logs = []
+    train(tiny_corpus[0], tmp_path / "t.npz", c, checkpoint=tmp_path / "t.ckpt", log=logs.append,
+          progress=False)
+    assert any("no XPOS tags" in m for m in logs)
+    assert "Wya" not in load_model(tmp_path / "t.ckpt", magic=CHECKPOINT_MAGIC)[0]

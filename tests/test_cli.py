@@ -168,7 +168,8 @@ def scale_gradient(monkeypatch, name, factor):
 
     def buggy(*a, **kw):
         loss, grads = real(*a, **kw)
-        grads[name] = grads[name] * factor
+        if name in grads:  # (a model without this parameter is unaffected)
+            grads[name] = grads[name] * factor
         return loss, grads
 
     monkeypatch.setattr(M, "loss_and_grads", buggy)
@@ -178,7 +179,28 @@ def test_gradcheck_command_fails_on_a_bug(monkeypatch):
     scale_gradient(monkeypatch, "by", 1.01)
     r = run("gradcheck", "--checks", 5)
     assert r.exit_code == 1
+    assert r.stdout.strip().splitlines()[-1] == (
+        "FAILED: gradient check failed for by in the default model; by in the seed "
+        "architecture; by in the other options")
+    r = run("gradcheck", "--checks", 5, "--arch", "rnn")  # one configuration
+    assert r.exit_code == 1
     assert r.stdout.strip().splitlines()[-1] == "FAILED: gradient check failed for by"
+
+
+def test_gradcheck_without_options_checks_every_option(monkeypatch):
+    """A bug in a part only an option uses (here the factorised embedding's projection) is
+    caught by the plain `postag gradcheck`."""
+    r = run("gradcheck", "--checks", 3)
+    assert r.exit_code == 0 and r.stdout.strip().splitlines()[-1].startswith(
+        "PASSED: 3 configurations"), r.output
+    names = {line.split()[0] for line in r.stdout.splitlines() if line[:1].isalpha()}
+    assert {"Wxh", "Wxe", "Weh", "Wxc", "Whc", "bc", "Wcx", "Whh", "bh", "Wxh1", "Whh1", "bh1",
+            "Why", "by", "Wya", "bya"} <= names
+    scale_gradient(monkeypatch, "Weh", 1.01)
+    r = run("gradcheck", "--checks", 3)
+    assert r.exit_code == 1
+    assert r.stdout.strip().splitlines()[-1] == \
+        "FAILED: gradient check failed for Weh in the other options"
 
 
 def test_train_stops_when_gradcheck_fails(monkeypatch, tiny_corpus, tmp_path):

@@ -261,18 +261,18 @@ def evaluate(gold, models, as_json, n_errors, raw, skip_bad_sentences):
 @click.option("--corpus", type=click.Path(dir_okay=False),
               help="CoNLL-U file to take sentences from (default: the bundled sample).")
 @click.option("-m", "--model", help="Check this model's architecture (at a small size).")
-@click.option("--arch", type=click.Choice(["birnn", "rnn"]), default=DEFAULTS["arch"],
-              show_default=True)
-@click.option("--layers", default=DEFAULTS["layers"], show_default=True)
-@click.option("--features", type=click.Choice(FEATURE_CHOICES), default=DEFAULTS["features"],
-              show_default=True)
+@click.option("--arch", type=click.Choice(["birnn", "rnn"]),
+              help=f"Check one configuration: this architecture  [default: {DEFAULTS['arch']}]")
+@click.option("--layers", type=int, help=f"...this many layers  [default: {DEFAULTS['layers']}]")
+@click.option("--features", type=click.Choice(FEATURE_CHOICES),
+              help=f"...these features  [default: {DEFAULTS['features']}]")
 @click.option("--hidden", default=6, show_default=True, help="Hidden size of the check model.")
-@click.option("--char-hidden", default=min(DEFAULTS["char_hidden"], 4), show_default=True,
-              help="Hidden size of the check model's character RNN (0: none).")
-@click.option("--embed-size", default=min(DEFAULTS["embed_size"], 5), show_default=True,
-              help="Width of the check model's feature embedding (0: one table Wxh).")
-@click.option("--aux/--no-aux", default=True, show_default=True,
-              help="Include the auxiliary output layer (--aux-weight of train).")
+@click.option("--char-hidden", type=int,
+              help="...a character RNN of this size (0: none)  [default: 4]")
+@click.option("--embed-size", type=int,
+              help="...a feature embedding of this width (0: one table Wxh)  [default: 0]")
+@click.option("--aux/--no-aux", default=None,
+              help="...with the auxiliary output layer (--aux-weight of train)  [default: no]")
 def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hidden, char_hidden,
               embed_size, aux):
     """Check the hand-written backpropagation against central differences.
@@ -283,38 +283,61 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
     whose true gradient is ~0 from failing on rounding noise). Exit 0 when every parameter
     passes, 1 otherwise.
 
+    Without options it checks three small models that together hold every parameter postag can
+    train: the default model (bidirectional, features, character RNN), the seed architecture
+    (one direction, one-hot words), and every other option (2 layers, factorised embedding,
+    auxiliary output). With -m, or any of --arch/--layers/--features/--char-hidden/--embed-size/
+    --aux, it checks that one configuration.
+
     \b
     Example:  postag gradcheck --checks 10 --arch birnn --layers 2
     """
     from . import gradcheck as gc
     from .train import FEATURE_SETS, read_corpus
 
-    if checks < 1 or hidden < 1 or layers < 1:
+    if checks < 1 or hidden < 1 or (layers is not None and layers < 1):
         raise UserError("--checks, --hidden and --layers must be at least 1")
+    one = dict(arch=arch or DEFAULTS["arch"], layers=layers or DEFAULTS["layers"],
+               features=features or DEFAULTS["features"],
+               char_hidden=4 if char_hidden is None else char_hidden,
+               embed=embed_size or 0, aux=bool(aux))
+    if model or any(v is not None for v in (arch, layers, features, char_hidden, embed_size, aux)):
+        configs = [("", one)]
+    else:
+        configs = [("default model", dict(one)),
+                   ("seed architecture", dict(arch="rnn", layers=1, features="word",
+                                              char_hidden=0, embed=0, aux=False)),
+                   ("other options", dict(arch="birnn", layers=2, features="rich",
+                                          char_hidden=3, embed=5, aux=True))]
     try:
-        templates = FEATURE_SETS[features]
+        templates = {name: FEATURE_SETS[c["features"]] for name, c in configs}
         if model:
             from .modelio import load_model
             _, _, _, meta, _ = load_model(model)
-            arch, layers, templates = meta["arch"], meta["layers"], meta["templates"]
-            char_hidden = min(meta.get("char_hidden", 0), 4)
-            embed_size = min(meta.get("embed_size", 0), 5)
-            aux = meta.get("aux_weight", 0) > 0
-        column = "upos"
-        sents, _ = read_corpus(corpus or _sample_corpus(), column)
-        results = gc.run(sents, templates, arch, layers, hidden=hidden, checks=checks,
-                         check_all=check_all, seed=seed, char_hidden=char_hidden,
-                         embed=embed_size, aux=aux)
+            templates = {"": meta["templates"]}
+            one.update(arch=meta["arch"], layers=meta["layers"],
+                       char_hidden=min(meta.get("char_hidden", 0), 4),
+                       embed=min(meta.get("embed_size", 0), 5),
+                       aux=meta.get("aux_weight", 0) > 0)
+        sents, _ = read_corpus(corpus or _sample_corpus(), "upos")
+        results = {name: gc.run(sents, templates[name], c["arch"], c["layers"], hidden=hidden,
+                                checks=checks, check_all=check_all, seed=seed,
+                                char_hidden=c["char_hidden"], embed=c["embed"], aux=c["aux"])
+                   for name, c in configs}
     except PostagError as e:
         _fail(e)
-    click.echo(f"gradient check: arch {arch}, {layers} layer(s), features "
-               f"{','.join(templates)}, hidden {hidden}, character RNN {char_hidden or 'none'}, "
-               f"feature embedding {embed_size or 'none'}, "
-               f"auxiliary output {'yes' if aux else 'no'}, "
-               "float64")
-    click.echo(gc.format_table(results))
-    click.echo(gc.summary_line(results))
-    if not all(r.passed for r in results):
+    for name, c in configs:
+        click.echo(f"gradient check{' of the ' + name if name else ''}: arch {c['arch']}, "
+                   f"{c['layers']} layer(s), features {','.join(templates[name])}, hidden "
+                   f"{hidden}, character RNN {c['char_hidden'] or 'none'}, feature embedding "
+                   f"{c['embed'] or 'none'}, auxiliary output {'yes' if c['aux'] else 'no'}, "
+                   "float64")
+        click.echo(gc.format_table(results[name]))
+        if len(configs) > 1:
+            click.echo("")
+    click.echo(gc.summary_line(results[""]) if len(configs) == 1 else
+               gc.summary_of_configs(results))
+    if not all(r.passed for rs in results.values() for r in rs):
         sys.exit(1)
 
 

@@ -120,6 +120,18 @@ def summary_line(results) -> str:
             f"(tolerance {TOLERANCE:g})")
 
 
+def summary_of_configs(results: dict) -> str:
+    """The summary line of several checks, {configuration name: [ParamCheck]}."""
+    failed = [f"{', '.join(r.name for r in rs if not r.passed)} in the {name}"
+              for name, rs in results.items() if not all(r.passed for r in rs)]
+    if failed:
+        return "FAILED: gradient check failed for " + "; ".join(failed)
+    all_results = [r for rs in results.values() for r in rs]
+    worst = max((r.max_rel for r in all_results), default=0.0)
+    return (f"PASSED: {len(results)} configurations, {len(all_results)} parameter checks, worst "
+            f"relative error {worst:.2e} (tolerance {TOLERANCE:g})")
+
+
 def check_problem(sentences, templates, arch, layers, hidden=6, n_sentences=4, seed=0,
                   scale=2.0, char_hidden=0, embed=0, aux=False):
     """A small float64 model and batch for checking: the first `n_sentences` sentences that have

@@ -102,7 +102,7 @@ def test_nan_loss_stops_with_epoch_and_batch(tiny_corpus, tmp_path, monkeypatch)
     def poisoned(*a, **kw):
         calls.append(1)
         loss, grads = real(*a, **kw)
-        return (float("nan") if len(calls) == 9 else loss), grads
+        return (float("nan") if len(calls) == 17 else loss), grads  # 2 parts per batch
 
     monkeypatch.setattr(T.M, "loss_and_grads", poisoned)
     with pytest.raises(PostagError, match=r"epoch 2, batch 2"):
@@ -119,7 +119,7 @@ def test_signal_keeps_best_model_so_far(tiny_corpus, tmp_path, monkeypatch, sig)
 
     def interrupting(*a, **kw):
         calls.append(1)
-        if len(calls) == 10:  # in epoch 2 (7 batches per epoch)
+        if len(calls) == 20:  # in epoch 2 (7 batches of 2 parts per epoch)
             os.kill(os.getpid(), sig)
         return real(*a, **kw)
 
@@ -206,8 +206,8 @@ def test_sparse_adagrad_equals_dense():
 
 
 def test_jobs_do_not_change_the_model(tiny_corpus, tmp_path):
-    """A helper process computing every other minibatch gives the model of one process, bit for
-    bit (and the two schedules differ from computing each minibatch after the previous step)."""
+    """A helper process computing half of every minibatch gives the model of one process, bit
+    for bit (computing the minibatch in one part is a different, equally valid schedule)."""
     train_f, dev_f = tiny_corpus
     c = cfg(epochs=2, dropout=0.2, char_hidden=3, embed_size=4, batch_size=4)
     train(train_f, tmp_path / "one.npz", c, dev_path=dev_f, jobs=1, **QUIET)
@@ -215,7 +215,7 @@ def test_jobs_do_not_change_the_model(tiny_corpus, tmp_path):
     one, two = weights(tmp_path / "one.npz"), weights(tmp_path / "two.npz")
     assert all(np.array_equal(one[k], two[k]) for k in one)
     train(train_f, tmp_path / "seq.npz", cfg(epochs=2, dropout=0.2, char_hidden=3, embed_size=4,
-                                             batch_size=4, parallel_batches=1),
+                                             batch_size=4, batch_parts=1),
           dev_path=dev_f, jobs=2, **QUIET)
     seq = weights(tmp_path / "seq.npz")
     assert not all(np.array_equal(one[k], seq[k]) for k in one)
@@ -225,10 +225,10 @@ def test_helper_failure_is_reported(tiny_corpus, tmp_path, monkeypatch):
     import postag_cli.train as T
     real = T.BatchJob.gradients
 
-    def failing(self, epoch, index, batch):
-        if index % 2 == 1:  # the helper's minibatches
+    def failing(self, epoch, index, part, batch):
+        if part == 1:  # the helper's part
             raise MemoryError("no room")
-        return real(self, epoch, index, batch)
+        return real(self, epoch, index, part, batch)
 
     monkeypatch.setattr(T.BatchJob, "gradients", failing)
     with pytest.raises(PostagError, match="helper process failed: MemoryError: no room"):

@@ -25,7 +25,7 @@ DEFAULTS = {"arch": "birnn", "layers": 1, "features": "rich", "hidden": 128, "ch
             "embed_size": 0,
             "epochs": 12, "lr": 0.05, "lr_embed": 0.15, "batch_size": 32, "min_count": 1,
             "clip": 5.0, "dropout": 0.5, "input_dropout": 0.0, "word_dropout": 0.25,
-            "patience": 0, "average": 4, "parallel_batches": 2, "aux_weight": 0.0,
+            "patience": 0, "average": 4, "batch_parts": 2, "aux_weight": 0.0,
             "seed": 1}
 
 
@@ -112,9 +112,9 @@ def _sample_corpus():
 @click.option("--average", default=DEFAULTS["average"], show_default=True,
               help="From epoch N on, evaluate and save the mean of the weights of the epochs so far "
                    "(0: off).")
-@click.option("--parallel-batches", default=DEFAULTS["parallel_batches"], show_default=True,
-              help="Minibatches whose gradients are computed from the same weights (in parallel "
-                   "with --jobs), then applied one after the other.")
+@click.option("--batch-parts", default=DEFAULTS["batch_parts"], show_default=True,
+              help="Compute each minibatch's gradient in this many parts (summed), so that --jobs "
+                   "2 processes can share the work.")
 @click.option("--aux-weight", default=DEFAULTS["aux_weight"], show_default=True,
               help="Weight of an auxiliary loss predicting the other tag column (XPOS when "
                    "tagging UPOS) from the same states (0: none).")

@@ -1,21 +1,23 @@
 """The training loop: minibatches, Adagrad as in min-char-rnn, dev evaluation, checkpoints.
 
     for each epoch:
-        for each group of `parallel_batches` shuffled minibatches of sentences:
-            for each minibatch of the group, from the same weights:
+        for each shuffled minibatch of sentences:
+            for each of its `batch_parts` parts (sentences of similar length):
                 loss, grads = model.loss_and_grads(...)    # forward + backprop through time
-            for each minibatch's grads, in order:
-                grads /= number of words in the batch      # mean loss per word
-                clip every gradient entry to [-clip, clip]
-                mem += g * g;  p -= lr * g / sqrt(mem + 1e-8)  # Adagrad
+            grads = sum of the parts' grads                # the minibatch's gradient
+            grads /= number of words in the batch          # mean loss per word
+            clip every gradient entry to [-clip, clip]
+            mem += g * g;  p -= lr * g / sqrt(mem + 1e-8)  # Adagrad
         tag dev; keep the weights if dev accuracy is the best so far; write a checkpoint
 
-The minibatches of a group do not depend on each other, so with `jobs` > 1 a helper process
-(forked, sharing the data and, through shared memory, the weights) computes some of them while
-this process computes the others. The schedule, not the number of processes, defines the
-result: minibatch i of epoch e draws its random numbers (word dropout, dropout) from a generator
-seeded with (seed, e, i), so --jobs 1 and --jobs 2 give the same model bit for bit, and a run
-resumed from the checkpoint of epoch e continues exactly as the uninterrupted run would have.
+The parts of a minibatch do not depend on each other, so with `jobs` 2 a helper process
+(forked, sharing the data and, through shared memory, the weights and Adagrad memories)
+computes the second part while this process computes the first; then each process sums and
+applies the update of half of the embedding tables' rows (rows are independent in Adagrad).
+The schedule, not the number of processes, defines the result: part j of minibatch i of epoch e
+draws its random numbers (word dropout, dropout) from a generator seeded with (seed, e, i, j),
+so --jobs 1 and --jobs 2 give the same model bit for bit, and a run resumed from the
+checkpoint of epoch e continues exactly as the uninterrupted run would have.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ class TrainConfig:
     word_dropout: float = 0.25  # alpha: a word seen c times becomes <unk> w.p. alpha/(alpha+c)
     patience: int = 0  # stop after this many epochs without a better dev score (0: never)
     average: int = 4  # from this epoch on, evaluate and save the mean of the epochs' weights
-    parallel_batches: int = 2  # minibatches whose gradients come from the same weights
+    batch_parts: int = 2  # each minibatch's gradient is computed in parts (one per process)
     aux_weight: float = 0.0  # weight of an auxiliary loss on the other tag column (0: none)
     seed: int = 1
     tag_column: str = "upos"
@@ -135,6 +137,25 @@ def split_rows(grads, bounds, upper):
     return out
 
 
+def add_grads(parts):
+    """The sum of several gradients (dicts of dense arrays and SparseRows), added in order."""
+    total = {}
+    for k, g in parts[0].items():
+        if isinstance(g, M.SparseRows):
+            rows = g.rows
+            for p in parts[1:]:
+                rows = np.union1d(rows, p[k].rows)
+            values = np.zeros((len(rows), g.values.shape[1]), dtype=g.values.dtype)
+            for p in parts:
+                values[np.searchsorted(rows, p[k].rows)] += p[k].values
+            total[k] = M.SparseRows(rows, values)
+        else:
+            total[k] = g.copy()
+            for p in parts[1:]:
+                total[k] += p[k]
+    return total
+
+
 def encode(sentences, feats: Features, tag_index, aux_index=None):
     """(ids (n, K), tag ids (n,), forms, aux tag ids (n,) or None) per sentence; tag -1 for a
     missing tag, len(tagset) for a tag the model does not know (an error in evaluation, ignored
@@ -179,19 +200,35 @@ class CharTable:
         return chars_of_types(self.table[types], self.lengths[types], word_type)
 
 
-def minibatches(lengths, batch_size, rng, group=1):
+def minibatches(lengths, batch_size, rng):
     """Shuffled minibatches of sentence indices; sentences of similar length are batched together
-    (sorted within pools of 50 batches) to limit padding; the batch order is shuffled too, in
-    runs of `group` batches of similar length (which take similar time to compute in parallel)."""
+    (sorted within pools of 50 batches) to limit padding; the batch order is shuffled too."""
     perm = rng.permutation(len(lengths))
     pool = batch_size * 50
-    groups = []
+    batches = []
     for start in range(0, len(perm), pool):
         chunk = perm[start:start + pool]
         chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
-        batches = [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
-        groups.extend(batches[i:i + group] for i in range(0, len(batches), group))
-    return [b for i in rng.permutation(len(groups)) for b in groups[i]]
+        batches.extend(chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size))
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def split_batch(batch, lengths, n_parts):
+    """A minibatch (sentence indices) cut into n_parts runs of consecutive sentences by length,
+    cut where the padded sizes (longest length x sentences) are most even, so that the parts
+    take about the same time."""
+    batch = batch[np.argsort(lengths[batch], kind="stable")]
+    if n_parts == 1 or len(batch) < 2:
+        return [batch]
+    L = lengths[batch]
+    cuts = [0]
+    for j in range(1, n_parts):  # greedy: each cut balances what is left
+        rest = batch[cuts[-1]:]
+        k = np.arange(1, len(rest))
+        cost = np.maximum(L[cuts[-1] + k - 1] * k, L[-1] * (len(rest) - k) / (n_parts - j))
+        cuts.append(cuts[-1] + int(k[np.argmin(cost)]) if len(k) else len(batch))
+    cuts.append(len(batch))
+    return [batch[a:b] for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
 
 
 @dataclass
@@ -207,11 +244,11 @@ class BatchJob:
     cased_slot: int | None  # column of the cased word feature, dropped with the word
     cased_unk: int
 
-    def gradients(self, epoch, index, batch):
-        """(loss, words, grads) of minibatch `index` of `epoch` (sentence indices `batch`) at the
-        current weights, or None when it has no tagged word."""
+    def gradients(self, epoch, index, part, batch):
+        """(loss, words, grads) of part `part` of minibatch `index` of `epoch` (sentence
+        indices `batch`) at the current weights, or None when it has no tagged word."""
         cfg = self.config
-        rng = np.random.default_rng([cfg.seed, epoch, index])
+        rng = np.random.default_rng([cfg.seed, epoch, index, part])
         ids, tags, mask = M.make_batch([self.data[i] for i in batch])
         mask = mask.astype(np.float32)
         aux = None
@@ -254,14 +291,15 @@ def _table_grads(buffers, sizes):
 
 
 def _helper_loop(job: BatchJob, opt: Adagrad, conn, parent_end, out, inp):
-    """Serve the main process: ("grads", epoch, index, batch) computes a minibatch's gradients,
-    writes them to the shared arrays `out` (much faster than sending megabytes through the pipe)
-    and reports their sizes; ("apply", ...) applies the upper rows of the tables' updates of the
-    main process's minibatch (its table gradients in `inp`) and then of this one's."""
+    """Serve the main process: ("grads", epoch, index, part, batch) computes the gradients of a
+    part of a minibatch, writes them to the shared arrays `out` (much faster than sending
+    megabytes through the pipe) and reports their sizes; ("apply", sizes, bounds, scale) adds
+    the main process's table gradients (in `inp`) and this process's last ones, for the rows
+    >= bounds, and applies their Adagrad update."""
     parent_end.close()  # so that the main process's end closing (or dying) ends recv below
     for sig in (signal.SIGINT, signal.SIGTERM):  # the main process handles these, then
         signal.signal(sig, signal.SIG_IGN)  # closes the pipe, which ends this loop
-    mine = None  # the gradients of the last minibatch computed here
+    mine = None  # the gradients of the last part computed here
     while True:
         try:
             msg = conn.recv()
@@ -269,18 +307,19 @@ def _helper_loop(job: BatchJob, opt: Adagrad, conn, parent_end, out, inp):
             return
         try:
             if msg[0] == "apply":
-                _, sizes, bounds, scale_main, scale_mine = msg
-                opt.step(job.params, split_rows(_table_grads(inp, sizes), bounds, True), scale_main)
-                opt.step(job.params, split_rows(mine, bounds, True), scale_mine)
+                _, sizes, bounds, scale = msg
+                theirs = split_rows(_table_grads(inp, sizes), bounds, True)
+                ours = split_rows({k: mine[k] for k in sizes}, bounds, True)
+                opt.step(job.params, add_grads([theirs, ours]), scale)
                 conn.send(("ok", None))
                 continue
-            _, epoch, index, batch = msg
-            res = job.gradients(epoch, index, batch)
+            _, epoch, index, part, batch = msg
+            res = job.gradients(epoch, index, part, batch)
+            mine = None if res is None else res[2]
             if res is None:
                 conn.send(("ok", None))
                 continue
             loss, ntok, grads = res
-            mine = grads
             sizes = {}
             for k, g in grads.items():
                 if isinstance(g, M.SparseRows):
@@ -295,8 +334,9 @@ def _helper_loop(job: BatchJob, opt: Adagrad, conn, parent_end, out, inp):
 
 
 class Helper:
-    """A forked process computing minibatch gradients for the main process. It reads the data
-    and the (shared) weights; only the main process writes the weights, while it waits."""
+    """A forked process computing part of each minibatch's gradient and applying half of the
+    tables' update. It reads the data and the (shared) weights; the two processes write
+    disjoint rows of the weights, and only while no gradient is being computed."""
 
     def __init__(self, job: BatchJob, opt: Adagrad):
         """`job.params` and `opt.mem` must be shared arrays (`_shared_copy`)."""
@@ -315,12 +355,12 @@ class Helper:
         self.proc.start()
         child.close()
 
-    def submit(self, epoch, index, batch):
-        self.conn.send(("grads", epoch, index, batch))
+    def submit(self, epoch, index, part, batch):
+        self.conn.send(("grads", epoch, index, part, batch))
 
-    def step_both(self, opt, params, mine, scale_mine, theirs, scale_theirs):
-        """One Adagrad step with this process's gradients, then one with the helper's (from
-        `result`), the tables' rows split between the two processes."""
+    def step_split(self, opt, params, mine, theirs, scale):
+        """The Adagrad step of the sum of this process's gradients and the helper's (from
+        `result`): the tables' rows below a bound here, the others in the helper, at once."""
         sizes = {}
         for k, g in mine.items():
             if isinstance(g, M.SparseRows):
@@ -329,9 +369,9 @@ class Helper:
                 self.inp[k][1][:n] = g.values
         bounds = {k: int(g.rows[len(g.rows) // 2]) if len(g.rows) else 0
                   for k, g in mine.items() if isinstance(g, M.SparseRows)}
-        self.conn.send(("apply", sizes, bounds, scale_mine, scale_theirs))
-        opt.step(params, split_rows(mine, bounds, False), scale_mine)
-        opt.step(params, split_rows(theirs, bounds, False), scale_theirs)
+        self.conn.send(("apply", sizes, bounds, scale))
+        lower = add_grads([split_rows(mine, bounds, False), split_rows(theirs, bounds, False)])
+        opt.step(params, lower, scale)
         self.result()  # the helper's half is done too
 
     def result(self):
@@ -384,8 +424,8 @@ def _log(msg):
 
 
 def default_jobs(config: TrainConfig) -> int:
-    """Processes for training: one per minibatch of a group, at most one per CPU."""
-    return max(1, min(config.parallel_batches, os.cpu_count() or 1))
+    """Processes for training: one per part of a minibatch, at most 2 and one per CPU."""
+    return max(1, min(config.batch_parts, 2, os.cpu_count() or 1))
 
 
 def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=None, resume=None,
@@ -406,7 +446,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                              ("batch-size", config.batch_size, 1), ("layers", config.layers, 1),
                              ("min-count", config.min_count, 1), ("char-hidden", config.char_hidden, 0),
                              ("embed-size", config.embed_size, 0),
-                             ("parallel-batches", config.parallel_batches, 1),
+                             ("batch-parts", config.batch_parts, 1),
                              ("average", config.average, 0), ("patience", config.patience, 0)):
         if value < low:
             raise PostagError(f"--{name} must be at least {low}, not {value}")
@@ -469,7 +509,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         raise PostagError(f"--jobs must be at least 1, not {jobs}")
     if "fork" not in multiprocessing.get_all_start_methods():
         jobs = 1
-    jobs = min(jobs, config.parallel_batches)
+    jobs = min(jobs, config.batch_parts, 2)
     if config.word_dropout > 0 and feats.word_unk >= 0:
         word_counts = np.bincount(np.concatenate([e[0][:, 0] for e in data]),
                                   minlength=len(feats)).astype(np.float64)
@@ -531,37 +571,36 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     try:
         for epoch in range(start_epoch, config.epochs + 1):
             rng = np.random.default_rng([config.seed, epoch])
-            batches = minibatches(lengths, config.batch_size, rng, config.parallel_batches)
+            batches = minibatches(lengths, config.batch_size, rng)
             t0 = time.time()
             total_loss, total_words = 0.0, 0
             bar = tqdm(total=len(batches), desc=f"epoch {epoch}", unit="batch", disable=not show,
                        file=sys.stderr, leave=False)
-            G = config.parallel_batches
-            for first in range(0, len(batches), G):
+            for bi, batch in enumerate(batches):
                 if stop["signum"] is not None:
                     raise Interrupted(stop["signum"])
-                group = range(first, min(first + G, len(batches)))
-                away = group[1:jobs]  # computed by the helper meanwhile (jobs is 1 or 2)
-                for bi in away:
-                    helper.submit(epoch, bi, batches[bi])
-                results = [job.gradients(epoch, bi, batches[bi]) for bi in group if bi not in away]
-                results[1:1] = [helper.result() for _ in away]
-                for bi, res in zip(group, results):
-                    if res is not None and not np.isfinite(res[0]):
-                        raise PostagError(f"training diverged: loss is {res[0]} at epoch {epoch}, "
-                                          f"batch {bi + 1}; try a smaller --lr (the last good "
-                                          "checkpoint and best model are kept)", exit_code=1)
-                    if res is not None:
-                        total_loss += res[0]
-                        total_words += int(res[1])
-                steps = [(res[2], 1.0 / res[1]) for res in results if res is not None]
-                if away and len(steps) == len(group) == 2:  # both processes apply the two steps
-                    helper.step_both(opt, params, *steps[0], *steps[1])
-                else:  # one Adagrad step per minibatch, in order
-                    for grads, scale in steps:
-                        opt.step(params, grads, scale)
-                bar.update(len(group))
-                if show and first % 20 < G:
+                parts = split_batch(batch, lengths, config.batch_parts)
+                if helper is not None and len(parts) == 2:  # the second part in the helper
+                    helper.submit(epoch, bi, 1, parts[1])
+                    results = [job.gradients(epoch, bi, 0, parts[0]), helper.result()]
+                else:
+                    results = [job.gradients(epoch, bi, j, p) for j, p in enumerate(parts)]
+                done = [r for r in results if r is not None]
+                bar.update(1)
+                if not done:
+                    continue
+                loss, ntok = sum(r[0] for r in done), sum(r[1] for r in done)
+                if not np.isfinite(loss):
+                    raise PostagError(f"training diverged: loss is {loss} at epoch {epoch}, batch "
+                                      f"{bi + 1}; try a smaller --lr (the last good checkpoint "
+                                      "and best model are kept)", exit_code=1)
+                if helper is not None and len(done) == 2:  # both processes apply the step
+                    helper.step_split(opt, params, done[0][2], done[1][2], 1.0 / ntok)
+                else:
+                    opt.step(params, add_grads([r[2] for r in done]), 1.0 / ntok)
+                total_loss += loss
+                total_words += int(ntok)
+                if show and bi % 20 == 0:
                     bar.set_postfix(loss=f"{total_loss / max(total_words, 1):.3f}")
             bar.close()
             secs = time.time() - t0
@@ -638,7 +677,7 @@ def _load_checkpoint(path, meta, feats, tagset):
                           f"({cmeta.get('corpus')}, sha256 {str(cmeta.get('corpus_sha256'))[:12]}…)")
     for key in ("arch", "layers", "hidden", "char_hidden", "embed_size", "templates", "min_count",
                 "tag_column", "seed", "batch_size", "lr", "lr_embed", "clip", "dropout", "input_dropout",
-                "word_dropout", "average", "parallel_batches", "aux_weight", "aux_tags"):
+                "word_dropout", "average", "batch_parts", "aux_weight", "aux_tags"):
         if cmeta.get(key) != meta.get(key):
             raise PostagError(f"{path}: checkpoint setting {key}={cmeta.get(key)!r} differs from "
                               f"this run's {meta.get(key)!r}; resume with the same options")

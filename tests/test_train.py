@@ -253,3 +253,14 @@ def test_auxiliary_loss_trains_and_stays_out_of_the_model(sample_train, tiny_cor
           progress=False)
     assert any("no XPOS tags" in m for m in logs)
     assert "Wya" not in load_model(tmp_path / "t.ckpt", magic=CHECKPOINT_MAGIC)[0]
+
+
+def test_split_batch_cuts_runs_of_similar_length():
+    from postag_cli.train import split_batch
+    lengths = np.array([5, 30, 6, 7, 31, 8, 9, 40, 2, 3])
+    batch = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    parts = split_batch(batch, lengths, 2)
+    assert sorted(np.concatenate(parts).tolist()) == batch.tolist()
+    assert [lengths[p].tolist() for p in parts] == [[2, 3, 5, 6, 7, 8, 9], [30, 31, 40]]
+    assert [len(p) for p in split_batch(batch[:1], lengths, 2)] == [1]
+    assert len(split_batch(batch, lengths, 1)) == 1

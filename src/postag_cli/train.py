@@ -57,7 +57,7 @@ class TrainConfig:
     epochs: int = 12
     lr: float = 0.05
     lr_embed: float = 0.15  # learning rate of the tables Wxh/Wxe, Wxc (0: same as lr)
-    batch_size: int = 32
+    batch_size: int = 64
     min_count: int = 1
     clip: float = 5.0
     dropout: float = 0.5  # dropout on the outputs of the recurrent layers

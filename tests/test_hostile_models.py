@@ -83,20 +83,16 @@ def patch_sizes(path, member: str, file_size: int):
     directory (the CRC stays that of the real data)."""
     data = bytearray(pathlib.Path(path).read_bytes())
     name = member.encode()
-    # local file header: signature PK\3\4, uncompressed size at offset 22, name at 30
-    i = data.find(b"PK\x03\x04")
-    while i >= 0:
-        n = struct.unpack_from("<H", data, i + 26)[0]
-        if data[i + 30:i + 30 + n] == name:
-            struct.pack_into("<I", data, i + 22, file_size)
-        i = data.find(b"PK\x03\x04", i + 4)
-    # central directory header: signature PK\1\2, uncompressed size at 24, name at 46
-    i = data.find(b"PK\x01\x02")
-    while i >= 0:
-        n = struct.unpack_from("<H", data, i + 28)[0]
-        if data[i + 46:i + 46 + n] == name:
-            struct.pack_into("<I", data, i + 24, file_size)
-        i = data.find(b"PK\x01\x02", i + 4)
+    # (signature, offset of the uncompressed size, of the name length, of the name):
+    # the local file header, then the central directory header
+    for sig, size_at, len_at, name_at in ((b"PK\x03\x04", 22, 26, 30),
+                                          (b"PK\x01\x02", 24, 28, 46)):
+        i = data.find(sig)
+        while i >= 0:
+            n = struct.unpack_from("<H", data, i + len_at)[0]
+            if data[i + name_at:i + name_at + n] == name:
+                struct.pack_into("<I", data, i + size_at, file_size)
+            i = data.find(sig, i + 4)
     pathlib.Path(path).write_bytes(bytes(data))
 
 

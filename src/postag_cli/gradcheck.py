@@ -56,7 +56,8 @@ def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, s
         return loss_and_grads(params, arch, ids, tags, mask, chars=chars, aux_tags=aux_tags)
 
     _, grads = loss_fn()
-    used = {"Wxh": np.unique(ids[mask > 0]), "Wxe": np.unique(ids[mask > 0])}
+    word_rows = np.unique(ids[mask > 0])
+    used = {"Wxh": word_rows, "Wxe": word_rows}  # (a model has one of the two tables)
     if chars is not None:
         used["Wxc"] = np.unique(chars.ids[chars.mask > 0])
     results = []

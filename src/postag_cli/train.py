@@ -251,14 +251,14 @@ class BatchJob:
         rng = np.random.default_rng([cfg.seed, epoch, index, part])
         ids, tags, mask = M.make_batch([self.data[i] for i in batch])
         mask = mask.astype(np.float32)
+        ntok = float(mask.sum())
+        if ntok == 0:
+            return None
         aux = None
         if self.data[batch[0]][3] is not None:  # the other tag column, -1 where missing
             aux = np.full(tags.shape, -1, dtype=np.int64)
             for b, i in enumerate(batch):
                 aux[:len(self.data[i][3]), b] = self.data[i][3]
-        ntok = float(mask.sum())
-        if ntok == 0:
-            return None
         chars = self.char_table.batch(batch, ids.shape[0], mask) if self.char_table else None
         if self.drop_p is not None:  # word dropout
             w = ids[:, :, 0]
@@ -288,6 +288,20 @@ def _shared_copy(params):
 
 def _table_grads(buffers, sizes):
     return {k: M.SparseRows(buffers[k][0][:n], buffers[k][1][:n]) for k, n in sizes.items()}
+
+
+def _write_grads(buffers, grads) -> dict:
+    """Copy gradients into shared arrays (tables: rows and values; dense ones if `buffers` has
+    them); returns the number of rows of each table, which `_table_grads` needs to read them."""
+    sizes = {}
+    for k, g in grads.items():
+        if isinstance(g, M.SparseRows):
+            n = sizes[k] = len(g.rows)
+            buffers[k][0][:n] = g.rows
+            buffers[k][1][:n] = g.values
+        elif k in buffers:
+            buffers[k][...] = g
+    return sizes
 
 
 def _helper_loop(job: BatchJob, opt: Adagrad, conn, parent_end, out, inp):
@@ -320,15 +334,7 @@ def _helper_loop(job: BatchJob, opt: Adagrad, conn, parent_end, out, inp):
                 conn.send(("ok", None))
                 continue
             loss, ntok, grads = res
-            sizes = {}
-            for k, g in grads.items():
-                if isinstance(g, M.SparseRows):
-                    n = sizes[k] = len(g.rows)
-                    out[k][0][:n] = g.rows
-                    out[k][1][:n] = g.values
-                else:
-                    out[k][...] = g
-            conn.send(("ok", (loss, ntok, sizes)))
+            conn.send(("ok", (loss, ntok, _write_grads(out, grads))))
         except Exception as e:  # reported by the main process
             conn.send(("error", f"{type(e).__name__}: {e}"))
 
@@ -361,12 +367,7 @@ class Helper:
     def step_split(self, opt, params, mine, theirs, scale):
         """The Adagrad step of the sum of this process's gradients and the helper's (from
         `result`): the tables' rows below a bound here, the others in the helper, at once."""
-        sizes = {}
-        for k, g in mine.items():
-            if isinstance(g, M.SparseRows):
-                n = sizes[k] = len(g.rows)
-                self.inp[k][0][:n] = g.rows
-                self.inp[k][1][:n] = g.values
+        sizes = _write_grads(self.inp, mine)  # (inp holds the tables only)
         bounds = {k: int(g.rows[len(g.rows) // 2]) if len(g.rows) else 0
                   for k, g in mine.items() if isinstance(g, M.SparseRows)}
         self.conn.send(("apply", sizes, bounds, scale))

@@ -108,8 +108,8 @@ BUGS = {
                         {"bh"}),
     "output_bias_mean": ('grads["by"] = dlogits.sum(axis=(0, 1))',
                          'grads["by"] = dlogits.mean(axis=(0, 1))', {"by"}),
-    "tanh_derivative": ("G = (1.0 - HS * HS) * M", "G = (1.0 - HS) * M", {"Whh", "Wxh", "bh"}),
-    "padding_not_masked": ("G = (1.0 - HS * HS) * M", "G = (1.0 - HS * HS)", None),
+    "tanh_derivative": ("G = HS * HS", "G = HS.copy()", {"Whh", "Wxh", "bh"}),  # 1 - h, not 1 - h^2
+    "padding_not_masked": ("G *= M  # zero on padding", "pass", None),
 }
 
 

@@ -137,20 +137,39 @@ def rnn_forward(X, Whh, M):
     Whh (D, H, H); M (T, D, B, 1) mask. Returns HS (T, D, B, H), the states h_t."""
     HS = np.empty_like(X)
     h = np.zeros(X.shape[1:], dtype=X.dtype)  # h_{-1} = 0
+    # Padding must be zeroed only where a real word follows it: at the start of the backward
+    # direction (reversed time) of the shorter sentences. Padding at the end of a sentence
+    # influences no real word (and gets no gradient: rnn_backward masks it), so steps from
+    # `reset` on, where no real word follows padding in either direction, skip the mask.
+    reset = _last_padding_step(M) + 1
     for t in range(X.shape[0]):
         a = np.matmul(h, Whh, out=HS[t])  # h_{t-1} Whh
         a += X[t]  # a_t = x_t Wxh + bh + h_{t-1} Whh
-        np.tanh(a, out=a)
-        a *= M[t]  # h_t = tanh(a_t), and 0 on padding
+        np.tanh(a, out=a)  # h_t = tanh(a_t)
+        if t < reset:
+            a *= M[t]  # and 0 on padding
         h = a
     return HS
+
+
+def _last_padding_step(M):
+    """The last time step with padding before a real word in M (T, D, B, 1), or -1: the
+    mask's columns are 1...1 0...0 (forward) or 0...0 1...1 (backward, reversed time)."""
+    real = M[:, :, :, 0] > 0
+    later = np.logical_or.accumulate(real[::-1], axis=0)[::-1]  # a real word at t or after
+    later[:-1] = later[1:]
+    later[-1] = False  # a real word strictly after t
+    t = np.flatnonzero((~real & later).any(axis=(1, 2)))
+    return int(t[-1]) if len(t) else -1
 
 
 def rnn_backward(dHS, HS, Whh, M):
     """Backpropagation through time. dHS (T, D, B, H): dloss/dh_t from above.
     Returns dA (T, D, B, H) = dloss/da_t (which is also dloss/dx_t and feeds dbh) and dWhh."""
     T = HS.shape[0]
-    G = (1.0 - HS * HS) * M  # dh_t/da_t = 1 - tanh(a_t)^2, zero on padding
+    G = HS * HS
+    np.subtract(1.0, G, out=G)  # dh_t/da_t = 1 - tanh(a_t)^2
+    G *= M  # zero on padding
     WhhT = np.ascontiguousarray(Whh.transpose(0, 2, 1))
     dA = np.empty_like(HS)
     dh_next = np.zeros(HS.shape[1:], dtype=HS.dtype)  # gradient arriving at h_t from step t+1
@@ -195,40 +214,61 @@ def embed(Wxh, ids):
     return X  # (T, B, D*H)
 
 
+_BUCKETS = ((2, 2), (3, 4), (5, 8), (9, 16))  # rows used this many times: one gather-and-sum each
+
+
 def embed_backward(dX, ids, mask):
     """Gradient of the table for `embed`: each used row receives the sum of dX over its uses.
 
-    Rows are grouped by how often the batch uses them. A row used c <= 16 times gets the sum of
-    c gathered dX rows (one vectorised gather-and-sum per c; c = 1, most rows, is a plain
-    gather). The few rows used more often (capitalisation, shape, short affixes) get theirs
-    from one product (Ub, N) @ (N, D*H) with a matrix counting how often row u is active at
-    word n.
+    The uses are sorted by row once (a stable argsort). A row used once gets its dX row (most
+    rows: a plain gather); rows used 2, 3-4, 5-8 or 9-16 times get one vectorised gather-and-sum
+    per bucket, short lists padded with a zero row. The few rows used more often
+    (capitalisation, shape, short affixes) get theirs from one product (Ub, N) @ (N, W) with a
+    matrix counting how often row u is active at word n.
     No np.add.at (slow) and no dense (U, N) matrix (wasteful for rare rows)."""
     T, B, K = ids.shape
+    W = dX.shape[-1]
     keep = mask.reshape(-1) > 0  # padding carries no gradient
-    dXn = dX.reshape(T * B, -1)[keep]  # (N, D*H)
-    flat = ids.reshape(T * B, K)[keep].reshape(-1)  # (N*K,) the rows used, word by word
-    N = len(dXn)
-    word = np.arange(N * K) // K  # which word each use belongs to
-    rows, inv, uses = np.unique(flat, return_inverse=True, return_counts=True)
-    inv = inv.reshape(-1)
-    values = np.empty((len(rows), dXn.shape[1]), dtype=dX.dtype)
-    few = uses <= 16
-    if few.any():
-        by_row = word[np.argsort(inv, kind="stable")]  # the words of row 0's uses, row 1's, ...
-        first = np.cumsum(uses) - uses  # where each row's uses start in by_row
-        for c in np.unique(uses[few]):
-            r = np.flatnonzero(uses == c)
-            at = by_row[first[r][:, None] + np.arange(c)]  # (rows used c times, c) words
-            values[r] = dXn[at[:, 0]] if c == 1 else dXn[at].sum(axis=1)
-    many = np.flatnonzero(~few)
+    flat, src = ids.reshape(T * B, K), dX.reshape(T * B, W)
+    if not keep.all():
+        flat, src = flat[keep], src[keep]
+    N = len(src)
+    dXn = np.empty((N + 1, W), dtype=dX.dtype)  # (N + 1, W): the words' dX and a zero row
+    dXn[:N] = src
+    dXn[N] = 0
+    flat = flat.reshape(-1)  # (N*K,) the rows used, word by word
+    order = np.argsort(flat, kind="stable")
+    used = flat[order]  # the rows used, sorted
+    edge = np.empty(len(used), dtype=bool)
+    edge[:1] = True
+    np.not_equal(used[1:], used[:-1], out=edge[1:])
+    first = np.flatnonzero(edge)  # where each row's uses start in `used`
+    rows = used[first]
+    uses = np.empty_like(first)
+    uses[:-1] = first[1:] - first[:-1]
+    uses[-1:] = len(used) - first[-1:]
+    word = order // K if K > 1 else order  # the word of each sorted use
+    values = np.empty((len(rows), W), dtype=dX.dtype)
+    r = np.flatnonzero(uses == 1)
+    values[r] = dXn[word[first[r]]]
+    if len(r) == len(rows):
+        return SparseRows(rows, values)
+    for lo, hi in _BUCKETS:
+        r = np.flatnonzero((uses >= lo) & (uses <= hi))
+        if len(r):
+            j = np.arange(hi)
+            at = np.minimum(first[r][:, None] + j, len(used) - 1)  # (rows, hi) uses
+            at = np.where(j < uses[r][:, None], word[at], N)  # beyond a row's uses: zero row
+            values[r] = dXn[at].sum(axis=1)
+    many = np.flatnonzero(uses > _BUCKETS[-1][1])
     if len(many):
         slot = np.full(len(rows), -1)
         slot[many] = np.arange(len(many))
-        sel = ~few[inv]
-        cell = slot[inv[sel]] * N + word[sel]  # (row, word) of each use
+        slot_of_use = np.repeat(slot, uses)
+        sel = slot_of_use >= 0
+        cell = slot_of_use[sel] * N + word[sel]  # (row, word) of each use
         active = np.bincount(cell, minlength=len(many) * N).reshape(len(many), N)
-        values[many] = active.astype(dX.dtype) @ dXn  # counts: right even if a word repeats a row
+        values[many] = active.astype(dX.dtype) @ dXn[:N]  # counts: right if a word repeats a row
     return SparseRows(rows, values)
 
 
@@ -282,11 +322,31 @@ def word_types(ids, mask, word_form=None):
     real = mask.reshape(-1) > 0
     if not real.any():  # nothing to tag: any type will do, the mask zeroes everything
         real = np.ones_like(real)
-    uniq, inv = np.unique(key[real], axis=0, return_inverse=True)
+    uniq, inv = unique_rows(key[real])
     word_type = np.zeros(T * B, dtype=np.int64)
     word_type[real] = inv.reshape(-1)
     type_form = uniq[:, K] if word_form is not None else None
     return np.ascontiguousarray(uniq[:, :K]), word_type.reshape(T, B), type_form
+
+
+_ROW_HASH = np.random.default_rng(0x5EED).integers(1, 2**63, 64, dtype=np.uint64) | np.uint64(1)
+
+
+def unique_rows(key):
+    """The distinct rows of an integer matrix key (N, K) and, for each row, which one it is:
+    like np.unique(key, axis=0, return_inverse=True), but in hash order and several times
+    faster. Each row is hashed to one 64-bit number (sum of entries times fixed odd constants,
+    wrapping); the result is checked, and a collision falls back to np.unique."""
+    K = key.shape[1]
+    if K <= len(_ROW_HASH):
+        h = (key.astype(np.uint64) * _ROW_HASH[:K]).sum(axis=1, dtype=np.uint64)
+        _, first, inv = np.unique(h, return_index=True, return_inverse=True)
+        uniq, inv = key[first], inv.reshape(-1)
+        if np.array_equal(uniq[inv], key):
+            return uniq, inv
+    # more columns than constants, or two different rows with one hash (never seen)
+    uniq, inv = np.unique(key, axis=0, return_inverse=True)
+    return uniq, inv.reshape(-1)
 
 
 def type_forward(params, type_ids, chars: Chars | None = None, type_form=None):
@@ -351,9 +411,15 @@ def make_batch(sentences, pad_id=0):
 
 
 def _dropout_mask(rng, shape, p, dtype):
-    """Inverted dropout: 0 with probability p, else 1/(1-p), so the expectation is unchanged."""
-    keep = rng.random(shape, dtype=np.float32) >= p
-    return keep.astype(dtype) * np.dtype(dtype).type(1.0 / (1.0 - p))
+    """Inverted dropout: 0 with probability p, else 1/(1-p), so the expectation is unchanged.
+    Drawn as 16-bit integers (half the random bits of float32s, twice as fast): p is rounded
+    to a multiple of 1/65536 and the scale uses the rounded value."""
+    n = int(np.prod(shape))
+    u = np.frombuffer(rng.bytes(2 * n), dtype=np.uint16).reshape(shape)
+    cut = min(int(round(p * 65536)), 65535)  # u < cut is dropped: probability cut/65536
+    keep = (u >= cut).astype(dtype)
+    keep *= np.dtype(dtype).type(65536.0 / (65536 - cut))
+    return keep
 
 
 # ---------------------------------------------------------------------------------------------

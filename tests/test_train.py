@@ -221,6 +221,62 @@ def test_jobs_do_not_change_the_model(tiny_corpus, tmp_path):
     assert not all(np.array_equal(one[k], seq[k]) for k in one)
 
 
+def test_jobs_do_not_change_the_model_with_untagged_parts(tmp_path):
+    """The same with the default one-table model, feature dropout, and minibatches where the
+    helper's part or this process's part has no tagged word (untagged sentences are long or
+    short, so that a minibatch's length-sorted parts are sometimes all untagged)."""
+    from conftest import write_conllu
+
+    import random
+    rng = random.Random(3)
+    words = ["the", "cat", "sees", "a", "dog", "Anna", "runs", "fast", "Ideas", "sleep"]
+    sents = []
+    for i in range(48):
+        n = rng.choice([2, 3, 9, 10])
+        w = [rng.choice(words) for _ in range(n)]
+        t = ["_"] * n if i % 3 == 0 else [rng.choice(["NOUN", "VERB", "DET"]) for _ in range(n)]
+        sents.append((w, t))
+    train_f = write_conllu(tmp_path / "t.conllu", sents)
+    c = cfg(epochs=2, dropout=0.2, char_hidden=3, batch_size=4, feature_dropout=0.5)
+    train(train_f, tmp_path / "one.npz", c, jobs=1, **QUIET)
+    train(train_f, tmp_path / "two.npz", c, jobs=2, **QUIET)
+    one, two = weights(tmp_path / "one.npz"), weights(tmp_path / "two.npz")
+    assert all(np.array_equal(one[k], two[k]) for k in one)
+
+
+def test_feature_dropout_replaces_rare_features_by_their_unknown_entry(tiny_corpus, tmp_path,
+                                                                       monkeypatch):
+    """Feature dropout changes the ids of the non-word columns only, to their template's <unk>,
+    rare features more often than frequent ones; the word column is left to word dropout."""
+    import postag_cli.model as model_module
+    seen = []
+    real = model_module.loss_and_grads
+
+    def spy(params, arch, ids, *a, **kw):
+        seen.append(ids.copy())
+        return real(params, arch, ids, *a, **kw)
+
+    monkeypatch.setattr(model_module, "loss_and_grads", spy)
+    train(tiny_corpus[0], tmp_path / "a.npz", cfg(epochs=1, word_dropout=0, feature_dropout=2.0),
+          jobs=1, **QUIET)
+    dropped_ids = np.concatenate([i.reshape(-1, i.shape[2]) for i in seen])
+    seen.clear()
+    train(tiny_corpus[0], tmp_path / "b.npz", cfg(epochs=1, word_dropout=0), jobs=1, **QUIET)
+    plain = np.concatenate([i.reshape(-1, i.shape[2]) for i in seen])
+    from postag_cli.features import RICH_TEMPLATES, Features
+    from postag_cli.treebank import tagged_sentences
+    feats = Features.build([w for s in tagged_sentences(tiny_corpus[0], "upos") for w in s.words],
+                           RICH_TEMPLATES, 1, char_model=True)
+    changed = dropped_ids != plain
+    assert not changed[:, 0].any()  # the word column: untouched
+    assert changed[:, 1:].any()
+    assert (dropped_ids[changed] == np.broadcast_to(feats.unk, plain.shape)[changed]).all()
+    uses = plain[:, 1:]
+    count = np.bincount(uses.reshape(-1), minlength=len(feats))[uses]  # of each use's feature
+    rare, frequent = changed[:, 1:][count <= 20].mean(), changed[:, 1:][count >= 100].mean()
+    assert rare > 0.05 > 0.02 > frequent  # alpha 2: 2/(2+c), ~10%+ vs ~1%
+
+
 def test_helper_failure_is_reported(tiny_corpus, tmp_path, monkeypatch):
     import postag_cli.train as T
     real = T.BatchJob.gradients

@@ -25,6 +25,7 @@ DEFAULTS = {"arch": "birnn", "layers": 1, "features": "rich", "hidden": 128, "ch
             "embed_size": 0,
             "epochs": 12, "lr": 0.05, "lr_embed": 0.15, "batch_size": 64, "min_count": 1,
             "clip": 5.0, "dropout": 0.5, "input_dropout": 0.0, "word_dropout": 0.25,
+            "feature_dropout": 0.0,
             "patience": 0, "average": 4, "batch_parts": 2, "aux_weight": 0.0,
             "seed": 1}
 
@@ -107,6 +108,9 @@ def _sample_corpus():
               help="Dropout on the word vectors entering the first layer.")
 @click.option("--word-dropout", default=DEFAULTS["word_dropout"], show_default=True,
               help="alpha: a word seen c times is replaced by <unk> w.p. alpha/(alpha+c).")
+@click.option("--feature-dropout", default=DEFAULTS["feature_dropout"], show_default=True,
+              help="alpha for every other feature (affixes, shape, ...): each is replaced by "
+                   "its template's <unk> on its own.")
 @click.option("--patience", default=DEFAULTS["patience"], show_default=True,
               help="Stop after N epochs without a better dev score (0: never).")
 @click.option("--average", default=DEFAULTS["average"], show_default=True,

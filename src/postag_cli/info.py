@@ -33,7 +33,7 @@ def describe(path) -> dict:
         "training": {k: meta.get(k) for k in (
             "corpus", "corpus_sha256", "corpus_sentences", "corpus_words", "dev", "epochs_run",
             "best_epoch", "best_dev_accuracy", "seed", "epochs", "lr", "lr_embed", "batch_size",
-            "min_count", "clip", "dropout", "input_dropout", "word_dropout", "patience",
+            "min_count", "clip", "dropout", "input_dropout", "word_dropout", "feature_dropout", "patience",
             "average")},
         "history": meta.get("history", []),
     }

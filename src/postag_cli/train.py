@@ -63,6 +63,7 @@ class TrainConfig:
     dropout: float = 0.5  # dropout on the outputs of the recurrent layers
     input_dropout: float = 0.0  # dropout on the word vectors entering the first layer
     word_dropout: float = 0.25  # alpha: a word seen c times becomes <unk> w.p. alpha/(alpha+c)
+    feature_dropout: float = 0.0  # the same for each other feature (affixes, shape, ...)
     patience: int = 0  # stop after this many epochs without a better dev score (0: never)
     average: int = 4  # from this epoch on, evaluate and save the mean of the epochs' weights
     batch_parts: int = 2  # each minibatch's gradient is computed in parts (one per process)
@@ -120,21 +121,6 @@ class Adagrad:
                 g = np.clip(g * scale, -self.clip, self.clip)
                 mem += g * g
                 p -= self.lrs[k] * g / np.sqrt(mem + 1e-8)
-
-
-def split_rows(grads, bounds, upper):
-    """The part of a step that updates rows >= bounds[k] of each table k (upper), or the rest:
-    the rows below and every dense gradient (lower). Rows are independent in Adagrad, so two
-    processes can apply the two parts at once and get exactly the whole step."""
-    out = {}
-    for k, g in grads.items():
-        if isinstance(g, M.SparseRows):
-            i = int(np.searchsorted(g.rows, bounds[k]))
-            out[k] = M.SparseRows(g.rows[i:], g.values[i:]) if upper else \
-                M.SparseRows(g.rows[:i], g.values[:i])
-        elif not upper:
-            out[k] = g
-    return out
 
 
 def add_grads(parts):
@@ -243,6 +229,9 @@ class BatchJob:
     word_unk: int
     cased_slot: int | None  # column of the cased word feature, dropped with the word
     cased_unk: int
+    feature_drop_p: np.ndarray | None = None  # the same for the other features, by feature id
+    feature_cols: np.ndarray | None = None  # the columns it applies to
+    feature_unk: np.ndarray | None = None  # and their <unk> ids
 
     def gradients(self, epoch, index, part, batch):
         """(loss, words, grads) of part `part` of minibatch `index` of `epoch` (sentence
@@ -266,6 +255,10 @@ class BatchJob:
             w[dropped] = self.word_unk
             if self.cased_slot is not None:  # the cased word goes with it
                 ids[:, :, self.cased_slot][dropped] = self.cased_unk
+        if self.feature_drop_p is not None:  # feature dropout: each rare feature on its own
+            cols = ids[:, :, self.feature_cols]  # (T, B, K') a copy
+            dropped = rng.random(cols.shape) < self.feature_drop_p[cols]
+            ids[:, :, self.feature_cols] = np.where(dropped, self.feature_unk, cols)
         loss, grads = M.loss_and_grads(self.params, cfg.arch, ids, tags, mask, cfg.dropout, rng,
                                        chars=chars, input_dropout=cfg.input_dropout,
                                        aux_tags=aux, aux_weight=cfg.aux_weight)
@@ -286,34 +279,38 @@ def _shared_copy(params):
     return out
 
 
-def _table_grads(buffers, sizes):
-    return {k: M.SparseRows(buffers[k][0][:n], buffers[k][1][:n]) for k, n in sizes.items()}
-
-
-def _write_grads(buffers, grads) -> dict:
-    """Copy gradients into shared arrays (tables: rows and values; dense ones if `buffers` has
-    them); returns the number of rows of each table, which `_table_grads` needs to read them."""
+def _write_grads(out, acc, grads) -> dict:
+    """Put a part's gradients where the other process reads them: a table's gradient rows are
+    added to the accumulator `acc` (zero outside the rows of the current minibatch) and their
+    indices copied to `out`; dense gradients are copied to `out`. Returns the number of rows of
+    each table."""
     sizes = {}
     for k, g in grads.items():
         if isinstance(g, M.SparseRows):
             n = sizes[k] = len(g.rows)
-            buffers[k][0][:n] = g.rows
-            buffers[k][1][:n] = g.values
-        elif k in buffers:
-            buffers[k][...] = g
+            out[k][:n] = g.rows
+            acc[k][g.rows] += g.values  # rows are unique: a gather, an add and a scatter
+        else:
+            out[k][...] = g
     return sizes
 
 
-def _helper_loop(job: BatchJob, opt: Adagrad, conn, parent_end, out, inp):
+def _take_rows(acc, k, rows):
+    """The summed gradient of `rows` of table k from the accumulator, leaving zeros there."""
+    values = acc[k][rows]
+    acc[k][rows] = 0
+    return M.SparseRows(rows, values)
+
+
+def _helper_loop(job: BatchJob, opt: Adagrad, conn, parent_end, out, acc, upper):
     """Serve the main process: ("grads", epoch, index, part, batch) computes the gradients of a
-    part of a minibatch, writes them to the shared arrays `out` (much faster than sending
-    megabytes through the pipe) and reports their sizes; ("apply", sizes, bounds, scale) adds
-    the main process's table gradients (in `inp`) and this process's last ones, for the rows
-    >= bounds, and applies their Adagrad update."""
+    part of a minibatch, puts them in the shared arrays `out` and `acc` (much faster than
+    sending megabytes through the pipe, see `_write_grads`) and reports their sizes;
+    ("apply", sizes, scale) applies the Adagrad update of the table rows listed in `upper`,
+    whose summed gradients are in `acc`."""
     parent_end.close()  # so that the main process's end closing (or dying) ends recv below
     for sig in (signal.SIGINT, signal.SIGTERM):  # the main process handles these, then
         signal.signal(sig, signal.SIG_IGN)  # closes the pipe, which ends this loop
-    mine = None  # the gradients of the last part computed here
     while True:
         try:
             msg = conn.recv()
@@ -321,20 +318,18 @@ def _helper_loop(job: BatchJob, opt: Adagrad, conn, parent_end, out, inp):
             return
         try:
             if msg[0] == "apply":
-                _, sizes, bounds, scale = msg
-                theirs = split_rows(_table_grads(inp, sizes), bounds, True)
-                ours = split_rows({k: mine[k] for k in sizes}, bounds, True)
-                opt.step(job.params, add_grads([theirs, ours]), scale)
+                _, sizes, scale = msg
+                opt.step(job.params, {k: _take_rows(acc, k, upper[k][:n].copy())
+                                      for k, n in sizes.items()}, scale)
                 conn.send(("ok", None))
                 continue
             _, epoch, index, part, batch = msg
             res = job.gradients(epoch, index, part, batch)
-            mine = None if res is None else res[2]
             if res is None:
                 conn.send(("ok", None))
                 continue
             loss, ntok, grads = res
-            conn.send(("ok", (loss, ntok, _write_grads(out, grads))))
+            conn.send(("ok", (loss, ntok, _write_grads(out, acc, grads))))
         except Exception as e:  # reported by the main process
             conn.send(("error", f"{type(e).__name__}: {e}"))
 
@@ -348,16 +343,19 @@ class Helper:
         """`job.params` and `opt.mem` must be shared arrays (`_shared_copy`)."""
         ctx = multiprocessing.get_context("fork")
         self.conn, child = ctx.Pipe()
-        self.out = {}  # where the helper writes gradients: (rows, values) for the tables
-        self.inp = {}  # where this process writes its table gradients for the helper
+        self.out = {}  # the helper's gradients: row indices for the tables, dense ones whole
+        self.acc = {}  # per table: the minibatch's summed gradient rows, zero elsewhere
+        self.upper = {}  # per table: the rows whose update the helper applies
         for k, p in job.params.items():
             if k in M.TABLES:
-                self.out[k] = (_shared_array(p.shape[:1], np.int64), _shared_array(p.shape, p.dtype))
-                self.inp[k] = (_shared_array(p.shape[:1], np.int64), _shared_array(p.shape, p.dtype))
+                self.out[k] = _shared_array(p.shape[:1], np.int64)
+                self.acc[k] = _shared_array(p.shape, p.dtype)  # (zero-filled by mmap)
+                self.upper[k] = _shared_array(p.shape[:1], np.int64)
             else:
                 self.out[k] = _shared_array(p.shape, p.dtype)
         self.proc = ctx.Process(target=_helper_loop,
-                                args=(job, opt, child, self.conn, self.out, self.inp), daemon=True)
+                                args=(job, opt, child, self.conn, self.out, self.acc, self.upper),
+                                daemon=True)
         self.proc.start()
         child.close()
 
@@ -365,17 +363,31 @@ class Helper:
         self.conn.send(("grads", epoch, index, part, batch))
 
     def step_split(self, opt, params, mine, theirs, scale):
-        """The Adagrad step of the sum of this process's gradients and the helper's (from
-        `result`): the tables' rows below a bound here, the others in the helper, at once."""
-        sizes = _write_grads(self.inp, mine)  # (inp holds the tables only)
-        bounds = {k: int(g.rows[len(g.rows) // 2]) if len(g.rows) else 0
-                  for k, g in mine.items() if isinstance(g, M.SparseRows)}
-        self.conn.send(("apply", sizes, bounds, scale))
-        lower = add_grads([split_rows(mine, bounds, False), split_rows(theirs, bounds, False)])
+        """The Adagrad step of the sum of this process's gradients `mine` (part 0) and the
+        helper's `theirs` (part 1, from `result`; either may be None): the lower half of each
+        table's rows here, the upper half in the helper, at once. Equal to
+        opt.step(add_grads([mine, theirs])): a + b and b + a are the same floats."""
+        sizes, lower = {}, {}
+        for k in self.acc:
+            rows = theirs["rows"][k] if theirs else np.empty(0, np.int64)
+            if mine is not None:
+                self.acc[k][mine[k].rows] += mine[k].values  # onto the helper's rows
+                rows = np.union1d(mine[k].rows, rows)
+            half = len(rows) // 2
+            n = sizes[k] = len(rows) - half
+            self.upper[k][:n] = rows[half:]
+            lower[k] = _take_rows(self.acc, k, rows[:half])
+        self.conn.send(("apply", sizes, scale))
+        dense = [g for g in (mine, theirs and theirs["dense"]) if g is not None]
+        lower.update(add_grads([{k: v for k, v in g.items() if k not in self.acc}
+                                for g in dense]))
         opt.step(params, lower, scale)
         self.result()  # the helper's half is done too
 
     def result(self):
+        """The helper's (loss, words, gradients) or None: gradients {"rows": table -> row
+        indices (their values are in the accumulator), "dense": name -> array}, views of the
+        shared arrays."""
         try:
             status, value = self.conn.recv()
         except (EOFError, OSError):
@@ -385,10 +397,9 @@ class Helper:
             raise PostagError(f"the training helper process failed: {value}", exit_code=1)
         if value is None:
             return None
-        loss, ntok, sizes = value  # the gradients are views of the shared arrays
-        grads = _table_grads(self.out, sizes)
-        grads.update({k: v for k, v in self.out.items() if k not in sizes})
-        return loss, ntok, grads
+        loss, ntok, sizes = value
+        return loss, ntok, {"rows": {k: self.out[k][:n] for k, n in sizes.items()},
+                            "dense": {k: v for k, v in self.out.items() if k not in self.acc}}
 
     def close(self):
         self.conn.close()
@@ -467,10 +478,11 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
             raise PostagError(f"--{name} must be at least {low}, not {value}")
     if not (config.lr > 0 and config.clip > 0 and config.lr_embed >= 0 and config.aux_weight >= 0
             and 0 <= config.dropout < 1
-            and 0 <= config.input_dropout < 1 and config.word_dropout >= 0):
+            and 0 <= config.input_dropout < 1 and config.word_dropout >= 0
+            and config.feature_dropout >= 0):
         raise PostagError("--lr and --clip must be positive, --lr-embed and --aux-weight >= 0, "
                           "--dropout and "
-                          "--input-dropout in [0, 1), --word-dropout >= 0")
+                          "--input-dropout in [0, 1), --word-dropout and --feature-dropout >= 0")
 
     _keep_freed_memory()
     train_sents, stats = read_corpus(train_path, config.tag_column, skip_bad)
@@ -531,6 +543,15 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                                   minlength=len(feats)).astype(np.float64)
         drop_p = config.word_dropout / (config.word_dropout + np.maximum(word_counts, 1e-9))
         drop_p[feats.word_unk] = 0.0
+    feature_drop = {}
+    cols = [k for k, t in enumerate(feats.templates) if t not in ("w", "wc")]
+    if config.feature_dropout > 0 and cols:
+        counts = np.bincount(np.concatenate([e[0][:, cols].reshape(-1) for e in data]),
+                             minlength=len(feats)).astype(np.float64)
+        p = config.feature_dropout / (config.feature_dropout + np.maximum(counts, 1e-9))
+        p[feats.unk] = 0.0
+        feature_drop = {"feature_drop_p": p, "feature_cols": np.array(cols),
+                        "feature_unk": feats.unk[cols]}
 
     meta = {
         **{k: v for k, v in asdict(config).items() if k not in ("gradcheck",)},
@@ -560,7 +581,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         params = _shared_copy(params)
         opt.mem = _shared_copy(opt.mem)
     job = BatchJob(config, params, data, char_table, drop_p, feats.word_unk, wc_slot,
-                   int(feats.unk[wc_slot]) if wc_slot is not None else -1)
+                   int(feats.unk[wc_slot]) if wc_slot is not None else -1, **feature_drop)
     helper = Helper(job, opt) if jobs > 1 else None
 
     def save_best(p):  # the tagger needs no auxiliary output layer
@@ -596,7 +617,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                 if stop["signum"] is not None:
                     raise Interrupted(stop["signum"])
                 parts = split_batch(batch, lengths, config.batch_parts)
-                if helper is not None and len(parts) == 2:  # the second part in the helper
+                shared = helper is not None and len(parts) == 2
+                if shared:  # the second part in the helper
                     helper.submit(epoch, bi, 1, parts[1])
                     results = [job.gradients(epoch, bi, 0, parts[0]), helper.result()]
                 else:
@@ -610,8 +632,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                     raise PostagError(f"training diverged: loss is {loss} at epoch {epoch}, batch "
                                       f"{bi + 1}; try a smaller --lr (the last good checkpoint "
                                       "and best model are kept)", exit_code=1)
-                if helper is not None and len(done) == 2:  # both processes apply the step
-                    helper.step_split(opt, params, done[0][2], done[1][2], 1.0 / ntok)
+                if shared:  # both processes apply the step
+                    helper.step_split(opt, params, *[r and r[2] for r in results], 1.0 / ntok)
                 else:
                     opt.step(params, add_grads([r[2] for r in done]), 1.0 / ntok)
                 total_loss += loss
@@ -686,6 +708,9 @@ def _save_checkpoint(path, params, mem, best_params, feats, tagset, meta, result
                magic=CHECKPOINT_MAGIC, chars=feats.chars)
 
 
+DEFAULTS_OF_NEW = {"feature_dropout": 0.0}  # settings newer than some checkpoints
+
+
 def _load_checkpoint(path, meta, feats, tagset):
     params, names, tags, cmeta, extra = load_model(path, magic=CHECKPOINT_MAGIC)
     if cmeta.get("corpus_sha256") != meta["corpus_sha256"]:
@@ -693,8 +718,8 @@ def _load_checkpoint(path, meta, feats, tagset):
                           f"({cmeta.get('corpus')}, sha256 {str(cmeta.get('corpus_sha256'))[:12]}…)")
     for key in ("arch", "layers", "hidden", "char_hidden", "embed_size", "templates", "min_count",
                 "tag_column", "seed", "batch_size", "lr", "lr_embed", "clip", "dropout", "input_dropout",
-                "word_dropout", "average", "batch_parts", "aux_weight", "aux_tags"):
-        if cmeta.get(key) != meta.get(key):
+                "word_dropout", "feature_dropout", "average", "batch_parts", "aux_weight", "aux_tags"):
+        if cmeta.get(key, DEFAULTS_OF_NEW.get(key)) != meta.get(key):
             raise PostagError(f"{path}: checkpoint setting {key}={cmeta.get(key)!r} differs from "
                               f"this run's {meta.get(key)!r}; resume with the same options")
     if list(names) != feats.names or list(tags) != tagset:

@@ -280,16 +280,16 @@ def _shared_copy(params):
 
 
 def _write_grads(out, acc, grads) -> dict:
-    """Put a part's gradients where the other process reads them: a table's gradient rows are
-    added to the accumulator `acc` (zero outside the rows of the current minibatch) and their
-    indices copied to `out`; dense gradients are copied to `out`. Returns the number of rows of
-    each table."""
+    """Put the helper's gradients where the main process reads them: a table's gradient rows
+    go to the accumulator `acc` (all zero between minibatches; the main process adds its own
+    rows next) and their indices to `out`; dense gradients are copied to `out`. Returns the
+    number of rows of each table."""
     sizes = {}
     for k, g in grads.items():
         if isinstance(g, M.SparseRows):
             n = sizes[k] = len(g.rows)
             out[k][:n] = g.rows
-            acc[k][g.rows] += g.values  # rows are unique: a gather, an add and a scatter
+            acc[k][g.rows] = g.values  # = 0 + values
         else:
             out[k][...] = g
     return sizes

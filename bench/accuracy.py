@@ -117,7 +117,8 @@ def main():
     print(f"EWT train -> dev, UPOS, gold tokenization. postag settings: arch {cfg.arch}, layers "
           f"{cfg.layers}, hidden {cfg.hidden}, char hidden {cfg.char_hidden}, features "
           f"{cfg.features}, epochs {cfg.epochs}, dropout {cfg.dropout}, word dropout "
-          f"{cfg.word_dropout}, lr {cfg.lr}, batch {cfg.batch_size}\n")
+          f"{cfg.word_dropout}, feature dropout {cfg.feature_dropout}, lr {cfg.lr} (tables "
+          f"{cfg.lr_embed}), batch {cfg.batch_size}\n")
     print("| tagger | dev UPOS | dev unseen-word accuracy | training wall time | epochs "
           "| tagging words/s |")
     print("|---|---|---|---|---|---|")

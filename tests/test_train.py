@@ -320,3 +320,11 @@ def test_split_batch_cuts_runs_of_similar_length():
     assert [lengths[p].tolist() for p in parts] == [[2, 3, 5, 6, 7, 8, 9], [30, 31, 40]]
     assert [len(p) for p in split_batch(batch[:1], lengths, 2)] == [1]
     assert len(split_batch(batch, lengths, 1)) == 1
+
+
+def test_union_rows_is_the_sorted_union():
+    from postag_cli.train import union_rows
+    rng = np.random.default_rng(0)
+    for n, m in [(0, 0), (0, 5), (7, 0), (50, 60), (300, 5)]:
+        a, b = np.unique(rng.integers(0, 80, n)), np.unique(rng.integers(0, 80, m))
+        assert np.array_equal(union_rows(a, b), np.union1d(a, b))

@@ -123,6 +123,17 @@ class Adagrad:
                 p -= self.lrs[k] * g / np.sqrt(mem + 1e-8)
 
 
+def union_rows(a, b):
+    """The sorted union of two sorted arrays of row indices (np.union1d, 20x faster here: a
+    stable sort merges the two sorted runs in linear time)."""
+    c = np.concatenate([a, b])
+    c.sort(kind="stable")
+    keep = np.empty(len(c), dtype=bool)
+    keep[:1] = True
+    np.not_equal(c[1:], c[:-1], out=keep[1:])
+    return c[keep]
+
+
 def add_grads(parts):
     """The sum of several gradients (dicts of dense arrays and SparseRows), added in order."""
     total = {}
@@ -130,7 +141,7 @@ def add_grads(parts):
         if isinstance(g, M.SparseRows):
             rows = g.rows
             for p in parts[1:]:
-                rows = np.union1d(rows, p[k].rows)
+                rows = union_rows(rows, p[k].rows)
             values = np.zeros((len(rows), g.values.shape[1]), dtype=g.values.dtype)
             for p in parts:
                 values[np.searchsorted(rows, p[k].rows)] += p[k].values
@@ -372,7 +383,7 @@ class Helper:
             rows = theirs["rows"][k] if theirs else np.empty(0, np.int64)
             if mine is not None:
                 self.acc[k][mine[k].rows] += mine[k].values  # onto the helper's rows
-                rows = np.union1d(mine[k].rows, rows)
+                rows = union_rows(mine[k].rows, rows)
             half = len(rows) // 2
             n = sizes[k] = len(rows) - half
             self.upper[k][:n] = rows[half:]

@@ -25,7 +25,7 @@ DEFAULTS = {"arch": "birnn", "layers": 1, "features": "rich", "hidden": 128, "ch
             "embed_size": 0,
             "epochs": 12, "lr": 0.05, "lr_embed": 0.15, "batch_size": 64, "min_count": 1,
             "clip": 5.0, "dropout": 0.5, "input_dropout": 0.0, "word_dropout": 0.25,
-            "feature_dropout": 0.0,
+            "feature_dropout": 0.5,
             "patience": 0, "average": 4, "batch_parts": 2, "aux_weight": 0.0,
             "seed": 1}
 

@@ -63,7 +63,7 @@ class TrainConfig:
     dropout: float = 0.5  # dropout on the outputs of the recurrent layers
     input_dropout: float = 0.0  # dropout on the word vectors entering the first layer
     word_dropout: float = 0.25  # alpha: a word seen c times becomes <unk> w.p. alpha/(alpha+c)
-    feature_dropout: float = 0.0  # the same for each other feature (affixes, shape, ...)
+    feature_dropout: float = 0.5  # the same for each other feature (affixes, shape, ...)
     patience: int = 0  # stop after this many epochs without a better dev score (0: never)
     average: int = 4  # from this epoch on, evaluate and save the mean of the epochs' weights
     batch_parts: int = 2  # each minibatch's gradient is computed in parts (one per process)

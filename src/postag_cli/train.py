@@ -446,20 +446,6 @@ def _log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
-def _keep_freed_memory():
-    """Ask glibc to keep freed memory for reuse: by default it hands large blocks back to the
-    system and each minibatch's new numpy arrays then fault their pages in again (a third of
-    the training process's system time). No effect elsewhere."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-3, 256 << 20)  # M_MMAP_THRESHOLD: blocks below 256 MiB from the heap
-        libc.mallopt(-1, 512 << 20)  # M_TRIM_THRESHOLD: keep up to 512 MiB free at its top
-    except (OSError, AttributeError):
-        pass
-
-
 def default_jobs(config: TrainConfig) -> int:
     """Processes for training: one per part of a minibatch, at most 2 and one per CPU."""
     return max(1, min(config.batch_parts, 2, os.cpu_count() or 1))
@@ -495,7 +481,6 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                           "--dropout and "
                           "--input-dropout in [0, 1), --word-dropout and --feature-dropout >= 0")
 
-    _keep_freed_memory()
     train_sents, stats = read_corpus(train_path, config.tag_column, skip_bad)
     corpus_sha = file_sha256(train_path)
     if stats.skipped:

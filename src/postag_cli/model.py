@@ -464,7 +464,7 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
         drop = None
         if rng is not None and dropout > 0:
             drop = _dropout_mask(rng, out.shape, dropout, dtype)
-            out = out * drop
+            out *= drop  # (out is a fresh array)
         cache["layers"].append((inp, HS, drop))
         inp = out
     logits = inp @ params["Why"] + params["by"]  # (T, B, C)
@@ -532,7 +532,7 @@ def backward(params, arch, cache, dlogits, daux=None):
         wxh, whh, bh = names[layer]
         inp, HS, drop = cache["layers"][layer]
         if drop is not None:
-            dout = dout * drop
+            dout *= drop  # (dout is a fresh array)
         dA, grads[whh] = rnn_backward(_split_directions(dout, D), HS, params[whh], cache["M"])
         dZ = _join_directions(dA)  # (T, B, D*H): dloss/d(x_t Wxh + bh)
         grads[bh] = dZ.sum(axis=(0, 1))

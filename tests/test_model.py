@@ -230,3 +230,37 @@ def test_gradcheck_catches_auxiliary_gradient_not_backpropagated(sents):
     failed = {r.name for r in results if not r.passed}
     assert {"Whh", "Wxh", "bh"} <= failed and not failed & {"Wya", "bya", "Why", "by"}, \
         gc.format_table(results)
+
+
+def test_unique_rows_matches_numpy_and_falls_back_on_a_hash_collision(monkeypatch):
+    rng = np.random.default_rng(0)
+    key = rng.integers(0, 4, (300, 3))  # many repeated rows
+    uniq, inv = M.unique_rows(key)
+    assert np.array_equal(uniq[inv], key)
+    assert len(uniq) == len(np.unique(key, axis=0)) == len({tuple(r) for r in key})
+    # every row hashing to the same number: the check sees it and np.unique answers
+    monkeypatch.setattr(M, "_ROW_HASH", np.zeros(64, dtype=np.uint64))
+    uniq2, inv2 = M.unique_rows(key)
+    ref, ref_inv = np.unique(key, axis=0, return_inverse=True)
+    assert np.array_equal(uniq2, ref) and np.array_equal(inv2, ref_inv.reshape(-1))
+
+
+def test_last_padding_step_finds_where_the_mask_is_still_needed():
+    lens = np.array([5, 3, 5])
+    T = 5
+    mask = (np.arange(T)[:, None] < lens[None, :]).astype(np.float32)  # (T, B)
+    Mk = np.empty((T, 2, 3, 1), dtype=np.float32)
+    Mk[:, 0, :, 0] = mask
+    Mk[:, 1, :, 0] = mask[::-1]  # right to left: the short sentence starts with 2 padding steps
+    assert M._last_padding_step(Mk) == 1
+    assert M._last_padding_step(Mk[:, :1]) == -1  # left to right only: padding is at the end
+    assert M._last_padding_step(np.ones((4, 2, 3, 1))) == -1
+
+
+@pytest.mark.parametrize("p", [0.5, 0.25, 0.9])
+def test_dropout_mask_is_inverted_dropout(p):
+    m = M._dropout_mask(np.random.default_rng(0), (200, 500), p, np.float32)
+    kept = m > 0
+    assert abs(1 - kept.mean() - p) < 0.01  # dropped with probability p
+    assert np.allclose(m[kept], 1 / (1 - p), rtol=1e-4)  # kept ones scaled by 1/(1-p)
+    assert abs(m.mean() - 1) < 0.02  # the expectation is unchanged

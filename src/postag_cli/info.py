@@ -80,6 +80,7 @@ def format_info(d: dict) -> str:
         f"settings        seed {t['seed']}, lr {t['lr']} (embeddings {t['lr_embed'] or t['lr']}), "
         f"batch {t['batch_size']}, min count {t['min_count']}, clip {t['clip']}, dropout "
         f"{t['dropout']}, input dropout {t['input_dropout']}, word dropout {t['word_dropout']}, "
+        f"feature dropout {t['feature_dropout'] or 0}, "
         f"weight averaging from epoch {t['average'] or '-'}",
     ]
     hist = d["history"]

@@ -264,3 +264,35 @@ def test_dropout_mask_is_inverted_dropout(p):
     assert abs(1 - kept.mean() - p) < 0.01  # dropped with probability p
     assert np.allclose(m[kept], 1 / (1 - p), rtol=1e-4)  # kept ones scaled by 1/(1-p)
     assert abs(m.mean() - 1) < 0.02  # the expectation is unchanged
+
+
+@pytest.mark.parametrize("with_mask", [False, True])
+def test_recurrence_backward_with_recurrent_dropout_matches_finite_differences(with_mask):
+    """rnn_backward against central differences of rnn_forward, in float64, with padding (a
+    short sentence in each direction) and, optionally, a fixed recurrent dropout mask R."""
+    rng = np.random.default_rng(1)
+    T, D, B, H = 5, 2, 3, 4
+    X = rng.standard_normal((T, D, B, H))
+    Whh = rng.standard_normal((D, H, H)) * 0.5
+    Mk = np.ones((T, D, B, 1))
+    Mk[3:, 0, 2] = 0  # sentence 2 has 3 words: padding at the end left to right,
+    Mk[:2, 1, 2] = 0  # and at the start right to left
+    R = (rng.random((D, B, H)) > 0.3) / 0.7 if with_mask else None
+    dHS = rng.standard_normal((T, D, B, H)) * Mk  # dloss/dh from above (none on padding)
+
+    def loss(X_, W_):
+        return float((M.rnn_forward(X_, W_, Mk, R) * dHS).sum())
+
+    dA, dW = M.rnn_backward(dHS, M.rnn_forward(X, Whh, Mk, R), Whh, Mk, R)
+    eps = 1e-6
+    for arr, grad in ((Whh, dW), (X, dA)):
+        num = np.zeros_like(arr)
+        for idx in np.ndindex(arr.shape):
+            old = arr[idx]
+            arr[idx] = old + eps
+            up = loss(X, Whh)
+            arr[idx] = old - eps
+            down = loss(X, Whh)
+            arr[idx] = old
+            num[idx] = (up - down) / (2 * eps)
+        np.testing.assert_allclose(grad * (Mk if grad is dA else 1), num, atol=1e-7)

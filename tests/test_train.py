@@ -237,7 +237,8 @@ def test_jobs_do_not_change_the_model_with_untagged_parts(tmp_path):
         t = ["_"] * n if i % 3 == 0 else [rng.choice(["NOUN", "VERB", "DET"]) for _ in range(n)]
         sents.append((w, t))
     train_f = write_conllu(tmp_path / "t.conllu", sents)
-    c = cfg(epochs=2, dropout=0.2, char_hidden=3, batch_size=4, feature_dropout=0.5)
+    c = cfg(epochs=2, dropout=0.2, char_hidden=3, batch_size=4, feature_dropout=0.5,
+            recurrent_dropout=0.3)
     train(train_f, tmp_path / "one.npz", c, jobs=1, **QUIET)
     train(train_f, tmp_path / "two.npz", c, jobs=2, **QUIET)
     one, two = weights(tmp_path / "one.npz"), weights(tmp_path / "two.npz")
@@ -320,6 +321,15 @@ def test_split_batch_cuts_runs_of_similar_length():
     assert [lengths[p].tolist() for p in parts] == [[2, 3, 5, 6, 7, 8, 9], [30, 31, 40]]
     assert [len(p) for p in split_batch(batch[:1], lengths, 2)] == [1]
     assert len(split_batch(batch, lengths, 1)) == 1
+
+
+def test_recurrent_dropout_trains_and_is_checked(tiny_corpus, tmp_path):
+    train_f, dev_f = tiny_corpus
+    r = train(train_f, tmp_path / "r.npz", cfg(epochs=4, recurrent_dropout=0.3), dev_path=dev_f,
+              **QUIET)
+    assert r.best_dev > 0.9
+    with pytest.raises(PostagError, match="recurrent-dropout in"):
+        train(train_f, tmp_path / "x.npz", cfg(recurrent_dropout=1.0), **QUIET)
 
 
 def test_union_rows_is_the_sorted_union():

@@ -24,7 +24,8 @@ FEATURE_CHOICES = ["rich", "cased", "lean", "word"]  # train.FEATURE_SETS (kept 
 DEFAULTS = {"arch": "birnn", "layers": 1, "features": "rich", "hidden": 128, "char_hidden": 32,
             "embed_size": 0,
             "epochs": 12, "lr": 0.05, "lr_embed": 0.15, "batch_size": 64, "min_count": 1,
-            "clip": 5.0, "dropout": 0.5, "input_dropout": 0.0, "word_dropout": 0.25,
+            "clip": 5.0, "dropout": 0.5, "input_dropout": 0.0, "recurrent_dropout": 0.0,
+            "word_dropout": 0.25,
             "feature_dropout": 0.5,
             "patience": 0, "average": 4, "batch_parts": 2, "aux_weight": 0.0,
             "seed": 1}
@@ -106,6 +107,9 @@ def _sample_corpus():
               help="Dropout on recurrent outputs.")
 @click.option("--input-dropout", default=DEFAULTS["input_dropout"], show_default=True,
               help="Dropout on the word vectors entering the first layer.")
+@click.option("--recurrent-dropout", default=DEFAULTS["recurrent_dropout"], show_default=True,
+              help="Dropout on the state passed from each word to the next (one mask per "
+                   "sentence).")
 @click.option("--word-dropout", default=DEFAULTS["word_dropout"], show_default=True,
               help="alpha: a word seen c times is replaced by <unk> w.p. alpha/(alpha+c).")
 @click.option("--feature-dropout", default=DEFAULTS["feature_dropout"], show_default=True,

@@ -33,7 +33,8 @@ def describe(path) -> dict:
         "training": {k: meta.get(k) for k in (
             "corpus", "corpus_sha256", "corpus_sentences", "corpus_words", "dev", "epochs_run",
             "best_epoch", "best_dev_accuracy", "seed", "epochs", "lr", "lr_embed", "batch_size",
-            "min_count", "clip", "dropout", "input_dropout", "word_dropout", "feature_dropout", "patience",
+            "min_count", "clip", "dropout", "input_dropout", "recurrent_dropout", "word_dropout",
+            "feature_dropout", "patience",
             "average")},
         "history": meta.get("history", []),
     }
@@ -79,7 +80,8 @@ def format_info(d: dict) -> str:
         + (f", best dev accuracy {best:.2%}" if best is not None else ""),
         f"settings        seed {t['seed']}, lr {t['lr']} (embeddings {t['lr_embed'] or t['lr']}), "
         f"batch {t['batch_size']}, min count {t['min_count']}, clip {t['clip']}, dropout "
-        f"{t['dropout']}, input dropout {t['input_dropout']}, word dropout {t['word_dropout']}, "
+        f"{t['dropout']}, input dropout {t['input_dropout']}, recurrent dropout "
+        f"{t['recurrent_dropout'] or 0}, word dropout {t['word_dropout']}, "
         f"feature dropout {t['feature_dropout'] or 0}, "
         f"weight averaging from epoch {t['average'] or '-'}",
     ]

@@ -132,9 +132,11 @@ def init_params(n_features, n_tags, hidden, arch="birnn", layers=1, seed=0, dtyp
 # one recurrent layer, both directions at once: forward and backward side by side
 
 
-def rnn_forward(X, Whh, M):
+def rnn_forward(X, Whh, M, R=None):
     """X (T, D, B, H): x_t Wxh + bh per direction (backward direction in reversed time);
-    Whh (D, H, H); M (T, D, B, 1) mask. Returns HS (T, D, B, H), the states h_t."""
+    Whh (D, H, H); M (T, D, B, 1) mask; R (D, B, H) recurrent dropout mask or None: the state
+    fed to the next step is h_{t-1} * R, one mask for all steps of a sentence.
+    Returns HS (T, D, B, H), the states h_t."""
     HS = np.empty_like(X)
     h = np.zeros(X.shape[1:], dtype=X.dtype)  # h_{-1} = 0
     # Padding must be zeroed only where a real word follows it: at the start of the backward
@@ -143,7 +145,7 @@ def rnn_forward(X, Whh, M):
     # `reset` on, where no real word follows padding in either direction, skip the mask.
     reset = _last_padding_step(M) + 1
     for t in range(X.shape[0]):
-        a = np.matmul(h, Whh, out=HS[t])  # h_{t-1} Whh
+        a = np.matmul(h if R is None else h * R, Whh, out=HS[t])  # h_{t-1} Whh (or (h*R) Whh)
         a += X[t]  # a_t = x_t Wxh + bh + h_{t-1} Whh
         np.tanh(a, out=a)  # h_t = tanh(a_t)
         if t < reset:
@@ -163,9 +165,10 @@ def _last_padding_step(M):
     return int(t[-1]) if len(t) else -1
 
 
-def rnn_backward(dHS, HS, Whh, M):
-    """Backpropagation through time. dHS (T, D, B, H): dloss/dh_t from above.
-    Returns dA (T, D, B, H) = dloss/da_t (which is also dloss/dx_t and feeds dbh) and dWhh."""
+def rnn_backward(dHS, HS, Whh, M, R=None):
+    """Backpropagation through time. dHS (T, D, B, H): dloss/dh_t from above; R as in
+    rnn_forward. Returns dA (T, D, B, H) = dloss/da_t (which is also dloss/dx_t and feeds dbh)
+    and dWhh."""
     T = HS.shape[0]
     G = HS * HS
     np.subtract(1.0, G, out=G)  # dh_t/da_t = 1 - tanh(a_t)^2
@@ -177,11 +180,14 @@ def rnn_backward(dHS, HS, Whh, M):
         da = np.add(dHS[t], dh_next, out=dA[t])
         da *= G[t]  # da_t = (dh_t from above + from step t+1) * tanh'(a_t)
         dh_next = np.matmul(da, WhhT)  # dh_{t-1} = da_t Whh^T
+        if R is not None:
+            dh_next *= R  # (times R, when h_{t-1} * R fed step t)
     # dWhh = sum_t h_{t-1}^T da_t: one (H, T*B) @ (T*B, H) product per direction
     D, B, H = HS.shape[1:]
     dWhh = np.empty((D, H, H), dtype=HS.dtype)
     for d in range(D):
-        dWhh[d] = HS[:-1, d].reshape(-1, H).T @ dA[1:, d].reshape(-1, H)  # h_{-1} = 0 adds nothing
+        Hin = HS[:-1, d] if R is None else HS[:-1, d] * R[d]  # the states fed to steps 1..T-1
+        dWhh[d] = Hin.reshape(-1, H).T @ dA[1:, d].reshape(-1, H)  # h_{-1} = 0 adds nothing
     return dA, dWhh
 
 
@@ -427,10 +433,11 @@ def _dropout_mask(rng, shape, p, dtype):
 
 
 def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None = None,
-            input_dropout=0.0, x0_split=None):
+            input_dropout=0.0, x0_split=None, recurrent_dropout=0.0):
     """Tag distributions P (T, B, C) and the cache that `backward` needs.
     Dropout (`dropout` on each layer's output, `input_dropout` on the word vectors x_t Wxh
-    entering layer 0) is applied only when `rng` is given.
+    entering layer 0, `recurrent_dropout` on the states fed from one step to the next, one mask
+    per sentence and layer) is applied only when `rng` is given.
     `chars` is required when the model has a character RNN (parameter Wxc). For inference,
     x0_split may replace ids and chars: layer 0's x_t Wxh + c_w Wcx + bh, already in the
     (T, D, B, H) layout of `rnn_forward` (see `type_forward`)."""
@@ -459,13 +466,16 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
                 Z = inp @ params[wxh]  # dense input from the layer below
             Z += params[bh]
             S = _split_directions(Z, D)
-        HS = rnn_forward(S, params[whh], M)
+        R = None
+        if rng is not None and recurrent_dropout > 0:
+            R = _dropout_mask(rng, S.shape[1:], recurrent_dropout, dtype)  # (D, B, H)
+        HS = rnn_forward(S, params[whh], M, R)
         out = _join_directions(HS)  # (T, B, D*H)
         drop = None
         if rng is not None and dropout > 0:
             drop = _dropout_mask(rng, out.shape, dropout, dtype)
             out *= drop  # (out is a fresh array)
-        cache["layers"].append((inp, HS, drop))
+        cache["layers"].append((inp, HS, drop, R))
         inp = out
     logits = inp @ params["Why"] + params["by"]  # (T, B, C)
     logits -= logits.max(axis=2, keepdims=True)  # stable softmax
@@ -493,12 +503,13 @@ def _softmax_xent(logits, tags, mask):
 
 
 def loss_and_grads(params, arch, ids, tags, mask, dropout=0.0, rng=None, chars=None,
-                   input_dropout=0.0, aux_tags=None, aux_weight=1.0):
+                   input_dropout=0.0, aux_tags=None, aux_weight=1.0, recurrent_dropout=0.0):
     """Summed cross-entropy over real words and its gradient for every parameter.
     tags (T, B) int; positions with mask 0 (padding, or words without a gold tag) are ignored.
     With an auxiliary output layer (Wya, bya), aux_tags (T, B) are the other tag column's ids
     (-1: none) and the loss adds aux_weight times their cross-entropy."""
-    P, cache = forward(params, arch, ids, mask, dropout, rng, chars, input_dropout)
+    P, cache = forward(params, arch, ids, mask, dropout, rng, chars, input_dropout,
+                       recurrent_dropout=recurrent_dropout)
     tt, bb = np.nonzero(mask)
     loss = -np.log(P[tt, bb, tags[tt, bb]] + 1e-300).sum()
     # softmax + cross-entropy: dloss/dlogits = p - onehot(gold), zero where masked
@@ -530,10 +541,10 @@ def backward(params, arch, cache, dlogits, daux=None):
     names = layer_names(_n_layers(params))
     for layer in range(len(names) - 1, -1, -1):
         wxh, whh, bh = names[layer]
-        inp, HS, drop = cache["layers"][layer]
+        inp, HS, drop, R = cache["layers"][layer]
         if drop is not None:
             dout *= drop  # (dout is a fresh array)
-        dA, grads[whh] = rnn_backward(_split_directions(dout, D), HS, params[whh], cache["M"])
+        dA, grads[whh] = rnn_backward(_split_directions(dout, D), HS, params[whh], cache["M"], R)
         dZ = _join_directions(dA)  # (T, B, D*H): dloss/d(x_t Wxh + bh)
         grads[bh] = dZ.sum(axis=(0, 1))
         if layer == 0:

@@ -62,6 +62,7 @@ class TrainConfig:
     clip: float = 5.0
     dropout: float = 0.5  # dropout on the outputs of the recurrent layers
     input_dropout: float = 0.0  # dropout on the word vectors entering the first layer
+    recurrent_dropout: float = 0.0  # dropout on the states passed from step to step
     word_dropout: float = 0.25  # alpha: a word seen c times becomes <unk> w.p. alpha/(alpha+c)
     feature_dropout: float = 0.5  # the same for each other feature (affixes, shape, ...)
     patience: int = 0  # stop after this many epochs without a better dev score (0: never)
@@ -272,6 +273,7 @@ class BatchJob:
             ids[:, :, self.feature_cols] = np.where(dropped, self.feature_unk, cols)
         loss, grads = M.loss_and_grads(self.params, cfg.arch, ids, tags, mask, cfg.dropout, rng,
                                        chars=chars, input_dropout=cfg.input_dropout,
+                                       recurrent_dropout=cfg.recurrent_dropout,
                                        aux_tags=aux, aux_weight=cfg.aux_weight)
         return loss, ntok, grads
 
@@ -475,11 +477,13 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
             raise PostagError(f"--{name} must be at least {low}, not {value}")
     if not (config.lr > 0 and config.clip > 0 and config.lr_embed >= 0 and config.aux_weight >= 0
             and 0 <= config.dropout < 1
-            and 0 <= config.input_dropout < 1 and config.word_dropout >= 0
+            and 0 <= config.input_dropout < 1 and 0 <= config.recurrent_dropout < 1
+            and config.word_dropout >= 0
             and config.feature_dropout >= 0):
         raise PostagError("--lr and --clip must be positive, --lr-embed and --aux-weight >= 0, "
                           "--dropout and "
-                          "--input-dropout in [0, 1), --word-dropout and --feature-dropout >= 0")
+                          "--input-dropout and --recurrent-dropout in [0, 1), "
+                          "--word-dropout and --feature-dropout >= 0")
 
     train_sents, stats = read_corpus(train_path, config.tag_column, skip_bad)
     corpus_sha = file_sha256(train_path)
@@ -704,7 +708,7 @@ def _save_checkpoint(path, params, mem, best_params, feats, tagset, meta, result
                magic=CHECKPOINT_MAGIC, chars=feats.chars)
 
 
-DEFAULTS_OF_NEW = {"feature_dropout": 0.0}  # settings newer than some checkpoints
+DEFAULTS_OF_NEW = {"feature_dropout": 0.0, "recurrent_dropout": 0.0}  # settings newer than some checkpoints
 
 
 def _load_checkpoint(path, meta, feats, tagset):
@@ -714,7 +718,8 @@ def _load_checkpoint(path, meta, feats, tagset):
                           f"({cmeta.get('corpus')}, sha256 {str(cmeta.get('corpus_sha256'))[:12]}…)")
     for key in ("arch", "layers", "hidden", "char_hidden", "embed_size", "templates", "min_count",
                 "tag_column", "seed", "batch_size", "lr", "lr_embed", "clip", "dropout", "input_dropout",
-                "word_dropout", "feature_dropout", "average", "batch_parts", "aux_weight", "aux_tags"):
+                "recurrent_dropout", "word_dropout", "feature_dropout", "average", "batch_parts",
+                "aux_weight", "aux_tags"):
         if cmeta.get(key, DEFAULTS_OF_NEW.get(key)) != meta.get(key):
             raise PostagError(f"{path}: checkpoint setting {key}={cmeta.get(key)!r} differs from "
                               f"this run's {meta.get(key)!r}; resume with the same options")

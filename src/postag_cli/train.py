@@ -54,7 +54,7 @@ class TrainConfig:
     features: str = "rich"  # "word": the one-hot word only (seed architecture)
     char_hidden: int = 32  # hidden size of the character RNN per direction (0: none)
     embed_size: int = 0  # width of the factorised feature embedding Wxe (0: one table Wxh)
-    epochs: int = 12
+    epochs: int = 24
     lr: float = 0.05
     lr_embed: float = 0.15  # learning rate of the tables Wxh/Wxe, Wxc (0: same as lr)
     batch_size: int = 64
@@ -62,11 +62,11 @@ class TrainConfig:
     clip: float = 5.0
     dropout: float = 0.5  # dropout on the outputs of the recurrent layers
     input_dropout: float = 0.0  # dropout on the word vectors entering the first layer
-    recurrent_dropout: float = 0.0  # dropout on the states passed from step to step
+    recurrent_dropout: float = 0.25  # dropout on the states passed from step to step
     word_dropout: float = 0.25  # alpha: a word seen c times becomes <unk> w.p. alpha/(alpha+c)
     feature_dropout: float = 0.5  # the same for each other feature (affixes, shape, ...)
     patience: int = 0  # stop after this many epochs without a better dev score (0: never)
-    average: int = 4  # from this epoch on, evaluate and save the mean of the epochs' weights
+    average: int = 10  # from this epoch on, evaluate and save the mean of the epochs' weights
     batch_parts: int = 2  # each minibatch's gradient is computed in parts (one per process)
     aux_weight: float = 0.0  # weight of an auxiliary loss on the other tag column (0: none)
     seed: int = 1

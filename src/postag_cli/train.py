@@ -29,7 +29,7 @@ import os
 import signal
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
@@ -709,6 +709,7 @@ def _save_checkpoint(path, params, mem, best_params, feats, tagset, meta, result
 
 
 DEFAULTS_OF_NEW = {"feature_dropout": 0.0, "recurrent_dropout": 0.0}  # settings newer than some checkpoints
+RESUME_MAY_CHANGE = ("epochs", "patience", "gradcheck")  # every other setting must match
 
 
 def _load_checkpoint(path, meta, feats, tagset):
@@ -716,10 +717,8 @@ def _load_checkpoint(path, meta, feats, tagset):
     if cmeta.get("corpus_sha256") != meta["corpus_sha256"]:
         raise PostagError(f"{path}: checkpoint was made on different training data "
                           f"({cmeta.get('corpus')}, sha256 {str(cmeta.get('corpus_sha256'))[:12]}…)")
-    for key in ("arch", "layers", "hidden", "char_hidden", "embed_size", "templates", "min_count",
-                "tag_column", "seed", "batch_size", "lr", "lr_embed", "clip", "dropout", "input_dropout",
-                "recurrent_dropout", "word_dropout", "feature_dropout", "average", "batch_parts",
-                "aux_weight", "aux_tags"):
+    for key in [f.name for f in fields(TrainConfig) if f.name not in RESUME_MAY_CHANGE] + [
+            "templates", "aux_tags"]:
         if cmeta.get(key, DEFAULTS_OF_NEW.get(key)) != meta.get(key):
             raise PostagError(f"{path}: checkpoint setting {key}={cmeta.get(key)!r} differs from "
                               f"this run's {meta.get(key)!r}; resume with the same options")

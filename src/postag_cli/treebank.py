@@ -221,11 +221,11 @@ def tagged_sentences(path, column="upos", skip_bad=False, stats=None):
     """Yield TaggedSentence(words, tags) for training and evaluation."""
     if column not in TAG_COLUMNS:
         raise PostagError(f"unknown tag column {column!r}; choose upos or xpos")
+    other = "xpos" if column == "upos" else "upos"
     for sent in read_conllu(path, skip_bad=skip_bad, stats=stats):
         ws = words(sent)
         if not ws:
             continue
-        other = "xpos" if column == "upos" else "upos"
         yield TaggedSentence([t["form"] for t in ws],
                              [None if t[column] == "_" else t[column] for t in ws],
                              sent.metadata.get("sent_id", ""), sent.lineno,

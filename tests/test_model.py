@@ -296,3 +296,60 @@ def test_recurrence_backward_with_recurrent_dropout_matches_finite_differences(w
             arr[idx] = old
             num[idx] = (up - down) / (2 * eps)
         np.testing.assert_allclose(grad * (Mk if grad is dA else 1), num, atol=1e-7)
+
+
+def test_pack_by_hand():
+    """Three sequences of lengths 3, 2, 1: step 0 holds all three, step 1 the first two,
+    step 2 the first; rev pairs each element with its mirror in the same sequence."""
+    pk = M.pack(np.array([3, 2, 1]))
+    assert pk.n.tolist() == [3, 2, 1] and pk.off.tolist() == [0, 3, 5]
+    assert pk.step.tolist() == [0, 0, 0, 1, 1, 2] and pk.seq.tolist() == [0, 1, 2, 0, 1, 0]
+    assert pk.prev.tolist() == [0, 1, 3]  # rows 3, 4, 5 continue rows 0, 1, 3
+    assert pk.rev.tolist() == [5, 4, 2, 3, 1, 0]
+    assert (pk.rev[pk.rev] == np.arange(6)).all()
+
+
+def test_char_rnn_matches_a_form_by_form_oracle():
+    """The packed, batched character biRNN gives each form the states of a plain loop over
+    its characters (forward from the first, backward from the last)."""
+    from postag_cli.features import chars_of_types
+
+    rng = np.random.default_rng(7)
+    Hc, n_chars = 4, 9
+    params = {"Wxc": rng.standard_normal((n_chars, 2 * Hc)), "Whc": rng.standard_normal((2, Hc, Hc)),
+              "bc": rng.standard_normal(2 * Hc)}
+    forms = [rng.integers(0, n_chars, n) for n in (3, 1, 6, 3, 2, 6)]
+    table = np.zeros((len(forms), 6), dtype=np.int64)
+    for i, f in enumerate(forms):
+        table[i, :len(f)] = f
+    chars = chars_of_types(table, np.array([len(f) for f in forms]), np.zeros((1, 1), int))
+    c, _ = M.char_forward(params, chars, np.float64)
+    for i, f in enumerate(forms):
+        want = []
+        for d, seq in ((0, f), (1, f[::-1])):
+            h = np.zeros(Hc)
+            for ch in seq:
+                h = np.tanh(params["Wxc"][ch, d * Hc:(d + 1) * Hc] + params["bc"][d * Hc:(d + 1) * Hc]
+                            + h @ params["Whc"][d])
+            want.append(h)
+        np.testing.assert_allclose(c[i], np.concatenate(want), rtol=1e-12, atol=1e-12)
+
+
+CHAR_BUGS = {
+    # the classic one, in the character RNN
+    "no_transpose": ("np.matmul(da, WhhT, out=dh_next[:, :k])", "np.matmul(da, Whh, out=dh_next[:, :k])",
+                     {"Whc", "Wxc", "bc"}),
+    # dWhh pairing each step's gradient with its own state instead of the previous one
+    "state_not_shifted": ("HS[:, pk.prev].transpose(0, 2, 1)", "HS[:, pk.n[0]:].transpose(0, 2, 1)",
+                          {"Whc"}),
+    # the backward direction's input gradients credited to the characters in reading order
+    "backward_direction_not_mirrored": ("dZ[:, Hc:] = dA[1][pk.rev]", "dZ[:, Hc:] = dA[1]", {"Wxc"}),
+}
+
+
+@pytest.mark.parametrize("bug", list(CHAR_BUGS))
+def test_gradcheck_catches_planted_character_rnn_bugs(sents, bug):
+    old, new, affected = CHAR_BUGS[bug]
+    results = gc.run(sents, FEATURE_SETS["rich"], "birnn", 1, checks=10, seed=0, char_hidden=3,
+                     loss_and_grads=mutant(old, new).loss_and_grads)
+    assert {r.name for r in results if not r.passed} == affected, gc.format_table(results)

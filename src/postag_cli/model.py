@@ -289,31 +289,101 @@ class Chars(NamedTuple):
     word_type: np.ndarray
 
 
+class Packing(NamedTuple):
+    """Sequences sorted longest first, stored step by step (like a packed sequence): step t
+    holds the first n[t] sequences, at rows off[t]:off[t] + n[t] of a (D, N, H) array; every
+    row is a real element, so no padding, no mask. Built by `pack`."""
+
+    n: np.ndarray  # (T,) sequences still running at step t (non-increasing)
+    off: np.ndarray  # (T,) first row of step t
+    step: np.ndarray  # (N,) step t of each row
+    seq: np.ndarray  # (N,) sequence of each row (its rank, longest first)
+    prev: np.ndarray  # (N - n[0],) for rows of steps >= 1: the row of the same sequence at t-1
+    rev: np.ndarray  # (N,) the row of the same sequence at step len-1-t (its own inverse)
+
+
+def pack(lens) -> Packing:
+    """The Packing of sequences of lengths lens (B,) >= 1, sorted longest first."""
+    T = int(lens[0])
+    n = len(lens) - np.cumsum(np.bincount(lens, minlength=T + 1))[:T]
+    off = np.zeros(T, dtype=np.int64)
+    np.cumsum(n[:-1], out=off[1:])
+    step = np.repeat(np.arange(T), n)
+    seq = np.arange(len(step)) - off[step]
+    prev = off[step[n[0]:] - 1] + seq[n[0]:]
+    rev = off[lens[seq] - 1 - step] + seq
+    return Packing(n, off, step, seq, prev, rev)
+
+
+def packed_rnn_forward(X, Whh, pk: Packing):
+    """rnn_forward over packed sequences. X (D, N, H): x_t Wxh + bh of each row, in each
+    direction (the backward direction packed from each sequence's own last element). Returns
+    HS (D, N, H), the states h_t."""
+    HS = np.empty_like(X)
+    k = pk.n[0]
+    np.tanh(X[:, :k], out=HS[:, :k])  # h_0 = tanh(x_0 Wxh + bh), as h_{-1} = 0
+    for t in range(1, len(pk.n)):
+        k, o, p = pk.n[t], pk.off[t], pk.off[t - 1]  # the first k sequences of step t - 1 go on
+        a = np.matmul(HS[:, p:p + k], Whh, out=HS[:, o:o + k])  # h_{t-1} Whh
+        a += X[:, o:o + k]  # a_t = x_t Wxh + bh + h_{t-1} Whh
+        np.tanh(a, out=a)  # h_t = tanh(a_t)
+    return HS
+
+
+def packed_rnn_backward(dHS, HS, Whh, pk: Packing):
+    """Backpropagation through time for packed_rnn_forward. dHS (D, N, H): dloss/dh_t from
+    above. Returns dA (D, N, H) = dloss/da_t (also dloss/dx_t) and dWhh."""
+    G = np.square(HS)
+    np.subtract(1.0, G, out=G)  # dh_t/da_t = 1 - tanh(a_t)^2
+    WhhT = np.ascontiguousarray(Whh.transpose(0, 2, 1))
+    dA = np.empty_like(HS)
+    # gradient arriving at h_t from step t+1; 0 for sequences that end at t
+    dh_next = np.zeros((HS.shape[0], pk.n[0], HS.shape[2]), dtype=HS.dtype)
+    for t in range(len(pk.n) - 1, -1, -1):
+        k, o = pk.n[t], pk.off[t]
+        da = np.add(dHS[:, o:o + k], dh_next[:, :k], out=dA[:, o:o + k])
+        da *= G[:, o:o + k]  # da_t = (dh_t from above + from step t+1) * tanh'(a_t)
+        np.matmul(da, WhhT, out=dh_next[:, :k])  # dh_{t-1} = da_t Whh^T
+    # dWhh = sum_t h_{t-1}^T da_t over the rows of steps 1.. (h_{-1} = 0 adds nothing)
+    dWhh = np.matmul(HS[:, pk.prev].transpose(0, 2, 1), dA[:, pk.n[0]:])
+    return dA, dWhh
+
+
 def char_forward(params, chars: Chars, dtype):
-    """Character biRNN over the U forms: returns the summaries c (U, 2*Hc) and the cache."""
-    L, U = chars.ids.shape
-    Mc = np.empty((L, 2, U, 1), dtype=dtype)
-    Mc[:, 0, :, 0] = chars.mask
-    Mc[:, 1, :, 0] = chars.mask[::-1]
-    Zc = embed(params["Wxc"], chars.ids[:, :, None]) + params["bc"]  # (L, U, 2*Hc)
-    HSc = rnn_forward(_split_directions(Zc, 2), params["Whc"], Mc)  # (L, 2, U, Hc)
-    u = np.arange(U)
-    # forward state after the last character; backward state after the first character
-    c = np.concatenate([HSc[chars.last, 0, u], HSc[L - 1, 1]], axis=1)  # (U, 2*Hc)
-    return c, (HSc, Mc)
+    """Character biRNN over the U forms: returns the summaries c (U, 2*Hc) and the cache.
+    The forms are packed (`pack`): each step runs only on the forms that still have a
+    character, and the backward direction reads each form from its own last character."""
+    U = chars.ids.shape[1]
+    Hc = params["Whc"].shape[1]
+    lens = np.maximum(chars.last + 1, 1)  # (every form is spelled with >= 1 character)
+    order = np.argsort(-lens, kind="stable")  # longest first
+    lens = lens[order]
+    pk = pack(lens)
+    ids = chars.ids[pk.step, order[pk.seq]]  # (N,) the character read at each row, forward
+    Wb = (params["Wxc"] + params["bc"]).reshape(-1, 2, Hc)  # x Wxc + bc per character
+    X = np.empty((2, len(ids), Hc), dtype=Wb.dtype)
+    X[0] = Wb[ids, 0]
+    X[1] = Wb[ids[pk.rev], 1]  # the backward direction reads each form from its end
+    HS = packed_rnn_forward(X, params["Whc"], pk)  # (2, N, Hc)
+    # each form's last step: forward state after its last character, backward after its first
+    last = pk.off[lens - 1] + np.arange(U)
+    c = np.empty((U, 2 * Hc), dtype=HS.dtype)
+    c[order] = HS[:, last].transpose(1, 0, 2).reshape(U, 2 * Hc)
+    return c, (HS, pk, order, last, ids)
 
 
 def char_backward(params, chars: Chars, cache, dc, grads):
     """Backprop from dc (U, 2*Hc) through the character biRNN into Wxc, Whc, bc."""
-    HSc, Mc = cache
-    L, _, U, Hc = HSc.shape
-    dHSc = np.zeros_like(HSc)
-    dHSc[chars.last, 0, np.arange(U)] = dc[:, :Hc]
-    dHSc[L - 1, 1] = dc[:, Hc:]
-    dAc, grads["Whc"] = rnn_backward(dHSc, HSc, params["Whc"], Mc)
-    dZc = _join_directions(dAc)  # (L, U, 2*Hc)
-    grads["bc"] = dZc.sum(axis=(0, 1))
-    grads["Wxc"] = embed_backward(dZc, chars.ids[:, :, None], chars.mask)
+    HS, pk, order, last, ids = cache
+    _, N, Hc = HS.shape
+    dHS = np.zeros_like(HS)
+    dHS[:, last] = dc[order].reshape(-1, 2, Hc).transpose(1, 0, 2)
+    dA, grads["Whc"] = packed_rnn_backward(dHS, HS, params["Whc"], pk)
+    dZ = np.empty((N, 2 * Hc), dtype=dA.dtype)  # dloss/d(x Wxc + bc) at each forward row
+    dZ[:, :Hc] = dA[0]
+    dZ[:, Hc:] = dA[1][pk.rev]  # (rev is its own inverse)
+    grads["bc"] = dZ.sum(axis=0)
+    grads["Wxc"] = embed_backward(dZ[None], ids[None, :, None], np.ones((1, N), dtype=dZ.dtype))
 
 
 def word_types(ids, mask, word_form=None):

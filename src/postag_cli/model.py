@@ -202,6 +202,18 @@ def _split_directions(Z, D):
     return out
 
 
+def gather_directions(V, index, D):
+    """_split_directions(V[index]) without building V[index]: rows of V (U, D*H) picked by
+    index (T, B), straight into the (T, D, B, H) layout."""
+    T, B = index.shape
+    V = V.reshape(len(V), D, -1)
+    out = np.empty((T, D, B, V.shape[2]), dtype=V.dtype)
+    out[:, 0] = V[index, 0]
+    if D == 2:
+        out[:, 1] = V[index[::-1], 1]
+    return out
+
+
 def _join_directions(S):
     """(T, D, B, H) -> (T, B, D*H) in reading order: the inverse of _split_directions."""
     T, D, B, H = S.shape

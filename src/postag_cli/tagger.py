@@ -120,10 +120,7 @@ class Tagger(_Tagging):
                 pos = np.where(real, seg_start[b][:, None] + np.arange(T)[None, :], 0)
                 type_pad = flat[pos].T  # (T, B) type of each word, padding: any type
                 mask = real.T.astype(np.float32)
-                S = np.empty((T, D, len(b), X_types.shape[2]), dtype=np.float32)
-                S[:, 0] = X_types[type_pad, 0]  # left to right
-                if D == 2:
-                    S[:, 1] = X_types[type_pad[::-1], 1]  # right to left: reversed time
+                S = M.gather_directions(X_types, type_pad, D)  # right to left: reversed time
                 P = M.predict(self.params, self.arch, None, mask, x0_split=S)  # (T, B, C)
                 out[pos[real]] = P.transpose(1, 0, 2)[real]
         return np.split(out, np.cumsum(lens)[:-1]) if len(lens) else []

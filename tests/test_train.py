@@ -58,9 +58,11 @@ def test_without_dev_saves_last_epoch(tiny_corpus, tmp_path):
     assert load_model(tmp_path / "m.npz")[3]["epochs_run"] == 2
 
 
-def test_resume_equals_uninterrupted(tiny_corpus, tmp_path):
+@pytest.mark.parametrize("snapshots", [1, 3])
+def test_resume_equals_uninterrupted(tiny_corpus, tmp_path, snapshots):
     train_f, dev_f = tiny_corpus
-    c = dict(dropout=0.1, input_dropout=0.1, seed=3, average=2, char_hidden=4, embed_size=3)
+    c = dict(dropout=0.1, input_dropout=0.1, seed=3, average=2, char_hidden=4, embed_size=3,
+             average_snapshots=snapshots)
     train(train_f, tmp_path / "full.npz", cfg(epochs=4, **c), dev_path=dev_f,
           checkpoint=tmp_path / "full.ckpt", **QUIET)
     train(train_f, tmp_path / "half.npz", cfg(epochs=2, **c), dev_path=dev_f,
@@ -338,3 +340,37 @@ def test_union_rows_is_the_sorted_union():
     for n, m in [(0, 0), (0, 5), (7, 0), (50, 60), (300, 5)]:
         a, b = np.unique(rng.integers(0, 80, n)), np.unique(rng.integers(0, 80, m))
         assert np.array_equal(union_rows(a, b), np.union1d(a, b))
+
+
+@pytest.mark.parametrize("n,per_epoch", [(10, 4), (7, 1), (3, 5), (1, 2), (100, 3)])
+def test_snapshots_are_evenly_spaced_and_end_the_epoch(n, per_epoch):
+    from postag_cli.train import snapshot_batches
+
+    at = snapshot_batches(n, per_epoch)
+    assert sorted(at.values()) == list(range(1, min(n, per_epoch) + 1))
+    idx = sorted(at)
+    assert idx[-1] == n - 1 and idx[0] >= 0 and [at[i] for i in idx] == sorted(at.values())
+    gaps = np.diff([-1] + idx)
+    assert gaps.max() - gaps.min() <= 1  # evenly spaced
+
+
+def test_weight_average_over_snapshots(tiny_corpus, tmp_path, monkeypatch):
+    """With averaging, the saved weights are the mean of the snapshots taken from the averaging
+    epoch on: a recorder sees every snapshot, the running mean is their np.mean."""
+    from postag_cli import train as T
+
+    seen = []
+    real = T.running_mean
+
+    def recording(avg, params, n):
+        seen.append((n, {k: v.copy() for k, v in params.items()}))
+        return real(avg, params, n)
+
+    monkeypatch.setattr(T, "running_mean", recording)
+    train(tiny_corpus[0], tmp_path / "m.npz", cfg(epochs=3, average=2, average_snapshots=3),
+          **QUIET)
+    assert [n for n, _ in seen] == [1, 2, 3, 4, 5, 6]  # 3 per epoch in epochs 2 and 3
+    saved = weights(tmp_path / "m.npz")  # no dev set: the last epoch's mean is saved
+    for k in saved:
+        np.testing.assert_allclose(saved[k], np.mean([p[k] for _, p in seen], axis=0),
+                                   rtol=1e-5, atol=1e-6)

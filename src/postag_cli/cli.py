@@ -27,7 +27,8 @@ DEFAULTS = {"arch": "birnn", "layers": 1, "features": "rich", "hidden": 128, "ch
             "clip": 5.0, "dropout": 0.5, "input_dropout": 0.0, "recurrent_dropout": 0.25,
             "word_dropout": 0.25,
             "feature_dropout": 0.5,
-            "patience": 0, "average": 10, "batch_parts": 2, "aux_weight": 0.0,
+            "patience": 0, "average": 10, "average_snapshots": 1, "batch_parts": 2,
+            "aux_weight": 0.0,
             "seed": 1}
 
 
@@ -120,6 +121,9 @@ def _sample_corpus():
 @click.option("--average", default=DEFAULTS["average"], show_default=True,
               help="From epoch N on, evaluate and save the mean of the weights of the epochs so far "
                    "(0: off).")
+@click.option("--average-snapshots", default=DEFAULTS["average_snapshots"], show_default=True,
+              help="Weights added to that mean per epoch, evenly spaced (1: at the end of each "
+                   "epoch).")
 @click.option("--batch-parts", default=DEFAULTS["batch_parts"], show_default=True,
               help="Compute each minibatch's gradient in this many parts (summed), so that --jobs "
                    "2 processes can share the work.")

@@ -38,6 +38,18 @@ def normalise(word: str) -> str:
 
 
 def _char_class(ch: str) -> str:
+    c = _CLASS_OF.get(ch)
+    if c is None:
+        c = _char_class_of(ch)
+        if len(_CLASS_OF) < 100_000:
+            _CLASS_OF[ch] = c
+    return c
+
+
+_CLASS_OF: dict[str, str] = {}  # memo of _char_class_of
+
+
+def _char_class_of(ch: str) -> str:
     cat = unicodedata.category(ch)
     if cat == "Lu" or cat == "Lt":
         return "X"
@@ -81,24 +93,35 @@ def capitalisation(word: str) -> str:
 def word_features(word: str, templates) -> list[str]:
     """The feature names of one word, one per template, in template order."""
     low = normalise(word)
-    out = []
-    for t in templates:
-        if t == "w":
-            out.append("w=" + low)
-        elif t == "wc":
-            out.append("wc=" + _DIGIT.sub("0", word))
-        elif t[0] == "p":
-            out.append(f"{t}={low[:int(t[1:])]}")
-        elif t[0] == "s":
-            if t == "shape":
-                out.append("shape=" + word_shape(word))
-            else:
-                out.append(f"{t}={low[-int(t[1:]):]}")
-        elif t == "cap":
-            out.append("cap=" + capitalisation(word))
-        else:
-            raise ValueError(f"unknown feature template {t!r}")
-    return out
+    return [f(word, low) for f in _extractors(tuple(templates))]
+
+
+def _extractor(t: str):
+    """The function (word, normalised word) -> feature name of template t."""
+    if t == "w":
+        return lambda word, low: "w=" + low
+    if t == "wc":
+        return lambda word, low: "wc=" + _DIGIT.sub("0", word)
+    if t == "shape":
+        return lambda word, low: "shape=" + word_shape(word)
+    if t == "cap":
+        return lambda word, low: "cap=" + capitalisation(word)
+    if t[0] in "ps" and t[1:].isdigit() and int(t[1:]) > 0:
+        n, name = int(t[1:]), t + "="
+        if t[0] == "p":
+            return lambda word, low: name + low[:n]
+        return lambda word, low: name + low[-n:]
+    raise ValueError(f"unknown feature template {t!r}")
+
+
+_EXTRACTORS: dict[tuple, tuple] = {}
+
+
+def _extractors(templates: tuple) -> tuple:
+    found = _EXTRACTORS.get(templates)
+    if found is None:
+        found = _EXTRACTORS[templates] = tuple(_extractor(t) for t in templates)
+    return found
 
 
 def word_chars(word: str) -> str:

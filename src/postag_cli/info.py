@@ -35,7 +35,7 @@ def describe(path) -> dict:
             "best_epoch", "best_dev_accuracy", "seed", "epochs", "lr", "lr_embed", "batch_size",
             "min_count", "clip", "dropout", "input_dropout", "recurrent_dropout", "word_dropout",
             "feature_dropout", "patience",
-            "average")},
+            "average", "average_snapshots")},
         "history": meta.get("history", []),
     }
 
@@ -83,7 +83,8 @@ def format_info(d: dict) -> str:
         f"{t['dropout']}, input dropout {t['input_dropout']}, recurrent dropout "
         f"{t['recurrent_dropout'] or 0}, word dropout {t['word_dropout']}, "
         f"feature dropout {t['feature_dropout'] or 0}, "
-        f"weight averaging from epoch {t['average'] or '-'}",
+        f"weight averaging from epoch {t['average'] or '-'}"
+        + (f" ({t['average_snapshots']} per epoch)" if (t["average_snapshots"] or 1) > 1 else ""),
     ]
     hist = d["history"]
     if hist:

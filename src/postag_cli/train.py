@@ -67,6 +67,7 @@ class TrainConfig:
     feature_dropout: float = 0.5  # the same for each other feature (affixes, shape, ...)
     patience: int = 0  # stop after this many epochs without a better dev score (0: never)
     average: int = 10  # from this epoch on, evaluate and save the mean of the epochs' weights
+    average_snapshots: int = 1  # weights added to that mean per epoch (evenly spaced)
     batch_parts: int = 2  # each minibatch's gradient is computed in parts (one per process)
     aux_weight: float = 0.0  # weight of an auxiliary loss on the other tag column (0: none)
     seed: int = 1
@@ -472,7 +473,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                              ("min-count", config.min_count, 1), ("char-hidden", config.char_hidden, 0),
                              ("embed-size", config.embed_size, 0),
                              ("batch-parts", config.batch_parts, 1),
-                             ("average", config.average, 0), ("patience", config.patience, 0)):
+                             ("average", config.average, 0), ("patience", config.patience, 0),
+                             ("average-snapshots", config.average_snapshots, 1)):
         if value < low:
             raise PostagError(f"--{name} must be at least {low}, not {value}")
     if not (config.lr > 0 and config.clip > 0 and config.lr_embed >= 0 and config.aux_weight >= 0
@@ -572,7 +574,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     start_epoch = 1
     ckpt_path = checkpoint
 
-    avg = None  # running mean of the weights at the end of epochs >= config.average
+    avg = None  # running mean of the weights at the snapshots of epochs >= config.average
     if resume is not None:
         params, opt.mem, best_params, avg, result, start_epoch = _load_checkpoint(
             resume, {**meta, "aux_tags": aux_tagset}, feats, tagset)
@@ -613,6 +615,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
             total_loss, total_words = 0.0, 0
             bar = tqdm(total=len(batches), desc=f"epoch {epoch}", unit="batch", disable=not show,
                        file=sys.stderr, leave=False)
+            snapshots = snapshot_batches(len(batches), config.average_snapshots) \
+                if config.average and epoch >= config.average else {}
             for bi, batch in enumerate(batches):
                 if stop["signum"] is not None:
                     raise Interrupted(stop["signum"])
@@ -625,19 +629,21 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                     results = [job.gradients(epoch, bi, j, p) for j, p in enumerate(parts)]
                 done = [r for r in results if r is not None]
                 bar.update(1)
-                if not done:
-                    continue
-                loss, ntok = sum(r[0] for r in done), sum(r[1] for r in done)
-                if not np.isfinite(loss):
-                    raise PostagError(f"training diverged: loss is {loss} at epoch {epoch}, batch "
-                                      f"{bi + 1}; try a smaller --lr (the last good checkpoint "
-                                      "and best model are kept)", exit_code=1)
-                if shared:  # both processes apply the step
-                    helper.step_split(opt, params, *[r and r[2] for r in results], 1.0 / ntok)
-                else:
-                    opt.step(params, add_grads([r[2] for r in done]), 1.0 / ntok)
-                total_loss += loss
-                total_words += int(ntok)
+                if done:
+                    loss, ntok = sum(r[0] for r in done), sum(r[1] for r in done)
+                    if not np.isfinite(loss):
+                        raise PostagError(f"training diverged: loss is {loss} at epoch {epoch}, "
+                                          f"batch {bi + 1}; try a smaller --lr (the last good "
+                                          "checkpoint and best model are kept)", exit_code=1)
+                    if shared:  # both processes apply the step
+                        helper.step_split(opt, params, *[r and r[2] for r in results], 1.0 / ntok)
+                    else:
+                        opt.step(params, add_grads([r[2] for r in done]), 1.0 / ntok)
+                    total_loss += loss
+                    total_words += int(ntok)
+                if bi in snapshots:  # one more term of the running mean of the weights
+                    n = (epoch - config.average) * len(snapshots) + snapshots[bi]
+                    avg = running_mean(avg, params, n)
                 if show and bi % 20 == 0:
                     bar.set_postfix(loss=f"{total_loss / max(total_words, 1):.3f}")
             bar.close()
@@ -646,15 +652,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
             entry = {"epoch": epoch, "loss": total_loss / max(total_words, 1),
                      "tokens_per_s": total_words / max(secs, 1e-9), "seconds": round(secs, 3),
                      "lr": config.lr}
-            current = params
-            if config.average and epoch >= config.average:
-                n = epoch - config.average + 1
-                if avg is None or n == 1:
-                    avg = {k: v.copy() for k, v in params.items()}
-                else:  # avg += (params - avg) / n
-                    for k, v in params.items():
-                        avg[k] += (v - avg[k]) / n
-                current = avg
+            current = avg if snapshots else params
             improved = True
             if dev is not None:
                 acc = accuracy(Tagger(current, feats, tagset, meta), dev)
@@ -696,6 +694,23 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     return result
 
 
+def snapshot_batches(n_batches, per_epoch):
+    """{batch index: j} for the j-th of S = min(per_epoch, n_batches) evenly spaced weight
+    snapshots of an epoch of n_batches minibatches, the last one after the last minibatch."""
+    S = min(per_epoch, n_batches)
+    return {round(n_batches * j / S) - 1: j for j in range(1, S + 1)}
+
+
+def running_mean(avg, params, n):
+    """The mean of n weight snapshots from that of the first n - 1 (avg) and the n-th:
+    avg + (params - avg) / n, updated in place (a copy of params when n == 1)."""
+    if avg is None or n == 1:
+        return {k: v.copy() for k, v in params.items()}
+    for k, v in params.items():
+        avg[k] += (v - avg[k]) / n
+    return avg
+
+
 def _save_checkpoint(path, params, mem, best_params, feats, tagset, meta, result, avg=None):
     state = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
              "best_dev": result.best_dev, "history": result.history}
@@ -708,7 +723,8 @@ def _save_checkpoint(path, params, mem, best_params, feats, tagset, meta, result
                magic=CHECKPOINT_MAGIC, chars=feats.chars)
 
 
-DEFAULTS_OF_NEW = {"feature_dropout": 0.0, "recurrent_dropout": 0.0}  # settings newer than some checkpoints
+# settings newer than some checkpoints: what those checkpoints were trained with
+DEFAULTS_OF_NEW = {"feature_dropout": 0.0, "recurrent_dropout": 0.0, "average_snapshots": 1}
 RESUME_MAY_CHANGE = ("epochs", "patience", "gradcheck")  # every other setting must match
 
 

@@ -99,3 +99,51 @@ def test_long_sentences_are_tagged_in_segments(tagger, monkeypatch):
     np.testing.assert_allclose(probs[2], pieces[4], rtol=1e-6)
     monkeypatch.setattr(T, "MAX_SEGMENT", 1000)
     assert not np.allclose(tagger.probabilities([words])[0], probs[0])  # the cut matters
+
+
+def _greedy_batches(lengths, max_tokens, max_batch):
+    """The batching rule written sentence by sentence: in order of length, add a sentence while
+    the padded size (longest x count) stays within max_tokens and the count within max_batch."""
+    out, batch, longest = [], [], 0
+    for i in np.argsort(lengths, kind="stable"):
+        n = max(int(lengths[i]), 1)
+        if batch and (max(longest, n) * (len(batch) + 1) > max_tokens or len(batch) >= max_batch):
+            out.append(batch)
+            batch, longest = [], 0
+        batch.append(int(i))
+        longest = max(longest, n)
+    return out + ([batch] if batch else [])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_batches_by_length_follows_the_greedy_rule(seed):
+    from postag_cli.tagger import batches_by_length
+
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(0, 60, rng.integers(1, 400))
+    lengths[:3] = [5000, 0, 1][:len(lengths)]  # longer than a batch, empty
+    for max_tokens, max_batch in ((64, 1024), (300, 7), (1, 3)):
+        got = [b.tolist() for b in batches_by_length(lengths, max_tokens, max_batch)]
+        assert got == _greedy_batches(lengths, max_tokens, max_batch)
+
+
+def test_flat_probabilities_are_the_sentences_rows(tagger):
+    sents = [["The", "cat", "sat"], [], ["Dogs", "bark", "loudly", "."]]
+    flat = tagger.flat_probabilities(sents)
+    per = tagger.probabilities(sents)
+    assert flat.shape == (7, len(tagger.tags)) and [len(p) for p in per] == [3, 0, 4]
+    np.testing.assert_array_equal(np.concatenate(per), flat)
+
+
+def test_tagging_path_equals_the_training_forward_pass(tagger):
+    """The tagger's fast path (type vectors gathered per word, output layer read per
+    direction) computes the same distributions as model.forward on feature ids, as in
+    training without dropout."""
+    from postag_cli import model as M
+
+    sents = [["a", "cat", "finds", "the", "bird", "."], ["Anna", "eats"], ["Zyx", "qq", "!", "a"]]
+    ids, _, mask = M.make_batch([(tagger.features.encode(s), np.zeros(len(s), int)) for s in sents])
+    chars = tagger.features.char_batch(sents, ids.shape[0])
+    P, _ = M.forward(tagger.params, tagger.arch, ids, mask, chars=chars)
+    want = np.concatenate([P[:len(s), b] for b, s in enumerate(sents)])
+    np.testing.assert_allclose(tagger.flat_probabilities(sents), want, rtol=1e-4, atol=1e-6)

@@ -522,7 +522,8 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
     per sentence and layer) is applied only when `rng` is given.
     `chars` is required when the model has a character RNN (parameter Wxc). For inference,
     x0_split may replace ids and chars: layer 0's x_t Wxh + c_w Wcx + bh, already in the
-    (T, D, B, H) layout of `rnn_forward` (see `type_forward`)."""
+    (T, D, B, H) layout of `rnn_forward` (see `type_forward`); that is inference, and the
+    cache returned is None."""
     D = n_directions(arch)
     dtype = params["Why"].dtype
     M = np.empty((mask.shape[0], D, mask.shape[1], 1), dtype=dtype)
@@ -552,6 +553,14 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
         if rng is not None and recurrent_dropout > 0:
             R = _dropout_mask(rng, S.shape[1:], recurrent_dropout, dtype)  # (D, B, H)
         HS = rnn_forward(S, params[whh], M, R)
+        if x0_split is not None and layer == _n_layers(params) - 1:
+            # inference: the output layer reads each direction's states where they are
+            H = HS.shape[3]
+            logits = HS[:, 0] @ params["Why"][:H]  # (T, B, C)
+            if D == 2:
+                logits += (HS[:, 1] @ params["Why"][H:])[::-1]  # (back in reading order)
+            logits += params["by"]
+            return _softmax(logits), None
         out = _join_directions(HS)  # (T, B, D*H)
         drop = None
         if rng is not None and dropout > 0:
@@ -560,11 +569,16 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
         cache["layers"].append((inp, HS, drop, R))
         inp = out
     logits = inp @ params["Why"] + params["by"]  # (T, B, C)
-    logits -= logits.max(axis=2, keepdims=True)  # stable softmax
-    P = np.exp(logits)
-    P /= P.sum(axis=2, keepdims=True)
     cache["top"] = inp
-    return P, cache
+    return _softmax(logits), cache
+
+
+def _softmax(logits):
+    """softmax over the last axis, in place."""
+    logits -= logits.max(axis=-1, keepdims=True)  # stable softmax
+    P = np.exp(logits, out=logits)
+    P /= P.sum(axis=-1, keepdims=True)
+    return P
 
 
 def _n_layers(params):
@@ -574,9 +588,7 @@ def _n_layers(params):
 def _softmax_xent(logits, tags, mask):
     """Summed cross-entropy of softmax(logits) (T, B, C) against tags (T, B) where mask > 0,
     and its gradient dloss/dlogits = p - onehot(gold), zero where masked."""
-    logits = logits - logits.max(axis=2, keepdims=True)  # stable softmax
-    P = np.exp(logits)
-    P /= P.sum(axis=2, keepdims=True)
+    P = _softmax(logits.copy())
     tt, bb = np.nonzero(mask)
     loss = -np.log(P[tt, bb, tags[tt, bb]] + 1e-300).sum()
     dlogits = P * mask[:, :, None]

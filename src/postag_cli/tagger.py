@@ -22,18 +22,18 @@ TYPE_CACHE = 50_000  # word forms whose input vectors are kept
 
 
 def batches_by_length(lengths, max_tokens=BATCH_TOKENS, max_batch=1024):
-    """Group sentence indices into batches of similar length (less padding), as lists."""
+    """Group sentence indices into batches of similar length (less padding), as arrays: in
+    order of length, each batch takes as many sentences as fit in max_tokens padded words
+    (at least one, at most max_batch)."""
     order = np.argsort(lengths, kind="stable")
-    batch, longest = [], 0
-    for i in order:
-        n = max(int(lengths[i]), 1)
-        if batch and (max(longest, n) * (len(batch) + 1) > max_tokens or len(batch) >= max_batch):
-            yield batch
-            batch, longest = [], 0
-        batch.append(int(i))
-        longest = max(longest, n)
-    if batch:
-        yield batch
+    L = np.maximum(np.asarray(lengths)[order], 1)
+    i = 0
+    while i < len(order):
+        k = np.arange(1, min(max_batch, len(order) - i) + 1)
+        cost = L[i:i + len(k)] * k  # padded size with k sentences: increasing in k
+        n = max(int(np.searchsorted(cost, max_tokens, side="right")), 1)
+        yield order[i:i + n]
+        i += n
 
 
 class _Tagging:
@@ -90,17 +90,22 @@ class Tagger(_Tagging):
     # -- probabilities ------------------------------------------------------------------------
 
     def probabilities(self, sents) -> list[np.ndarray]:
-        """Tag distributions, one (n_i, C) float32 array per sentence (a list of words).
+        """Tag distributions, one (n_i, C) float32 array per sentence (a list of words)."""
+        sents = [s if isinstance(s, list) else list(s) for s in sents]
+        return _split_sentences(self.flat_probabilities(sents), sents)
+
+    def flat_probabilities(self, sents) -> np.ndarray:
+        """Tag distributions of all words of the sentences (lists of words), (words, C).
 
         A word's input vector depends only on its form, so it is computed once per distinct
         form (features, character RNN; kept in a bounded cache across calls) and gathered per
         token; the recurrent layers then run on length-sorted batches. Sentences longer than
         MAX_SEGMENT words are cut into pieces. Tokens are handled as one flat array: sentence i
         is positions start[i] .. start[i] + n_i."""
-        types: dict[str, int] = {}
-        add = types.setdefault
-        flat = np.array([add(w, len(types)) for s in sents for w in s], dtype=np.int64)
-        lens = np.array([len(s) for s in sents], dtype=np.int64)
+        tokens = [w for s in sents for w in s]
+        types = {w: i for i, w in enumerate(dict.fromkeys(tokens))}  # in order of appearance
+        flat = np.fromiter(map(types.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        lens = np.fromiter(map(len, sents), dtype=np.int64, count=len(sents))
         C = len(self.tags)
         out = np.zeros((len(flat), C), dtype=np.float32)
         if len(flat):
@@ -113,8 +118,7 @@ class Tagger(_Tagging):
             seg_start = first + k * MAX_SEGMENT
             seg_len = np.minimum(np.repeat(lens, pieces) - k * MAX_SEGMENT, MAX_SEGMENT)
             seg_start, seg_len = seg_start[seg_len > 0], seg_len[seg_len > 0]
-            for batch in batches_by_length(seg_len):
-                b = np.array(batch)
+            for b in batches_by_length(seg_len):
                 T = int(seg_len[b].max())
                 real = np.arange(T)[None, :] < seg_len[b][:, None]  # (B, T)
                 pos = np.where(real, seg_start[b][:, None] + np.arange(T)[None, :], 0)
@@ -123,7 +127,7 @@ class Tagger(_Tagging):
                 S = M.gather_directions(X_types, type_pad, D)  # right to left: reversed time
                 P = M.predict(self.params, self.arch, None, mask, x0_split=S)  # (T, B, C)
                 out[pos[real]] = P.transpose(1, 0, 2)[real]
-        return np.split(out, np.cumsum(lens)[:-1]) if len(lens) else []
+        return out
 
     def type_vectors(self, forms) -> np.ndarray:
         """Layer-0 pre-activations x Wxh + c Wcx + bh of distinct word forms, (U, D, H).
@@ -176,14 +180,26 @@ class Ensemble(_Tagging):
     def probabilities(self, sents) -> list[np.ndarray]:
         """The mean of the members' tag distributions, one (n_i, C) array per sentence."""
         sents = [list(s) for s in sents]
-        total = self.members[0].probabilities(sents)
+        return _split_sentences(self.flat_probabilities(sents), sents)
+
+    def flat_probabilities(self, sents) -> np.ndarray:
+        """The mean of the members' tag distributions of all words, (words, C)."""
+        sents = [s if isinstance(s, list) else list(s) for s in sents]
+        total = self.members[0].flat_probabilities(sents)
         for m in self.members[1:]:
-            total = [a + b for a, b in zip(total, m.probabilities(sents))]
-        return [t / len(self.members) for t in total]
+            total = total + m.flat_probabilities(sents)
+        return total / len(self.members)
 
     def is_known(self, word: str) -> bool:
         """Whether the first member saw the word in training."""
         return self.members[0].is_known(word)
+
+
+def _split_sentences(flat, sents) -> list[np.ndarray]:
+    """Rows of `flat` (all words) cut into one array per sentence."""
+    if not sents:
+        return []
+    return np.split(flat, np.cumsum([len(s) for s in sents])[:-1])
 
 
 def load_tagger(paths, verify=False):

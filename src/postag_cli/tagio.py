@@ -205,11 +205,9 @@ def _tag_tokens_fast(tagger, units, opts: TagOptions) -> str:
 def _format_tagged(tagger, words, blank) -> str:
     """word/TAG lines for sentences `words` (an empty line where blank[i]); all tokens of the
     chunk are formatted in one pass."""
-    import numpy as np
-    probs = tagger.probabilities(words)
-    ids = np.concatenate(probs).argmax(axis=1).tolist() if probs else []
+    ids = tagger.flat_probabilities(words).argmax(axis=1).tolist()
     suffix = ["/" + t for t in tagger.tags]
-    toks = [w + suffix[j] for w, j in zip((w for ws in words for w in ws), ids)]
+    toks = list(map(str.__add__, [w for ws in words for w in ws], map(suffix.__getitem__, ids)))
     out, at = [], 0
     for ws, empty in zip(words, blank):
         out.append("\n" if empty else " ".join(toks[at:at + len(ws)]) + "\n")

@@ -197,7 +197,7 @@ def test_gradcheck_without_options_checks_every_option(monkeypatch):
         "PASSED: 3 configurations"), r.output
     names = {line.split()[0] for line in r.stdout.splitlines() if line[:1].isalpha()}
     assert {"Wxh", "Wxe", "Weh", "Wxc", "Whc", "bc", "Wcx", "Whh", "bh", "Wxh1", "Whh1", "bh1",
-            "Why", "by", "Wya", "bya"} <= names
+            "Why", "by", "Wya", "bya", "Wyy"} <= names
     scale_gradient(monkeypatch, "Weh", 1.01)
     r = run("gradcheck", "--checks", 3)
     assert r.exit_code == 1

@@ -353,3 +353,70 @@ def test_gradcheck_catches_planted_character_rnn_bugs(sents, bug):
     results = gc.run(sents, FEATURE_SETS["rich"], "birnn", 1, checks=10, seed=0, char_hidden=3,
                      loss_and_grads=mutant(old, new).loss_and_grads)
     assert {r.name for r in results if not r.passed} == affected, gc.format_table(results)
+
+
+@pytest.mark.parametrize("seed,holes", [(0, False), (1, False), (0, True), (1, True), (2, True)])
+def test_crf_forward_backward_matches_enumeration(seed, holes):
+    """log Z, the marginals and the expected transition counts of the CRF, against a sum over
+    every tag sequence; masked words (padding, or untagged words mid-sentence) are skipped.
+    Without holes (padding only after the words) the fast path runs, with them the general."""
+    import itertools
+
+    rng = np.random.default_rng(seed)
+    T, B, C = 4, 4, 3
+    logits, W = rng.standard_normal((T, B, C)) * 2, rng.standard_normal((C + 1, C))
+    mask = np.ones((T, B))
+    mask[2:, 0] = 0  # a short sentence
+    mask[1:, 1] = 0  # a one-word sentence
+    if holes:
+        mask[1, 2] = 0  # an untagged word in the middle
+        mask[:2, 3] = 0  # ... and at the start
+    logZ, P, counts = M.crf_marginals(logits, mask, W)
+    want_counts = np.zeros((C + 1, C))
+    for b in range(B):
+        ts = [t for t in range(T) if mask[t, b]]
+        Z, marg, cnt = 0.0, np.zeros((T, C)), np.zeros((C + 1, C))
+        for ys in itertools.product(range(C), repeat=len(ts)):
+            prev = [C] + list(ys[:-1])
+            w = np.exp(sum(logits[t, b, y] for t, y in zip(ts, ys))
+                       + sum(W[p, y] for p, y in zip(prev, ys)))
+            Z += w
+            for t, y in zip(ts, ys):
+                marg[t, y] += w
+            for p, y in zip(prev, ys):
+                cnt[p, y] += w
+        np.testing.assert_allclose(logZ[b], np.log(Z), rtol=1e-12)
+        np.testing.assert_allclose(P[:, b], marg / Z, atol=1e-12)
+        want_counts += cnt / Z
+    np.testing.assert_allclose(counts, want_counts, atol=1e-12)
+
+
+def test_gradcheck_passes_with_crf(sents):
+    results = gc.run(sents, FEATURE_SETS["rich"], "birnn", 1, checks=10, seed=3, char_hidden=3,
+                     crf=True)
+    assert all(r.passed for r in results), gc.format_table(results)
+    assert "Wyy" in {r.name for r in results}
+
+
+CRF_BUGS = {
+    # the backward recursion of the CRF without the transpose of the transition matrix
+    "no_transpose": ("beta = np.where(real[t], g @ ET, 1.0)",
+                     "beta = np.where(real[t], g @ E[:C], 1.0)", {"Wyy", None}),
+    # expected transition counts without the transition weights
+    "counts_without_weights": ("(AL[:-1].reshape(-1, C).T @ G[1:].reshape(-1, C)) * E[:C]",
+                               "(AL[:-1].reshape(-1, C).T @ G[1:].reshape(-1, C))", {"Wyy"}),
+    # the start transitions' expected counts left out
+    "no_start_counts": ("* E[C]  # from the start", "* 0  # from the start", {"Wyy"}),
+}
+
+
+@pytest.mark.parametrize("bug", list(CRF_BUGS))
+def test_gradcheck_catches_planted_crf_bugs(sents, bug):
+    old, new, affected = CRF_BUGS[bug]
+    results = gc.run(sents, FEATURE_SETS["rich"], "birnn", 1, checks=10, seed=0, crf=True,
+                     loss_and_grads=mutant(old, new).loss_and_grads)
+    failed = {r.name for r in results if not r.passed}
+    if None in affected:  # wrong marginals: every parameter's gradient is off
+        assert "Wyy" in failed and len(failed) > 3, gc.format_table(results)
+    else:
+        assert failed == affected, gc.format_table(results)

@@ -22,7 +22,7 @@ DEFAULT_MODEL = "model.npz"
 FEATURE_CHOICES = ["rich", "cased", "lean", "word"]  # train.FEATURE_SETS (kept in sync by a test)
 # the default training settings (kept in sync with train.TrainConfig by a test)
 DEFAULTS = {"arch": "birnn", "layers": 1, "features": "rich", "hidden": 128, "char_hidden": 32,
-            "embed_size": 0,
+            "embed_size": 0, "crf": False,
             "epochs": 24, "lr": 0.05, "lr_embed": 0.15, "batch_size": 64, "min_count": 1,
             "clip": 5.0, "dropout": 0.5, "input_dropout": 0.0, "recurrent_dropout": 0.25,
             "word_dropout": 0.25,
@@ -94,6 +94,9 @@ def _sample_corpus():
 @click.option("--embed-size", default=DEFAULTS["embed_size"], show_default=True,
               help="Width of the feature embedding table, mapped to the RNN by a dense matrix "
                    "(0: one table straight into the RNN).")
+@click.option("--crf/--no-crf", default=DEFAULTS["crf"], show_default=True,
+              help="A linear-chain CRF output layer: learned tag transition scores, trained on "
+                   "whole sentences; tagging reads each word's marginal distribution.")
 @click.option("--lr", default=DEFAULTS["lr"], show_default=True,
               help="Adagrad learning rate.")
 @click.option("--lr-embed", default=DEFAULTS["lr_embed"], show_default=True,
@@ -285,8 +288,10 @@ def evaluate(gold, models, as_json, n_errors, raw, skip_bad_sentences):
               help="...a feature embedding of this width (0: one table Wxh)  [default: 0]")
 @click.option("--aux/--no-aux", default=None,
               help="...with the auxiliary output layer (--aux-weight of train)  [default: no]")
+@click.option("--crf/--no-crf", default=None,
+              help=f"...with the CRF output layer  [default: {'yes' if DEFAULTS['crf'] else 'no'}]")
 def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hidden, char_hidden,
-              embed_size, aux):
+              embed_size, aux, crf):
     """Check the hand-written backpropagation against central differences.
 
     In float64, with dropout and clipping off, on the code path training uses, each checked
@@ -298,8 +303,8 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
     Without options it checks three small models that together hold every parameter postag can
     train: the default model (bidirectional, features, character RNN), the seed architecture
     (one direction, one-hot words), and every other option (2 layers, factorised embedding,
-    auxiliary output). With -m, or any of --arch/--layers/--features/--char-hidden/--embed-size/
-    --aux, it checks that one configuration.
+    auxiliary output, CRF output). With -m, or any of --arch/--layers/--features/--char-hidden/
+    --embed-size/--aux/--crf, it checks that one configuration.
 
     \b
     Example:  postag gradcheck --checks 10 --arch birnn --layers 2
@@ -312,15 +317,17 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
     one = dict(arch=arch or DEFAULTS["arch"], layers=layers or DEFAULTS["layers"],
                features=features or DEFAULTS["features"],
                char_hidden=4 if char_hidden is None else char_hidden,
-               embed=embed_size or 0, aux=bool(aux))
-    if model or any(v is not None for v in (arch, layers, features, char_hidden, embed_size, aux)):
+               embed=embed_size or 0, aux=bool(aux), crf=DEFAULTS["crf"] if crf is None else crf)
+    if model or any(v is not None for v in (arch, layers, features, char_hidden, embed_size, aux,
+                                            crf)):
         configs = [("", one)]
     else:
         configs = [("default model", dict(one)),
                    ("seed architecture", dict(arch="rnn", layers=1, features="word",
-                                              char_hidden=0, embed=0, aux=False)),
+                                              char_hidden=0, embed=0, aux=False, crf=False)),
                    ("other options", dict(arch="birnn", layers=2, features="rich",
-                                          char_hidden=3, embed=5, aux=True))]
+                                          char_hidden=3, embed=5, aux=True,
+                                          crf=not DEFAULTS["crf"]))]
     try:
         templates = {name: FEATURE_SETS[c["features"]] for name, c in configs}
         if model:
@@ -330,11 +337,12 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
             one.update(arch=meta["arch"], layers=meta["layers"],
                        char_hidden=min(meta.get("char_hidden", 0), 4),
                        embed=min(meta.get("embed_size", 0), 5),
-                       aux=meta.get("aux_weight", 0) > 0)
+                       aux=meta.get("aux_weight", 0) > 0, crf=bool(meta.get("crf", False)))
         sents, _ = read_corpus(corpus or _sample_corpus(), "upos")
         results = {name: gc.run(sents, templates[name], c["arch"], c["layers"], hidden=hidden,
                                 checks=checks, check_all=check_all, seed=seed,
-                                char_hidden=c["char_hidden"], embed=c["embed"], aux=c["aux"])
+                                char_hidden=c["char_hidden"], embed=c["embed"], aux=c["aux"],
+                                crf=c["crf"])
                    for name, c in configs}
     except PostagError as e:
         _fail(e)
@@ -343,7 +351,7 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
                    f"{c['layers']} layer(s), features {','.join(templates[name])}, hidden "
                    f"{hidden}, character RNN {c['char_hidden'] or 'none'}, feature embedding "
                    f"{c['embed'] or 'none'}, auxiliary output {'yes' if c['aux'] else 'no'}, "
-                   "float64")
+                   f"CRF {'yes' if c['crf'] else 'no'}, float64")
         click.echo(gc.format_table(results[name]))
         if len(configs) > 1:
             click.echo("")

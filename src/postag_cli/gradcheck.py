@@ -75,6 +75,12 @@ def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, s
             flat = rng.choice(used_entries.ravel(), n_used, replace=False)
             rest = rng.choice(p.size, min(checks - n_used, p.size), replace=False)
             idx = [np.unravel_index(int(i), p.shape) for i in np.r_[flat, rest]]
+        elif name == "Wyy" and checks < p.size:  # transitions: some from the start row
+            C = p.shape[1]
+            n_start = max(checks // 4, 1)
+            start = p.size - C + rng.choice(C, min(n_start, C), replace=False)
+            flat = np.r_[start, rng.choice(p.size - C, checks - len(start), replace=False)]
+            idx = [np.unravel_index(int(i), p.shape) for i in flat]
         else:  # distinct random entries (all of them when there are no more than `checks`)
             flat = rng.choice(p.size, min(checks, p.size), replace=False)
             idx = [np.unravel_index(int(i), p.shape) for i in flat]
@@ -134,7 +140,7 @@ def summary_of_configs(results: dict) -> str:
 
 
 def check_problem(sentences, templates, arch, layers, hidden=6, n_sentences=4, seed=0,
-                  scale=2.0, char_hidden=0, embed=0, aux=False):
+                  scale=2.0, char_hidden=0, embed=0, aux=False, crf=False):
     """A small float64 model and batch for checking: the first `n_sentences` sentences that have
     tags, a feature vocabulary built from them, random weights at `scale` times the usual size
     (so tanh is not in its linear range). With aux, the model has the auxiliary output layer,
@@ -166,7 +172,7 @@ def check_problem(sentences, templates, arch, layers, hidden=6, n_sentences=4, s
         n_aux = len(aux_set)
     params = init_params(len(feats), max(len(tagset), 2), hidden, arch, layers, seed=seed,
                          dtype=np.float64, scale=scale, n_chars=len(feats.chars),
-                         char_hidden=char_hidden, embed=embed, n_aux=n_aux)
+                         char_hidden=char_hidden, embed=embed, n_aux=n_aux, crf=crf)
     # non-zero biases, so a wrong bias gradient cannot hide behind a zero
     rng = np.random.default_rng(seed + 1)
     for k in params:
@@ -176,11 +182,11 @@ def check_problem(sentences, templates, arch, layers, hidden=6, n_sentences=4, s
 
 
 def run(sentences, templates, arch, layers, hidden=6, checks=10, check_all=False, seed=0,
-        loss_and_grads=None, char_hidden=0, embed=0, aux=False):
+        loss_and_grads=None, char_hidden=0, embed=0, aux=False, crf=False):
     """Build the check problem and check it; returns the list of ParamCheck."""
     params, ids, tags, mask, chars, aux_tags = check_problem(
         sentences, templates, arch, layers, hidden, seed=seed, char_hidden=char_hidden,
-        embed=embed, aux=aux)
+        embed=embed, aux=aux, crf=crf)
     return check_gradients(params, arch, ids, tags, mask, checks=checks, check_all=check_all,
                            seed=seed, loss_and_grads=loss_and_grads, chars=chars,
                            aux_tags=aux_tags)

@@ -20,6 +20,7 @@ def describe(path) -> dict:
         "hidden": meta.get("hidden"),
         "char_hidden": meta.get("char_hidden", 0),
         "embed_size": meta.get("embed_size", 0),
+        "crf": bool(meta.get("crf", False)),
         "characters": len(meta.get("chars", [])),
         "feature_templates": meta.get("templates"),
         "features": len(features),
@@ -66,7 +67,8 @@ def format_info(d: dict) -> str:
         f"architecture    {d['arch']}, {d['layers']} layer(s), hidden {d['hidden']} per direction"
         + (f"; character RNN {d['char_hidden']} per direction over {d['characters']} characters"
            if d["char_hidden"] else "")
-        + (f"; feature embedding of width {d['embed_size']}" if d["embed_size"] else ""),
+        + (f"; feature embedding of width {d['embed_size']}" if d["embed_size"] else "")
+        + ("; CRF output (tag transitions)" if d["crf"] else ""),
         f"features        {d['features']:,} ({', '.join(d['feature_templates'])}); "
         f"vocabulary {d['vocabulary']:,} words",
         f"tagset          {len(d['tags'])} {d['tag_column']} tags: {' '.join(d['tags'])}",

@@ -83,7 +83,8 @@ def layer_names(layers: int) -> list[tuple[str, str, str]]:
 
 
 def param_shapes(n_features: int, n_tags: int, hidden: int, arch: str, layers: int,
-                 n_chars: int = 0, char_hidden: int = 0, embed: int = 0, n_aux: int = 0) -> dict:
+                 n_chars: int = 0, char_hidden: int = 0, embed: int = 0, n_aux: int = 0,
+                 crf: bool = False) -> dict:
     D, H = n_directions(arch), hidden
     shapes = {}
     if embed:
@@ -99,6 +100,8 @@ def param_shapes(n_features: int, n_tags: int, hidden: int, arch: str, layers: i
         shapes[bh] = (D * H,)
     shapes["Why"] = (D * H, n_tags)
     shapes["by"] = (n_tags,)
+    if crf:  # tag transition scores: row i = previous tag i, the last row = sentence start
+        shapes["Wyy"] = (n_tags + 1, n_tags)
     if n_aux:
         shapes["Wya"] = (D * H, n_aux)
         shapes["bya"] = (n_aux,)
@@ -106,19 +109,19 @@ def param_shapes(n_features: int, n_tags: int, hidden: int, arch: str, layers: i
 
 
 def init_params(n_features, n_tags, hidden, arch="birnn", layers=1, seed=0, dtype=np.float32,
-                scale=1.0, n_chars=0, char_hidden=0, embed=0, n_aux=0) -> dict:
+                scale=1.0, n_chars=0, char_hidden=0, embed=0, n_aux=0, crf=False) -> dict:
     """Random weights; `scale` multiplies every standard deviation (gradcheck uses a larger one)."""
     rng = np.random.default_rng(seed)
     params = {}
     shapes = param_shapes(n_features, n_tags, hidden, arch, layers, n_chars, char_hidden, embed,
-                          n_aux)
+                          n_aux, crf)
     for name, shape in shapes.items():
         if name.startswith("b"):
             params[name] = np.zeros(shape)
             continue
         if name.startswith("Whh") or name == "Whc":
             std = 0.5 / np.sqrt(shape[1])  # keeps the recurrence contracting at the start
-        elif name in ("Why", "Wya"):
+        elif name in ("Why", "Wya", "Wyy"):
             std = 0.01  # near-uniform tag distribution at the start: loss ~ ln(C) per word
         elif name in TABLES:
             std = 0.1
@@ -560,6 +563,8 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
             if D == 2:
                 logits += (HS[:, 1] @ params["Why"][H:])[::-1]  # (back in reading order)
             logits += params["by"]
+            if "Wyy" in params:
+                return crf_marginals(logits, mask, params["Wyy"])[1], None
             return _softmax(logits), None
         out = _join_directions(HS)  # (T, B, D*H)
         drop = None
@@ -570,7 +575,113 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
         inp = out
     logits = inp @ params["Why"] + params["by"]  # (T, B, C)
     cache["top"] = inp
+    if "Wyy" in params:  # a linear-chain CRF: P holds each word's marginal tag distribution
+        cache["logits"] = logits.copy()
+        logZ, P, cache["crf"] = crf_marginals(logits, mask, params["Wyy"])
+        cache["logZ"] = logZ
+        return P, cache
     return _softmax(logits), cache
+
+
+def crf_marginals(logits, mask, Wyy, counts=True):
+    """Forward-backward of a linear-chain CRF: p(y) ~ exp(sum_t s_t(y_t) + sum_t W[y_t', y_t])
+    over the words where mask > 0 (t' the previous such word; W's last row: the start), with
+    emission scores s = logits (T, B, C). Scaled in probability space: alpha_t is normalised at
+    every step and the scales c_t make up Z. Returns log Z (B,), the marginals P (T, B, C)
+    (0 where masked) and, for the gradient, the expected transition counts E[n(i -> j)] summed
+    over the batch, (C+1, C) (None unless `counts`): d log Z / d logits = P and
+    d log Z / d Wyy = those counts."""
+    T, B, C = logits.shape
+    shift = logits.max(axis=2)  # (T, B): exp(s - shift) cannot overflow
+    psi = np.exp(logits - shift[:, :, None])  # (T, B, C)
+    real = mask[:, :, None] > 0
+    E = np.exp(Wyy)  # (C+1, C)
+    if np.all(real[:-1] >= real[1:]):  # only padding after the words: the fast path
+        c, AL, P, G, S = _crf_padded(psi, real, E)
+    else:
+        c, AL, P, G, S = _crf_general(psi, real, E)
+    logZ = (np.log(c[:, :, 0]) + shift * (mask > 0)).sum(axis=0)
+    P *= real
+    if not counts:
+        return logZ, P, None
+    G *= real
+    n = np.empty((C + 1, C), dtype=logits.dtype)  # E[n(i -> j)] = sum alpha_t-1(i) E(i,j) g_t(j)
+    n[:C] = (AL[:-1].reshape(-1, C).T @ G[1:].reshape(-1, C)) * E[:C]
+    n[C] = (G[0] if S is None else (G * S).sum(axis=0)).sum(axis=0) * E[C]  # from the start
+    return logZ, P, n
+
+
+def _crf_padded(psi, real, E):
+    """Forward-backward when every sentence's words come first, then its padding. Returns the
+    scales c (T, B, 1) (1 on padding), the normalised alphas AL (T, B, C), the marginals P
+    (T, B, C), G = psi_t beta_t / c_t (T, B, C) (P and G still to be masked) and S, the
+    weight of the start state before each step: None, as it is 1 at t = 0 and 0 after."""
+    T, B, C = psi.shape
+    AL = np.empty_like(psi)
+    c = np.empty((T, B, 1), dtype=psi.dtype)
+    np.multiply(psi[0], E[C], out=AL[0])  # alpha_0(j) = E(start, j) psi_0(j)
+    for t in range(T):
+        if t:
+            np.matmul(AL[t - 1], E[:C], out=AL[t])  # sum_i alpha_t-1(i) E(i, j)
+            AL[t] *= psi[t]
+        np.sum(AL[t], axis=1, keepdims=True, out=c[t])
+        AL[t] /= c[t]  # normalised: the scales make up Z
+    c[~real] = 1.0  # padding adds nothing to log Z
+    P = np.empty_like(psi)
+    G = np.empty_like(psi)
+    ET = np.ascontiguousarray(E[:C].T)
+    beta = np.ones((B, C), dtype=psi.dtype)
+    for t in range(T - 1, -1, -1):
+        np.multiply(AL[t], beta, out=P[t])  # p(y_t = j) = alpha_t(j) beta_t(j)
+        g = np.multiply(psi[t], beta, out=G[t])
+        g /= c[t]
+        if t:  # beta_t-1(i) = sum_j E(i, j) g_t(j); 1 at a sentence's last word
+            beta = np.where(real[t], g @ ET, 1.0)
+    return c, AL, P, G, None
+
+
+def _crf_general(psi, real, E):
+    """_crf_padded for any mask: masked words (untagged words of a training sentence, as well
+    as padding) are skipped, the paths go from the word before to the word after them."""
+    T, B, C = psi.shape
+    E1 = np.zeros((C + 1, C + 1), dtype=psi.dtype)  # the start state, never re-entered
+    E1[:, :C] = E
+    AL = np.empty_like(psi)  # alpha after step t (carried over masked words)
+    S = np.empty((T, B, 1), dtype=psi.dtype)  # the start state's weight before step t
+    c = np.ones((T, B, 1), dtype=psi.dtype)
+    alpha = np.zeros((B, C + 1), dtype=psi.dtype)
+    alpha[:, C] = 1.0  # all paths begin in the start state
+    for t in range(T):
+        S[t] = alpha[:, C:]
+        a = alpha @ E1  # (B, C+1): sum_i alpha(i) E(i, j); column C stays 0
+        a[:, :C] *= psi[t]
+        c[t] = np.where(real[t], a.sum(axis=1, keepdims=True), 1.0)
+        a /= c[t]
+        alpha = np.where(real[t], a, alpha)  # masked words are skipped
+        AL[t] = alpha[:, :C]
+    P = np.empty_like(psi)
+    G = np.empty_like(psi)
+    ET = np.ascontiguousarray(E[:C].T)
+    beta = np.ones((B, C), dtype=psi.dtype)
+    for t in range(T - 1, -1, -1):
+        P[t] = AL[t] * beta
+        g = np.where(real[t], psi[t] * beta / c[t], 0.0)
+        G[t] = g
+        beta = np.where(real[t], g @ ET, beta)
+    return c, AL, P, G, S
+
+
+def _crf_gold(tags, mask, C):
+    """The gold path's transition counts (C+1, C) (previous real word's tag, or the start)."""
+    T, B = tags.shape
+    real = mask > 0
+    last = np.where(real, np.arange(T)[:, None], -1)
+    np.maximum.accumulate(last, axis=0, out=last)  # the last real word at or before t
+    prev = np.full((T, B), -1)
+    prev[1:] = last[:-1]
+    b = np.broadcast_to(np.arange(B), (T, B))
+    prev_tag = np.where(prev >= 0, tags[np.maximum(prev, 0), b], C)
+    return np.bincount(prev_tag[real] * C + tags[real], minlength=(C + 1) * C).reshape(C + 1, C)
 
 
 def _softmax(logits):
@@ -605,8 +716,15 @@ def loss_and_grads(params, arch, ids, tags, mask, dropout=0.0, rng=None, chars=N
     P, cache = forward(params, arch, ids, mask, dropout, rng, chars, input_dropout,
                        recurrent_dropout=recurrent_dropout)
     tt, bb = np.nonzero(mask)
-    loss = -np.log(P[tt, bb, tags[tt, bb]] + 1e-300).sum()
-    # softmax + cross-entropy: dloss/dlogits = p - onehot(gold), zero where masked
+    if "Wyy" in params:  # CRF: loss = log Z - score(gold path)
+        gold = _crf_gold(tags, mask, P.shape[2])
+        score = cache["logits"][tt, bb, tags[tt, bb]].sum() + (gold * params["Wyy"]).sum()
+        loss = cache["logZ"].sum() - score
+        cache["dWyy"] = cache["crf"] - gold  # d loss / d Wyy: expected - gold counts
+    else:
+        loss = -np.log(P[tt, bb, tags[tt, bb]] + 1e-300).sum()
+    # dloss/dlogits = p - onehot(gold), zero where masked (softmax + cross-entropy, or the CRF
+    # with its marginals p)
     dlogits = P * mask[:, :, None]
     dlogits[tt, bb, tags[tt, bb]] -= 1.0
     daux = None
@@ -627,6 +745,8 @@ def backward(params, arch, cache, dlogits, daux=None):
     grads = {}
     grads["Why"] = top.reshape(-1, top.shape[2]).T @ dlogits.reshape(-1, C)  # h^T dlogits
     grads["by"] = dlogits.sum(axis=(0, 1))
+    if "Wyy" in params:
+        grads["Wyy"] = cache["dWyy"]
     dout = dlogits @ params["Why"].T  # (T, B, D*H)
     if daux is not None:
         grads["Wya"] = top.reshape(-1, top.shape[2]).T @ daux.reshape(-1, daux.shape[2])

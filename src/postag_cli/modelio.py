@@ -275,8 +275,11 @@ def _validate(path, params, features, tags, meta, extra):
     aux_tags = meta.get("aux_tags") or []
     if not (isinstance(aux_tags, list) and all(isinstance(t, str) for t in aux_tags)):
         raise PostagError(f"{path}: corrupt model: bad auxiliary tagset {aux_tags!r}")
+    crf = meta.get("crf", False)
+    if not isinstance(crf, bool):
+        raise PostagError(f"{path}: corrupt model: bad crf setting {crf!r}")
     expected = param_shapes(len(features), len(tags), hidden, arch, layers, len(chars),
-                            char_hidden, embed, len(aux_tags))
+                            char_hidden, embed, len(aux_tags), crf)
     if set(params) != set(expected):
         missing = sorted(set(expected) - set(params))
         unexpected = sorted(set(params) - set(expected))

@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import os
 import sys
+import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .fileio import atomic_file, open_binary, read_line
+from .tokenizer import normalize_text
 
 CHUNK = 2000  # sentences per chunk
 MAX_LINE_BYTES = 1_000_000  # longest input line accepted in text mode
@@ -59,9 +61,6 @@ def _norm(text, opts: TagOptions):
     """The text as the tokenizer reads it (leading BOMs dropped), so that `# text` and the tokens
     spell the same characters; NFC for CoNLL-U (the UD validator requires it), done before
     tokenizing so that no token boundary falls inside a character that NFC composes."""
-    import unicodedata
-
-    from .tokenizer import normalize_text
     text = normalize_text(text)
     return unicodedata.normalize("NFC", text) if opts.fmt == "conllu" else text
 

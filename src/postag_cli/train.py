@@ -53,6 +53,7 @@ class TrainConfig:
     hidden: int = 128
     features: str = "rich"  # "word": the one-hot word only (seed architecture)
     char_hidden: int = 32  # hidden size of the character RNN per direction (0: none)
+    crf: bool = False  # a linear-chain CRF output (tag transition scores Wyy)
     embed_size: int = 0  # width of the factorised feature embedding Wxe (0: one table Wxh)
     epochs: int = 24
     lr: float = 0.05
@@ -508,7 +509,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         results = gradcheck.run(train_sents, config.templates(), config.arch, config.layers,
                                 checks=4, seed=config.seed,
                                 char_hidden=min(config.char_hidden, 4),
-                                embed=min(config.embed_size, 5), aux=bool(aux_tagset))
+                                embed=min(config.embed_size, 5), aux=bool(aux_tagset),
+                                crf=config.crf)
         if not all(r.passed for r in results):
             raise PostagError("gradient check failed before training: "
                               + gradcheck.summary_line(results)
@@ -567,7 +569,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     params = M.init_params(len(feats), len(tagset), config.hidden, config.arch, config.layers,
                            seed=config.seed, n_chars=len(feats.chars),
                            char_hidden=config.char_hidden, embed=config.embed_size,
-                           n_aux=len(aux_tagset))
+                           n_aux=len(aux_tagset), crf=config.crf)
     opt = Adagrad(params, config.lr, config.clip, config.lr_embed)
     result = TrainResult()
     best_params = None
@@ -724,7 +726,8 @@ def _save_checkpoint(path, params, mem, best_params, feats, tagset, meta, result
 
 
 # settings newer than some checkpoints: what those checkpoints were trained with
-DEFAULTS_OF_NEW = {"feature_dropout": 0.0, "recurrent_dropout": 0.0, "average_snapshots": 1}
+DEFAULTS_OF_NEW = {"feature_dropout": 0.0, "recurrent_dropout": 0.0, "average_snapshots": 1,
+                   "crf": False}
 RESUME_MAY_CHANGE = ("epochs", "patience", "gradcheck")  # every other setting must match
 
 

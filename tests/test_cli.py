@@ -312,3 +312,25 @@ def test_cli_defaults_match_train_config():
     assert {k: config[k] for k in DEFAULTS} == DEFAULTS
     r = run("train", "--help")
     assert "Hidden units per direction. [default: 128]" in " ".join(r.output.split())
+
+
+def test_train_with_crf_tags_and_refuses_a_model_without_its_transitions(tiny_corpus, tmp_path):
+    m = tmp_path / "crf.npz"
+    r = run("train", tiny_corpus[0], "-o", m, "--epochs", 3, "--hidden", 8, "--crf",
+            "--average-snapshots", 2)
+    assert r.exit_code == 0 and "gradient check passed" in r.stderr, r.output
+    params = load_model(m)[0]
+    assert params["Wyy"].shape == (params["by"].shape[0] + 1, params["by"].shape[0])
+    info = run("info", m).stdout
+    assert "CRF output" in info and "(2 per epoch)" in info
+    r = run("tag", "-m", m, "--pretokenized", "-", input="the big dog sees a cat .\n")
+    assert r.exit_code == 0 and len(r.stdout.split()) == 7 and "/" in r.stdout
+    r = run("evaluate", tiny_corpus[1], "-m", m)
+    assert r.exit_code == 0, r.output
+    # the same weights without the transition matrix: refused, not guessed
+    import numpy as np
+    with np.load(m, allow_pickle=False) as z:
+        members = {k: z[k] for k in z.files if k != "param.Wyy"}
+    np.savez(tmp_path / "broken.npz", **members)
+    assert_user_error(run("tag", "-m", tmp_path / "broken.npz", "--pretokenized", "-",
+                          input="a cat\n"), "broken.npz", "Wyy")

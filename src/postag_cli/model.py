@@ -596,53 +596,25 @@ def crf_marginals(logits, mask, Wyy, counts=True):
     psi = np.exp(logits - shift[:, :, None])  # (T, B, C)
     real = mask[:, :, None] > 0
     E = np.exp(Wyy)  # (C+1, C)
-    if np.all(real[:-1] >= real[1:]):  # only padding after the words: the fast path
-        c, AL, P, G, S = _crf_padded(psi, real, E)
-    else:
-        c, AL, P, G, S = _crf_general(psi, real, E)
+    c, AL, P, G, S = _crf_forward_backward(psi, real, E)
     logZ = (np.log(c[:, :, 0]) + shift * (mask > 0)).sum(axis=0)
     P *= real
     if not counts:
         return logZ, P, None
-    G *= real
     n = np.empty((C + 1, C), dtype=logits.dtype)  # E[n(i -> j)] = sum alpha_t-1(i) E(i,j) g_t(j)
     n[:C] = (AL[:-1].reshape(-1, C).T @ G[1:].reshape(-1, C)) * E[:C]
-    n[C] = (G[0] if S is None else (G * S).sum(axis=0)).sum(axis=0) * E[C]  # from the start
+    n[C] = (G * S).sum(axis=(0, 1)) * E[C]  # from the start state
     return logZ, P, n
 
 
-def _crf_padded(psi, real, E):
-    """Forward-backward when every sentence's words come first, then its padding. Returns the
-    scales c (T, B, 1) (1 on padding), the normalised alphas AL (T, B, C), the marginals P
-    (T, B, C), G = psi_t beta_t / c_t (T, B, C) (P and G still to be masked) and S, the
-    weight of the start state before each step: None, as it is 1 at t = 0 and 0 after."""
-    T, B, C = psi.shape
-    AL = np.empty_like(psi)
-    c = np.empty((T, B, 1), dtype=psi.dtype)
-    np.multiply(psi[0], E[C], out=AL[0])  # alpha_0(j) = E(start, j) psi_0(j)
-    for t in range(T):
-        if t:
-            np.matmul(AL[t - 1], E[:C], out=AL[t])  # sum_i alpha_t-1(i) E(i, j)
-            AL[t] *= psi[t]
-        np.sum(AL[t], axis=1, keepdims=True, out=c[t])
-        AL[t] /= c[t]  # normalised: the scales make up Z
-    c[~real] = 1.0  # padding adds nothing to log Z
-    P = np.empty_like(psi)
-    G = np.empty_like(psi)
-    ET = np.ascontiguousarray(E[:C].T)
-    beta = np.ones((B, C), dtype=psi.dtype)
-    for t in range(T - 1, -1, -1):
-        np.multiply(AL[t], beta, out=P[t])  # p(y_t = j) = alpha_t(j) beta_t(j)
-        g = np.multiply(psi[t], beta, out=G[t])
-        g /= c[t]
-        if t:  # beta_t-1(i) = sum_j E(i, j) g_t(j); 1 at a sentence's last word
-            beta = np.where(real[t], g @ ET, 1.0)
-    return c, AL, P, G, None
-
-
-def _crf_general(psi, real, E):
-    """_crf_padded for any mask: masked words (untagged words of a training sentence, as well
-    as padding) are skipped, the paths go from the word before to the word after them."""
+def _crf_forward_backward(psi, real, E):
+    """The two passes of crf_marginals, psi = exp(s - shift) (T, B, C), real = mask > 0
+    (T, B, 1), E = exp(Wyy). Masked words (padding, untagged words of a training sentence) are
+    skipped: the paths go from the word before to the word after them. Returns the scales c
+    (T, B, 1) (1 where masked), the normalised alphas AL (T, B, C) (carried over masked words),
+    the marginals P (still to be masked), G = psi_t beta_t / c_t (T, B, C) (0 where masked)
+    and S (T, B, 1), the
+    weight of the start state before step t (1 until a sentence's first word)."""
     T, B, C = psi.shape
     E1 = np.zeros((C + 1, C + 1), dtype=psi.dtype)  # the start state, never re-entered
     E1[:, :C] = E
@@ -651,11 +623,12 @@ def _crf_general(psi, real, E):
     c = np.ones((T, B, 1), dtype=psi.dtype)
     alpha = np.zeros((B, C + 1), dtype=psi.dtype)
     alpha[:, C] = 1.0  # all paths begin in the start state
+    ones = np.ones((C + 1, 1), dtype=psi.dtype)
     for t in range(T):
         S[t] = alpha[:, C:]
         a = alpha @ E1  # (B, C+1): sum_i alpha(i) E(i, j); column C stays 0
         a[:, :C] *= psi[t]
-        c[t] = np.where(real[t], a.sum(axis=1, keepdims=True), 1.0)
+        c[t] = np.where(real[t], a @ ones, 1.0)  # (a row sum, faster as a product)
         a /= c[t]
         alpha = np.where(real[t], a, alpha)  # masked words are skipped
         AL[t] = alpha[:, :C]

@@ -192,14 +192,6 @@ EMBED_BUGS = {
 }
 
 
-@pytest.mark.parametrize("bug", list(EMBED_BUGS))
-def test_gradcheck_catches_planted_embedding_bugs(sents, bug):
-    old, new, affected = EMBED_BUGS[bug]
-    results = gc.run(sents, FEATURE_SETS["rich"], "birnn", 1, checks=10, seed=0, embed=5,
-                     loss_and_grads=mutant(old, new).loss_and_grads)
-    assert {r.name for r in results if not r.passed} == affected, gc.format_table(results)
-
-
 def test_word_types_share_one_vector_per_distinct_input():
     ids = np.array([[[1, 2], [1, 2]], [[3, 4], [1, 2]], [[0, 0], [1, 2]]])  # (T=3, B=2, K=2)
     mask = np.array([[1, 1], [1, 1], [0, 1]])
@@ -347,12 +339,6 @@ CHAR_BUGS = {
 }
 
 
-@pytest.mark.parametrize("bug", list(CHAR_BUGS))
-def test_gradcheck_catches_planted_character_rnn_bugs(sents, bug):
-    old, new, affected = CHAR_BUGS[bug]
-    results = gc.run(sents, FEATURE_SETS["rich"], "birnn", 1, checks=10, seed=0, char_hidden=3,
-                     loss_and_grads=mutant(old, new).loss_and_grads)
-    assert {r.name for r in results if not r.passed} == affected, gc.format_table(results)
 
 
 @pytest.mark.parametrize("seed,holes", [(0, False), (1, False), (0, True), (1, True), (2, True)])
@@ -410,13 +396,18 @@ CRF_BUGS = {
 }
 
 
-@pytest.mark.parametrize("bug", list(CRF_BUGS))
-def test_gradcheck_catches_planted_crf_bugs(sents, bug):
-    old, new, affected = CRF_BUGS[bug]
-    results = gc.run(sents, FEATURE_SETS["rich"], "birnn", 1, checks=10, seed=0, crf=True,
-                     loss_and_grads=mutant(old, new).loss_and_grads)
+OPTION_BUGS = {"embedding": (EMBED_BUGS, {"embed": 5}), "character RNN": (CHAR_BUGS, {"char_hidden": 3}),
+               "CRF": (CRF_BUGS, {"crf": True})}
+
+
+@pytest.mark.parametrize("option,bug", [(o, b) for o, (bugs, _) in OPTION_BUGS.items() for b in bugs])
+def test_gradcheck_catches_planted_bugs_in_options(sents, option, bug):
+    bugs, options = OPTION_BUGS[option]
+    old, new, affected = bugs[bug]
+    results = gc.run(sents, FEATURE_SETS["rich"], "birnn", 1, checks=10, seed=0,
+                     loss_and_grads=mutant(old, new).loss_and_grads, **options)
     failed = {r.name for r in results if not r.passed}
     if None in affected:  # wrong marginals: every parameter's gradient is off
-        assert "Wyy" in failed and len(failed) > 3, gc.format_table(results)
+        assert affected - {None} <= failed and len(failed) > 3, gc.format_table(results)
     else:
         assert failed == affected, gc.format_table(results)

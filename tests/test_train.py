@@ -374,3 +374,30 @@ def test_weight_average_over_snapshots(tiny_corpus, tmp_path, monkeypatch):
     for k in saved:
         np.testing.assert_allclose(saved[k], np.mean([p[k] for _, p in seen], axis=0),
                                    rtol=1e-5, atol=1e-6)
+
+
+def test_resume_a_checkpoint_older_than_some_settings(tiny_corpus, tmp_path):
+    """A checkpoint written before a setting existed resumes as if it had that setting's old
+    behaviour (DEFAULTS_OF_NEW); asking for another value is refused with the old value named."""
+    import json
+
+    from postag_cli.train import DEFAULTS_OF_NEW
+
+    train_f, dev_f = tiny_corpus
+    c = dict(DEFAULTS_OF_NEW, average=2)
+    train(train_f, tmp_path / "m.npz", cfg(epochs=2, **c), dev_path=dev_f,
+          checkpoint=tmp_path / "c.ckpt", **QUIET)
+    with np.load(tmp_path / "c.ckpt", allow_pickle=False) as z:
+        members = {k: z[k] for k in z.files}
+    meta = json.loads(str(members["meta"]))
+    for key in DEFAULTS_OF_NEW:
+        del meta[key]  # as an older version wrote it
+    members["meta"] = np.array(json.dumps(meta, sort_keys=True))
+    np.savez(tmp_path / "old.ckpt", **members)
+    os.replace(tmp_path / "old.ckpt.npz", tmp_path / "old.ckpt")
+    r = train(train_f, tmp_path / "m.npz", cfg(epochs=3, **c), dev_path=dev_f,
+              resume=tmp_path / "old.ckpt", checkpoint=None, **QUIET)
+    assert r.epochs_run == 3
+    with pytest.raises(PostagError, match="average_snapshots=1 differs from this run's 4"):
+        train(train_f, tmp_path / "m.npz", cfg(epochs=3, **dict(c, average_snapshots=4)),
+              dev_path=dev_f, resume=tmp_path / "old.ckpt", **QUIET)

@@ -738,8 +738,9 @@ def _load_checkpoint(path, meta, feats, tagset):
                           f"({cmeta.get('corpus')}, sha256 {str(cmeta.get('corpus_sha256'))[:12]}…)")
     for key in [f.name for f in fields(TrainConfig) if f.name not in RESUME_MAY_CHANGE] + [
             "templates", "aux_tags"]:
-        if cmeta.get(key, DEFAULTS_OF_NEW.get(key)) != meta.get(key):
-            raise PostagError(f"{path}: checkpoint setting {key}={cmeta.get(key)!r} differs from "
+        have = cmeta.get(key, DEFAULTS_OF_NEW.get(key))
+        if have != meta.get(key):
+            raise PostagError(f"{path}: checkpoint setting {key}={have!r} differs from "
                               f"this run's {meta.get(key)!r}; resume with the same options")
     if list(names) != feats.names or list(tags) != tagset:
         raise PostagError(f"{path}: checkpoint vocabulary differs from the training data's")

@@ -334,3 +334,14 @@ def test_train_with_crf_tags_and_refuses_a_model_without_its_transitions(tiny_co
     np.savez(tmp_path / "broken.npz", **members)
     assert_user_error(run("tag", "-m", tmp_path / "broken.npz", "--pretokenized", "-",
                           input="a cat\n"), "broken.npz", "Wyy")
+
+
+def test_evaluate_without_unseen_words_says_so(model, tiny_corpus):
+    """On its own training file every word is known: no unseen-word accuracy is made up."""
+    import json
+
+    r = run("evaluate", tiny_corpus[0], "-m", model)
+    assert r.exit_code == 0 and "unseen words    -  (0 words)" in r.stdout, r.output
+    r = run("evaluate", tiny_corpus[0], "-m", model, "--json")
+    d = json.loads(r.stdout)
+    assert d["unseen_words"] == 0 and d["unseen_accuracy"] is None and d["known_accuracy"] > 0

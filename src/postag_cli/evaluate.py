@@ -85,9 +85,9 @@ def evaluate(tagger: Tagger, gold_path, column="upos", skip_bad=False, n_errors=
         "accuracy": correct / n if n else 0.0,
         "accuracy_ci95": [lo, hi],
         "known_words": int(known.sum()),
-        "known_accuracy": float(ok[known].mean()) if known.any() else 0.0,
+        "known_accuracy": float(ok[known].mean()) if known.any() else None,
         "unseen_words": int((~known).sum()),
-        "unseen_accuracy": float(ok[~known].mean()) if (~known).any() else 0.0,
+        "unseen_accuracy": float(ok[~known].mean()) if (~known).any() else None,
         "expected_calibration_error": expected_calibration_error(conf, ok),
         "per_tag": per_tag_scores(gold, pred, tagger.tags),
         "confusions": [{"gold": a, "predicted": b, "count": c}
@@ -97,6 +97,10 @@ def evaluate(tagger: Tagger, gold_path, column="upos", skip_bad=False, n_errors=
     }
 
 
+def _pct(x) -> str:
+    return "-" if x is None else f"{x:.2%}"  # (no such words)
+
+
 def format_report(r: dict) -> str:
     lines = [
         f"file            {r['file']}",
@@ -104,8 +108,8 @@ def format_report(r: dict) -> str:
         f"words           {r['words']}",
         f"accuracy        {r['accuracy']:.2%}  (95% CI {r['accuracy_ci95'][0]:.2%} - "
         f"{r['accuracy_ci95'][1]:.2%})",
-        f"known words     {r['known_accuracy']:.2%}  ({r['known_words']} words)",
-        f"unseen words    {r['unseen_accuracy']:.2%}  ({r['unseen_words']} words)",
+        f"known words     {_pct(r['known_accuracy'])}  ({r['known_words']} words)",
+        f"unseen words    {_pct(r['unseen_accuracy'])}  ({r['unseen_words']} words)",
         f"calibration     ECE {r['expected_calibration_error']:.4f}",
         "",
         f"{'tag':<8} {'precision':>9} {'recall':>9} {'f1':>9} {'gold':>7} {'predicted':>9}",

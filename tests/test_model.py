@@ -315,7 +315,7 @@ def test_char_rnn_matches_a_form_by_form_oracle():
     for i, f in enumerate(forms):
         table[i, :len(f)] = f
     chars = chars_of_types(table, np.array([len(f) for f in forms]), np.zeros((1, 1), int))
-    c, _ = M.char_forward(params, chars, np.float64)
+    c, _ = M.char_forward(params, chars)
     for i, f in enumerate(forms):
         want = []
         for d, seq in ((0, f), (1, f[::-1])):

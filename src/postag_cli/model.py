@@ -364,7 +364,7 @@ def packed_rnn_backward(dHS, HS, Whh, pk: Packing):
     return dA, dWhh
 
 
-def char_forward(params, chars: Chars, dtype):
+def char_forward(params, chars: Chars):
     """Character biRNN over the U forms: returns the summaries c (U, 2*Hc) and the cache.
     The forms are packed (`pack`): each step runs only on the forms that still have a
     character, and the backward direction reads each form from its own last character."""
@@ -452,7 +452,7 @@ def type_forward(params, type_ids, chars: Chars | None = None, type_form=None):
     else:
         V = embed(params["Wxh"], type_ids[None])[0]  # (U, D*H) x Wxh: sum of the active rows
     if "Wxc" in params:
-        c, cache["char"] = char_forward(params, chars, V.dtype)  # (forms, 2*Hc)
+        c, cache["char"] = char_forward(params, chars)  # (forms, 2*Hc)
         cache["c"] = c
         cw = c @ params["Wcx"]  # c_w Wcx per form
         V += cw if type_form is None else cw[type_form]
@@ -564,7 +564,7 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
                 logits += (HS[:, 1] @ params["Why"][H:])[::-1]  # (back in reading order)
             logits += params["by"]
             if "Wyy" in params:
-                return crf_marginals(logits, mask, params["Wyy"])[1], None
+                return crf_marginals(logits, mask, params["Wyy"], counts=False)[1], None
             return _softmax(logits), None
         out = _join_directions(HS)  # (T, B, D*H)
         drop = None
@@ -613,8 +613,8 @@ def _crf_forward_backward(psi, real, E):
     skipped: the paths go from the word before to the word after them. Returns the scales c
     (T, B, 1) (1 where masked), the normalised alphas AL (T, B, C) (carried over masked words),
     the marginals P (still to be masked), G = psi_t beta_t / c_t (T, B, C) (0 where masked)
-    and S (T, B, 1), the
-    weight of the start state before step t (1 until a sentence's first word)."""
+    and S (T, B, 1), the weight of the start state before step t (1 until a sentence's first
+    word)."""
     T, B, C = psi.shape
     E1 = np.zeros((C + 1, C + 1), dtype=psi.dtype)  # the start state, never re-entered
     E1[:, :C] = E

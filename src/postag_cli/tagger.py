@@ -102,6 +102,7 @@ class Tagger(_Tagging):
         token; the recurrent layers then run on length-sorted batches. Sentences longer than
         MAX_SEGMENT words are cut into pieces. Tokens are handled as one flat array: sentence i
         is positions start[i] .. start[i] + n_i."""
+        sents = [s if isinstance(s, list) else list(s) for s in sents]
         tokens = [w for s in sents for w in s]
         types = {w: i for i, w in enumerate(dict.fromkeys(tokens))}  # in order of appearance
         flat = np.fromiter(map(types.__getitem__, tokens), dtype=np.int64, count=len(tokens))
@@ -124,7 +125,7 @@ class Tagger(_Tagging):
                 pos = np.where(real, seg_start[b][:, None] + np.arange(T)[None, :], 0)
                 type_pad = flat[pos].T  # (T, B) type of each word, padding: any type
                 mask = real.T.astype(np.float32)
-                S = M.gather_directions(X_types, type_pad, D)  # right to left: reversed time
+                S = M.gather_directions(X_types, type_pad, D)  # (the backward direction reversed)
                 P = M.predict(self.params, self.arch, None, mask, x0_split=S)  # (T, B, C)
                 out[pos[real]] = P.transpose(1, 0, 2)[real]
         return out

@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from ewt import add_ewt_option, ewt_paths  # bench/ewt.py
+
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,15 +27,6 @@ from postag_cli.evaluate import evaluate
 from postag_cli.features import normalise
 from postag_cli.tagger import Tagger
 from postag_cli.train import TrainConfig, read_corpus, train
-
-
-def ewt_paths(folder):
-    folder = Path(folder)
-    train_f, dev_f = folder / "en_ewt-ud-train.conllu", folder / "en_ewt-ud-dev.conllu"
-    if not (train_f.exists() and dev_f.exists()):
-        print(f"skipped: UD English EWT not found in {folder}", file=sys.stderr)
-        sys.exit(0)
-    return train_f, dev_f
 
 
 def bench_nltk(train_sents, dev_sents, iterations=5):
@@ -67,8 +60,7 @@ def bench_nltk(train_sents, dev_sents, iterations=5):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--ewt", default=os.environ.get("POSTAG_EWT_DIR",
-                                                    ROOT.parent / "shared/data/ud-english-ewt"))
+    add_ewt_option(ap)
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--out", default=str(ROOT / "out"))
     ap.add_argument("--no-nltk", action="store_true")

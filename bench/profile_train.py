@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from ewt import add_ewt_option, ewt_paths  # bench/ewt.py
+
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,16 +95,12 @@ def phases(train_f):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--ewt", default=os.environ.get("POSTAG_EWT_DIR",
-                                                    ROOT.parent / "shared/data/ud-english-ewt"))
+    add_ewt_option(ap)
     ap.add_argument("--batches", type=int, default=150)
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--phases", action="store_true")
     args = ap.parse_args()
-    train_f = Path(args.ewt) / "en_ewt-ud-train.conllu"
-    if not train_f.exists():
-        print(f"skipped: UD English EWT not found in {args.ewt}", file=sys.stderr)
-        return
+    train_f, _ = ewt_paths(args.ewt)
     if args.phases:
         phases(train_f)
     else:

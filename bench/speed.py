@@ -24,6 +24,8 @@ import sys
 import time
 from pathlib import Path
 
+from ewt import add_ewt_option, ewt_paths  # bench/ewt.py
+
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -73,18 +75,13 @@ def count_output_tokens(path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--ewt", default=os.environ.get("POSTAG_EWT_DIR",
-                                                    ROOT.parent / "shared/data/ud-english-ewt"))
+    add_ewt_option(ap)
     ap.add_argument("--model", help="model to tag with (default: train the default model)")
     ap.add_argument("--out", default=str(ROOT / "out"))
     ap.add_argument("--tokens", type=int, default=1_000_000)
     ap.add_argument("--ten-million", action="store_true")
     args = ap.parse_args()
-    train_f = Path(args.ewt) / "en_ewt-ud-train.conllu"
-    dev_f = Path(args.ewt) / "en_ewt-ud-dev.conllu"
-    if not train_f.exists():
-        print(f"skipped: UD English EWT not found in {args.ewt}", file=sys.stderr)
-        return
+    train_f, dev_f = ewt_paths(args.ewt)
     os.makedirs(args.out, exist_ok=True)
     train_sents, _ = read_corpus(train_f, "upos")
 

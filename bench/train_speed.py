@@ -21,6 +21,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ewt import add_ewt_option, ewt_paths  # bench/ewt.py
+
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = r"""
@@ -36,18 +38,14 @@ print(json.dumps([h["tokens_per_s"] for h in r.history]))
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--ewt", default=os.environ.get("POSTAG_EWT_DIR",
-                                                    ROOT.parent / "shared/data/ud-english-ewt"))
+    add_ewt_option(ap)
     ap.add_argument("--src", nargs="+", default=[str(ROOT / "src")])
     ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--epochs", type=int, default=1, help="epochs per run")
     ap.add_argument("--out", default=str(ROOT / "out"))
     args = ap.parse_args()
-    train_f = Path(args.ewt) / "en_ewt-ud-train.conllu"
-    if not train_f.exists():
-        print(f"skipped: UD English EWT not found in {args.ewt}", file=sys.stderr)
-        return
+    train_f, _ = ewt_paths(args.ewt)
     os.makedirs(args.out, exist_ok=True)
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
     results: dict = {}

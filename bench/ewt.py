@@ -1,0 +1,23 @@
+"""Where the benchmarks find UD English EWT: `--ewt DIR`, else $POSTAG_EWT_DIR, else
+../shared/data/ud-english-ewt beside the repository."""
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def add_ewt_option(ap):
+    ap.add_argument("--ewt", default=os.environ.get("POSTAG_EWT_DIR",
+                                                    ROOT.parent / "shared/data/ud-english-ewt"))
+
+
+def ewt_paths(folder):
+    """(train, dev) files of EWT in `folder`; without them, say so and exit 0 (skipped)."""
+    folder = Path(folder)
+    train_f, dev_f = folder / "en_ewt-ud-train.conllu", folder / "en_ewt-ud-dev.conllu"
+    if not (train_f.exists() and dev_f.exists()):
+        print(f"skipped: UD English EWT not found in {folder}", file=sys.stderr)
+        sys.exit(0)
+    return train_f, dev_f

@@ -401,3 +401,23 @@ def test_resume_a_checkpoint_older_than_some_settings(tiny_corpus, tmp_path):
     with pytest.raises(PostagError, match="average_snapshots=1 differs from this run's 4"):
         train(train_f, tmp_path / "m.npz", cfg(epochs=3, **dict(c, average_snapshots=4)),
               dev_path=dev_f, resume=tmp_path / "old.ckpt", **QUIET)
+
+
+def test_share_rows_updates_each_row_once_with_both_parts():
+    """Rows only one process has stay with it; shared rows go to exactly one of the two, with
+    the other's position, and the two row counts differ by at most one where sharing allows."""
+    from postag_cli.train import share_rows
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        a = np.unique(rng.integers(0, 60, rng.integers(0, 40)))
+        b = np.unique(rng.integers(0, 60, rng.integers(0, 40)))
+        keep_a, (pa, qb), keep_b, (pb, qa) = share_rows(a, b)
+        here, there = a[keep_a], b[keep_b]
+        assert not set(here) & set(there)
+        assert sorted(set(here) | set(there)) == sorted(set(a) | set(b))
+        assert np.array_equal(here[pa], b[qb]) and np.array_equal(there[pb], a[qa])
+        assert sorted(here[pa].tolist() + there[pb].tolist()) == sorted(set(a) & set(b))
+        shared = len(set(a) & set(b))
+        only_a, only_b = len(a) - shared, len(b) - shared
+        best = max(abs(only_a - only_b) - shared, (only_a + only_b + shared) % 2)
+        assert abs(len(here) - len(there)) <= max(best, 1)

@@ -294,35 +294,44 @@ def _shared_copy(params):
     return out
 
 
-def _write_grads(out, acc, grads) -> dict:
+def _write_grads(out, vals, grads) -> dict:
     """Put the helper's gradients where the main process reads them: a table's gradient rows
-    go to the accumulator `acc` (all zero between minibatches; the main process adds its own
-    rows next) and their indices to `out`; dense gradients are copied to `out`. Returns the
-    number of rows of each table."""
+    go to `out` (their indices) and `vals` (their values, packed at the top), dense gradients
+    to `out`. Returns the number of rows of each table."""
     sizes = {}
     for k, g in grads.items():
         if isinstance(g, M.SparseRows):
             n = sizes[k] = len(g.rows)
             out[k][:n] = g.rows
-            acc[k][g.rows] = g.values  # = 0 + values
+            vals[k][:n] = g.values
         else:
             out[k][...] = g
     return sizes
 
 
-def _take_rows(acc, k, rows):
-    """The summed gradient of `rows` of table k from the accumulator, leaving zeros there."""
-    values = acc[k][rows]
-    acc[k][rows] = 0
-    return M.SparseRows(rows, values)
+def share_rows(a, b):
+    """Who updates which table rows when this process has the gradient rows `a` and the helper
+    `b` (sorted, unique): each updates the rows only it has, and the rows both have are shared
+    out so that the two do about the same number. Returns (keep_a, shared_here, keep_b,
+    shared_there): positions in a of the rows updated here, and among them (positions in that
+    list) the shared ones with the helper's row position in b; the same for the helper."""
+    _, ia, ib = np.intersect1d(a, b, assume_unique=True, return_indices=True)
+    h = min(max((len(b) - len(a) + len(ia)) // 2, 0), len(ia))  # shared rows updated here
+    mine = np.ones(len(a), dtype=bool)
+    mine[ia[h:]] = False
+    theirs = np.ones(len(b), dtype=bool)
+    theirs[ib[:h]] = False
+    at_a, at_b = np.cumsum(mine) - 1, np.cumsum(theirs) - 1  # position among the kept rows
+    return (np.flatnonzero(mine), (at_a[ia[:h]], ib[:h]),
+            np.flatnonzero(theirs), (at_b[ib[h:]], ia[h:]))
 
 
-def _helper_loop(job: BatchJob, opt: Adagrad, conn, parent_end, out, acc, upper):
+def _helper_loop(job: BatchJob, opt: Adagrad, conn, parent_end, shared):
     """Serve the main process: ("grads", epoch, index, part, batch) computes the gradients of a
-    part of a minibatch, puts them in the shared arrays `out` and `acc` (much faster than
-    sending megabytes through the pipe, see `_write_grads`) and reports their sizes;
-    ("apply", sizes, scale) applies the Adagrad update of the table rows listed in `upper`,
-    whose summed gradients are in `acc`."""
+    part of a minibatch, puts them in the shared arrays (much faster than sending megabytes
+    through the pipe, see `_write_grads`) and reports their sizes; ("apply", sizes, scale)
+    applies the Adagrad update of the table rows the main process gave it (`share_rows`)."""
+    out, vals, sel, xfer, xpos = (shared[k] for k in ("out", "vals", "sel", "xfer", "xpos"))
     parent_end.close()  # so that the main process's end closing (or dying) ends recv below
     for sig in (signal.SIGINT, signal.SIGTERM):  # the main process handles these, then
         signal.signal(sig, signal.SIG_IGN)  # closes the pipe, which ends this loop
@@ -334,8 +343,13 @@ def _helper_loop(job: BatchJob, opt: Adagrad, conn, parent_end, out, acc, upper)
         try:
             if msg[0] == "apply":
                 _, sizes, scale = msg
-                opt.step(job.params, {k: _take_rows(acc, k, upper[k][:n].copy())
-                                      for k, n in sizes.items()}, scale)
+                grads = {}
+                for k, (n, m) in sizes.items():
+                    keep = sel[k][:n]
+                    values = vals[k][keep]  # (a copy) this part's gradient of these rows
+                    values[xpos[k][:m]] += xfer[k][:m]  # + the main part's, on shared rows
+                    grads[k] = M.SparseRows(out[k][keep], values)
+                opt.step(job.params, grads, scale)
                 conn.send(("ok", None))
                 continue
             _, epoch, index, part, batch = msg
@@ -344,33 +358,38 @@ def _helper_loop(job: BatchJob, opt: Adagrad, conn, parent_end, out, acc, upper)
                 conn.send(("ok", None))
                 continue
             loss, ntok, grads = res
-            conn.send(("ok", (loss, ntok, _write_grads(out, acc, grads))))
+            conn.send(("ok", (loss, ntok, _write_grads(out, vals, grads))))
         except Exception as e:  # reported by the main process
             conn.send(("error", f"{type(e).__name__}: {e}"))
 
 
 class Helper:
-    """A forked process computing part of each minibatch's gradient and applying half of the
-    tables' update. It reads the data and the (shared) weights; the two processes write
+    """A forked process computing part of each minibatch's gradient and applying about half of
+    the tables' update. It reads the data and the (shared) weights; the two processes write
     disjoint rows of the weights, and only while no gradient is being computed."""
 
     def __init__(self, job: BatchJob, opt: Adagrad):
         """`job.params` and `opt.mem` must be shared arrays (`_shared_copy`)."""
         ctx = multiprocessing.get_context("fork")
         self.conn, child = ctx.Pipe()
-        self.out = {}  # the helper's gradients: row indices for the tables, dense ones whole
-        self.acc = {}  # per table: the minibatch's summed gradient rows, zero elsewhere
-        self.upper = {}  # per table: the rows whose update the helper applies
+        # in shared memory: the helper's gradients ("out": row indices of the tables, dense
+        # gradients whole; "vals": the tables' gradient rows), and, per table, the rows the
+        # helper updates ("sel": positions in its rows) and this process's gradient of those
+        # it shares ("xfer", at positions "xpos" of the helper's list)
+        self.shared = {"out": {}, "vals": {}, "sel": {}, "xfer": {}, "xpos": {}}
         for k, p in job.params.items():
             if k in M.TABLES:
-                self.out[k] = _shared_array(p.shape[:1], np.int64)
-                self.acc[k] = _shared_array(p.shape, p.dtype)  # (zero-filled by mmap)
-                self.upper[k] = _shared_array(p.shape[:1], np.int64)
+                for name, dtype, shape in (("out", np.int64, p.shape[:1]),
+                                           ("vals", p.dtype, p.shape),
+                                           ("sel", np.int64, p.shape[:1]),
+                                           ("xfer", p.dtype, p.shape),
+                                           ("xpos", np.int64, p.shape[:1])):
+                    self.shared[name][k] = _shared_array(shape, dtype)
             else:
-                self.out[k] = _shared_array(p.shape, p.dtype)
+                self.shared["out"][k] = _shared_array(p.shape, p.dtype)
+        self.tables = list(self.shared["vals"])
         self.proc = ctx.Process(target=_helper_loop,
-                                args=(job, opt, child, self.conn, self.out, self.acc, self.upper),
-                                daemon=True)
+                                args=(job, opt, child, self.conn, self.shared), daemon=True)
         self.proc.start()
         child.close()
 
@@ -379,25 +398,30 @@ class Helper:
 
     def step_split(self, opt, params, mine, theirs, scale):
         """The Adagrad step of the sum of this process's gradients `mine` (part 0) and the
-        helper's `theirs` (part 1, from `result`; either may be None): the lower half of each
-        table's rows here, the upper half in the helper, at once. Equal to
+        helper's `theirs` (part 1, from `result`; either may be None), the tables' rows shared
+        out between the two processes (`share_rows`), applied at once. Equal to
         opt.step(add_grads([mine, theirs])): a + b and b + a are the same floats."""
-        sizes, lower = {}, {}
-        for k in self.acc:
-            rows = theirs["rows"][k] if theirs else np.empty(0, np.int64)
-            if mine is not None:
-                self.acc[k][mine[k].rows] += mine[k].values  # onto the helper's rows
-                rows = union_rows(mine[k].rows, rows)
-            half = len(rows) // 2
-            n = sizes[k] = len(rows) - half
-            self.upper[k][:n] = rows[half:]
-            lower[k] = _take_rows(self.acc, k, rows[:half])
+        sh = self.shared
+        sizes, here = {}, {}
+        for k in self.tables:
+            W = sh["vals"][k].shape[1]
+            a = mine[k] if mine is not None else M.SparseRows(np.empty(0, np.int64),
+                                                              np.empty((0, W), np.float32))
+            b_rows = theirs["rows"][k] if theirs else np.empty(0, np.int64)
+            keep_a, (pa, qb), keep_b, (pb, qa) = share_rows(a.rows, b_rows)
+            sh["sel"][k][:len(keep_b)] = keep_b
+            sh["xfer"][k][:len(qa)] = a.values[qa]
+            sh["xpos"][k][:len(pb)] = pb
+            sizes[k] = (len(keep_b), len(pb))
+            values = a.values[keep_a]
+            values[pa] += sh["vals"][k][qb]  # + the helper's gradient, on shared rows
+            here[k] = M.SparseRows(a.rows[keep_a], values)
         self.conn.send(("apply", sizes, scale))
         dense = [g for g in (mine, theirs and theirs["dense"]) if g is not None]
-        lower.update(add_grads([{k: v for k, v in g.items() if k not in self.acc}
-                                for g in dense]))
-        opt.step(params, lower, scale)
-        self.result()  # the helper's half is done too
+        here.update(add_grads([{k: v for k, v in g.items() if k not in sh["vals"]}
+                               for g in dense]))
+        opt.step(params, here, scale)
+        self.result()  # the helper's part is done too
 
     def result(self):
         """The helper's (loss, words, gradients) or None: gradients {"rows": table -> row
@@ -413,8 +437,9 @@ class Helper:
         if value is None:
             return None
         loss, ntok, sizes = value
-        return loss, ntok, {"rows": {k: self.out[k][:n] for k, n in sizes.items()},
-                            "dense": {k: v for k, v in self.out.items() if k not in self.acc}}
+        out = self.shared["out"]
+        return loss, ntok, {"rows": {k: out[k][:n] for k, n in sizes.items()},
+                            "dense": {k: v for k, v in out.items() if k not in self.tables}}
 
     def close(self):
         self.conn.close()

@@ -23,11 +23,11 @@ FEATURE_CHOICES = ["rich", "cased", "lean", "word"]  # train.FEATURE_SETS (kept 
 # the default training settings (kept in sync with train.TrainConfig by a test)
 DEFAULTS = {"arch": "birnn", "layers": 1, "features": "rich", "hidden": 128, "char_hidden": 32,
             "embed_size": 0, "crf": False,
-            "epochs": 30, "lr": 0.05, "lr_embed": 0.15, "batch_size": 64, "min_count": 1,
+            "epochs": 36, "lr": 0.05, "lr_embed": 0.15, "batch_size": 96, "min_count": 1,
             "clip": 5.0, "dropout": 0.5, "input_dropout": 0.0, "recurrent_dropout": 0.25,
             "word_dropout": 0.25,
             "feature_dropout": 0.5,
-            "patience": 0, "average": 12, "average_snapshots": 4, "batch_parts": 2,
+            "patience": 0, "average": 14, "average_snapshots": 4, "batch_parts": 2,
             "aux_weight": 0.0,
             "seed": 1}
 

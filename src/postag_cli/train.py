@@ -55,10 +55,10 @@ class TrainConfig:
     char_hidden: int = 32  # hidden size of the character RNN per direction (0: none)
     crf: bool = False  # a linear-chain CRF output (tag transition scores Wyy)
     embed_size: int = 0  # width of the factorised feature embedding Wxe (0: one table Wxh)
-    epochs: int = 30
+    epochs: int = 36
     lr: float = 0.05
     lr_embed: float = 0.15  # learning rate of the tables Wxh/Wxe, Wxc (0: same as lr)
-    batch_size: int = 64
+    batch_size: int = 96
     min_count: int = 1
     clip: float = 5.0
     dropout: float = 0.5  # dropout on the outputs of the recurrent layers
@@ -67,7 +67,7 @@ class TrainConfig:
     word_dropout: float = 0.25  # alpha: a word seen c times becomes <unk> w.p. alpha/(alpha+c)
     feature_dropout: float = 0.5  # the same for each other feature (affixes, shape, ...)
     patience: int = 0  # stop after this many epochs without a better dev score (0: never)
-    average: int = 12  # from this epoch on, evaluate and save the mean of the epochs' weights
+    average: int = 14  # from this epoch on, evaluate and save the mean of the epochs' weights
     average_snapshots: int = 4  # weights added to that mean per epoch (evenly spaced)
     batch_parts: int = 2  # each minibatch's gradient is computed in parts (one per process)
     aux_weight: float = 0.0  # weight of an auxiliary loss on the other tag column (0: none)

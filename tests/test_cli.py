@@ -33,7 +33,7 @@ def assert_user_error(result, *fragments, code=2):
 def model(tiny_corpus, tmp_path_factory):
     path = tmp_path_factory.mktemp("model") / "m.npz"
     r = run("train", tiny_corpus[0], "--dev", tiny_corpus[1], "-o", path, "--epochs", 8,
-            "--hidden", 16, "--seed", 2)
+            "--hidden", 16, "--seed", 2, "--batch-size", 8)  # (50 sentences: 7 steps an epoch)
     assert r.exit_code == 0, r.output
     return path
 

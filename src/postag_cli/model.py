@@ -503,9 +503,16 @@ def make_batch(sentences, pad_id=0):
 
 def _dropout_mask(rng, shape, p, dtype):
     """Inverted dropout: 0 with probability p, else 1/(1-p), so the expectation is unchanged.
-    Drawn as 16-bit integers (half the random bits of float32s, twice as fast): p is rounded
-    to a multiple of 1/65536 and the scale uses the rounded value."""
+    For p = 1/2 (the default dropout) one random bit per unit (a sixteenth of the random bytes
+    of 16-bit numbers, no comparison: about 10x faster); otherwise 16-bit integers (half the
+    random bits of float32s): p is rounded to a multiple of 1/65536 and the scale uses the
+    rounded value."""
     n = int(np.prod(shape))
+    if p == 0.5:
+        bits = np.unpackbits(np.frombuffer(rng.bytes((n + 7) // 8), dtype=np.uint8), count=n)
+        keep = bits.astype(dtype).reshape(shape)  # bit 1: kept
+        keep *= np.dtype(dtype).type(2.0)
+        return keep
     u = np.frombuffer(rng.bytes(2 * n), dtype=np.uint16).reshape(shape)
     cut = min(int(round(p * 65536)), 65535)  # u < cut is dropped: probability cut/65536
     keep = (u >= cut).astype(dtype)

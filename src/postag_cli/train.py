@@ -12,8 +12,10 @@
 
 The parts of a minibatch do not depend on each other, so with `jobs` 2 a helper process
 (forked, sharing the data and, through shared memory, the weights and Adagrad memories)
-computes the second part while this process computes the first; then each process sums and
-applies the update of half of the embedding tables' rows (rows are independent in Adagrad).
+computes the second part while this process computes the first; then both apply the update
+of the embedding tables at once, each to about half of the rows (rows are independent in
+Adagrad): a row only one part used is updated by that part's process, the rows both used are
+summed and shared out (`share_rows`).
 The schedule, not the number of processes, defines the result: part j of minibatch i of epoch e
 draws its random numbers (word dropout, dropout) from a generator seeded with (seed, e, i, j),
 so --jobs 1 and --jobs 2 give the same model bit for bit, and a run resumed from the

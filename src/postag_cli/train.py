@@ -312,11 +312,12 @@ def _write_grads(out, vals, grads) -> dict:
 
 
 def share_rows(a, b):
-    """Who updates which table rows when this process has the gradient rows `a` and the helper
-    `b` (sorted, unique): each updates the rows only it has, and the rows both have are shared
-    out so that the two do about the same number. Returns (keep_a, shared_here, keep_b,
-    shared_there): positions in a of the rows updated here, and among them (positions in that
-    list) the shared ones with the helper's row position in b; the same for the helper."""
+    """Who updates which table rows when this process has gradient rows `a` and the helper `b`
+    (sorted, unique): each updates the rows only it has, and the rows both have are shared out
+    so that the two update about as many rows. Returns (keep_a, (pa, qb), keep_b, (pb, qa)):
+    keep_a, the positions in `a` of the rows updated here; pa, where the shared ones among them
+    are in that list, and qb, where they are in `b` (their other half of the gradient); then
+    the same for the helper (positions in `b`; where its shared rows are in `a`)."""
     _, ia, ib = np.intersect1d(a, b, assume_unique=True, return_indices=True)
     h = min(max((len(b) - len(a) + len(ia)) // 2, 0), len(ia))  # shared rows updated here
     mine = np.ones(len(a), dtype=bool)

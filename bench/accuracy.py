@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from ewt import add_ewt_option, ewt_paths  # bench/ewt.py
+from ewt import add_ewt_option, config_overrides, ewt_paths  # bench/ewt.py
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -69,11 +69,7 @@ def main():
     args = ap.parse_args()
     train_f, dev_f = ewt_paths(args.ewt)
     os.makedirs(args.out, exist_ok=True)
-    overrides = {}
-    for kv in args.set:
-        k, v = kv.split("=", 1)
-        default = getattr(TrainConfig(), k)
-        overrides[k] = type(default)(v) if not isinstance(default, bool) else v == "True"
+    overrides = config_overrides(args.set, TrainConfig)
 
     rows = []
     for seed in args.seeds:

@@ -1,5 +1,6 @@
-"""Where the benchmarks find UD English EWT: `--ewt DIR`, else $POSTAG_EWT_DIR, else
-../shared/data/ud-english-ewt beside the repository."""
+"""Shared by the benchmarks: where they find UD English EWT (`--ewt DIR`, else
+$POSTAG_EWT_DIR, else ../shared/data/ud-english-ewt beside the repository), and settings
+given as key=value on their command lines."""
 
 import os
 import sys
@@ -21,3 +22,14 @@ def ewt_paths(folder):
         print(f"skipped: UD English EWT not found in {folder}", file=sys.stderr)
         sys.exit(0)
     return train_f, dev_f
+
+
+def config_overrides(pairs, config_class):
+    """TrainConfig overrides from "key=value" strings, each value converted to its field's type
+    (a boolean from "True" or anything else)."""
+    out = {}
+    for kv in pairs:
+        k, v = kv.split("=", 1)
+        default = getattr(config_class(), k)
+        out[k] = v == "True" if isinstance(default, bool) else type(default)(v)
+    return out

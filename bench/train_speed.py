@@ -23,7 +23,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ewt import add_ewt_option, ewt_paths  # bench/ewt.py
+from ewt import add_ewt_option, config_overrides, ewt_paths  # bench/ewt.py
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,11 +32,7 @@ import json, os, sys, inspect
 sys.path.insert(0, sys.argv[1])
 from postag_cli.train import TrainConfig, train
 kw = {"jobs": int(sys.argv[3])} if "jobs" in inspect.signature(train).parameters else {}
-over = {}
-for kv in filter(None, sys.argv[6].split(",")):
-    k, v = kv.split("=", 1)
-    d = getattr(TrainConfig(), k)
-    over[k] = v == "True" if isinstance(d, bool) else type(d)(v)
+over = json.loads(sys.argv[6])
 r = train(sys.argv[2], sys.argv[4], TrainConfig(epochs=int(sys.argv[5]), gradcheck=False, **over),
           log=lambda m: None, progress=False, checkpoint=None, **kw)
 print(json.dumps([h["tokens_per_s"] for h in r.history]))
@@ -55,13 +51,18 @@ def main():
     ap.add_argument("--out", default=str(ROOT / "out"))
     args = ap.parse_args()
     train_f, _ = ewt_paths(args.ewt)
+    sys.path.insert(0, str(ROOT / "src"))
+    from postag_cli.train import TrainConfig  # (this checkout's, to read the settings' types)
+    overrides = {conf: config_overrides(filter(None, conf.split(",")), TrainConfig)
+                 for conf in args.configs}
     os.makedirs(args.out, exist_ok=True)
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
     results: dict = {}
     for r in range(args.rounds):
         for src, jobs, conf in itertools.product(args.src, args.jobs, args.configs):
             out = subprocess.run([sys.executable, "-c", CHILD, src, str(train_f), str(jobs),
-                                  str(Path(args.out) / "train-speed.npz"), str(args.epochs), conf],
+                                  str(Path(args.out) / "train-speed.npz"), str(args.epochs),
+                                  json.dumps(overrides[conf])],
                                  env=env, capture_output=True, text=True, check=True)
             tps = json.loads(out.stdout.strip().splitlines()[-1])
             results.setdefault((src, jobs, conf), []).extend(tps)

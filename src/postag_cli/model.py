@@ -583,7 +583,7 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
     logits = inp @ params["Why"] + params["by"]  # (T, B, C)
     cache["top"] = inp
     if "Wyy" in params:  # a linear-chain CRF: P holds each word's marginal tag distribution
-        cache["logits"] = logits.copy()
+        cache["logits"] = logits  # (crf_marginals leaves it as it is)
         logZ, P, cache["crf"] = crf_marginals(logits, mask, params["Wyy"])
         cache["logZ"] = logZ
         return P, cache

@@ -407,9 +407,9 @@ class Helper:
         sh = self.shared
         sizes, here = {}, {}
         for k in self.tables:
-            W = sh["vals"][k].shape[1]
-            a = mine[k] if mine is not None else M.SparseRows(np.empty(0, np.int64),
-                                                              np.empty((0, W), np.float32))
+            table = sh["vals"][k]
+            a = mine[k] if mine is not None else M.SparseRows(
+                np.empty(0, np.int64), np.empty((0, table.shape[1]), table.dtype))
             b_rows = theirs["rows"][k] if theirs else np.empty(0, np.int64)
             keep_a, (pa, qb), keep_b, (pb, qa) = share_rows(a.rows, b_rows)
             sh["sel"][k][:len(keep_b)] = keep_b
@@ -417,7 +417,7 @@ class Helper:
             sh["xpos"][k][:len(pb)] = pb
             sizes[k] = (len(keep_b), len(pb))
             values = a.values[keep_a]
-            values[pa] += sh["vals"][k][qb]  # + the helper's gradient, on shared rows
+            values[pa] += table[qb]  # + the helper's gradient, on shared rows
             here[k] = M.SparseRows(a.rows[keep_a], values)
         self.conn.send(("apply", sizes, scale))
         dense = [g for g in (mine, theirs and theirs["dense"]) if g is not None]

@@ -205,6 +205,28 @@ def test_gradcheck_without_options_checks_every_option(monkeypatch):
         "FAILED: gradient check failed for Weh in the other options"
 
 
+def test_gradcheck_checks_the_adversarial_pass(monkeypatch):
+    """The default model and the other options are checked with the adversarial pass, its
+    perturbation held fixed, and the gradient with respect to it (r_adv) checked too."""
+    r = run("gradcheck", "--checks", 3)
+    assert r.exit_code == 0, r.output
+    rows = [line.split()[0] for line in r.stdout.splitlines() if line.startswith("r_adv")]
+    assert len(rows) == 2  # the default model and the other options (not the seed architecture)
+    assert "adversarial pass 1.0 (every sentence)" in r.stdout  # the default model
+    assert "adversarial pass 1.0 (1 sentence in 2)" in r.stdout  # the other options
+    r = run("gradcheck", "--checks", 3, "--adversarial", 0)
+    assert r.exit_code == 0 and "r_adv" not in r.stdout and "adversarial pass none" in r.stdout
+    r = run("gradcheck", "--checks", 3, "--adversarial", 0.5, "--adversarial-stride", 3)
+    assert r.exit_code == 0 and "r_adv" in r.stdout and "0.5 (1 sentence in 3)" in r.stdout
+    for args in (["--adversarial", "-1"], ["--adversarial", "nan"], ["--adversarial-stride", "0"]):
+        assert_user_error(run("gradcheck", *args), args[0])
+    scale_gradient(monkeypatch, "r_adv", 1.01)
+    r = run("gradcheck", "--checks", 3)
+    assert r.exit_code == 1
+    assert r.stdout.strip().splitlines()[-1] == (
+        "FAILED: gradient check failed for r_adv in the default model; r_adv in the other options")
+
+
 def test_train_stops_when_gradcheck_fails(monkeypatch, tiny_corpus, tmp_path):
     scale_gradient(monkeypatch, "bh", 0)
     r = run("train", tiny_corpus[0], "-o", tmp_path / "m.npz", "--epochs", 1)

@@ -433,6 +433,8 @@ HOSTILE = {
     "template_unknown": (_meta(templates=["w", "zzz"]), "unknown feature template 'zzz'"),
     "template_without_unk": (_meta(templates=["w", "s3"]), "no unknown entry for feature 's3'"),
     "tag_column_bad": (_meta(tag_column="deprel"), "bad tag column 'deprel'"),
+    "adversarial_negative": (_meta(adversarial=-1.0), "bad adversarial setting -1.0"),
+    "adversarial_string": (_meta(adversarial="1"), "bad adversarial setting '1'"),
     # vocabulary and tagset
     "duplicate_tags": (_set("tags", np.array(["DET", "NOUN", "NOUN", "VERB"])),
                        "tagset is empty or has duplicates"),

@@ -396,8 +396,23 @@ CRF_BUGS = {
 }
 
 
+ADV_BUGS = {
+    # the second pass's gradient of the word vectors left out of the tables and char RNN
+    "second_pass_types_dropped": ('dZ[:T, sel] += cache_r["dZ_in"]', 'pass',
+                                  {"Wxh", "Wxc", "Whc", "bc", "Wcx"}),
+    # the second pass's gradient of the dense parameters left out
+    "second_pass_dense_dropped": ("        grads[k] += g", "        pass",
+                                  {"Whh", "bh", "Why", "by"}),
+    # dloss/dx taken above the tanh (the direction r is built from, and dloss/dr, are wrong)
+    "input_gradient_above_tanh": ('cache["dX"] = dZ  #', 'cache["dX"] = dout  #', {"r_adv"}),
+    # the perturbation never reaches the network
+    "perturbation_not_applied": ("Z += r_adv  #", "Z += 0 * r_adv  #", {"r_adv"}),
+}
+
+
 OPTION_BUGS = {"embedding": (EMBED_BUGS, {"embed": 5}), "character RNN": (CHAR_BUGS, {"char_hidden": 3}),
-               "CRF": (CRF_BUGS, {"crf": True})}
+               "CRF": (CRF_BUGS, {"crf": True}),
+               "adversarial": (ADV_BUGS, {"adversarial": 1.0, "char_hidden": 3})}
 
 
 @pytest.mark.parametrize("option,bug", [(o, b) for o, (bugs, _) in OPTION_BUGS.items() for b in bugs])
@@ -411,3 +426,63 @@ def test_gradcheck_catches_planted_bugs_in_options(sents, option, bug):
         assert affected - {None} <= failed and len(failed) > 3, gc.format_table(results)
     else:
         assert failed == affected, gc.format_table(results)
+
+
+@pytest.mark.parametrize("arch,layers,char_hidden,crf", [("rnn", 1, 0, False), ("birnn", 1, 3, False),
+                                                         ("birnn", 2, 3, True)])
+def test_gradcheck_passes_with_adversarial_pass(sents, arch, layers, char_hidden, crf):
+    results = gc.run(sents, FEATURE_SETS["rich"], arch, layers, checks=10, seed=2,
+                     char_hidden=char_hidden, crf=crf, adversarial=1.0)
+    assert all(r.passed for r in results), gc.format_table(results)
+    names = {r.name for r in results}
+    assert names == set(M.param_shapes(1, 1, 1, arch, layers, 1, char_hidden, crf=crf)) | {"r_adv"}
+
+
+def test_adversarial_perturbation_has_the_given_size_and_raises_the_loss_fastest():
+    rng = np.random.default_rng(4)
+    ids, tags, mask = random_batch(rng)
+    params = M.init_params(30, 5, 6, "birnn", 1, seed=0, dtype=np.float64, scale=2.0)
+    mask = mask.astype(np.float64)
+    loss0, _, cache = M._loss_and_grads(params, "birnn", ids, tags, mask, 0.0, None, None, 0.0,
+                                        None, 1.0, 0.0)
+    eps = 1e-3
+    r = M.adversarial_perturbation(cache["dX"], mask, eps)
+    norms = np.linalg.norm(r, axis=2)  # (T, B)
+    assert np.all(norms[mask == 0] == 0)
+    n = mask.sum(axis=0)
+    assert np.allclose(np.sqrt((norms ** 2).sum(axis=0)), eps * np.sqrt(n))  # mean square eps
+
+    def loss_at(r):
+        return M._loss_and_grads(params, "birnn", ids, tags, mask, 0.0, None, None, 0.0, None,
+                                 1.0, 0.0, r_adv=r)[0]
+
+    rise = loss_at(r) - loss0
+    # to first order the rise is g . r = eps * sum_b sqrt(n_b) ||g_b||
+    g = cache["dX"] * mask[:, :, None]
+    expected = eps * (np.sqrt(n) * np.sqrt((g ** 2).sum(axis=(0, 2)))).sum()
+    assert rise == pytest.approx(expected, rel=1e-2)
+    for seed in range(20):  # random directions of the same size per sentence rise less
+        q = np.random.default_rng(seed).standard_normal(r.shape) * mask[:, :, None]
+        q *= (np.linalg.norm(r, axis=(0, 2)) / np.linalg.norm(q, axis=(0, 2)))[None, :, None]
+        assert loss_at(q) - loss0 < rise
+
+
+def test_adversarial_loss_is_the_sum_of_both_passes():
+    rng = np.random.default_rng(5)
+    ids, tags, mask = random_batch(rng)
+    params = M.init_params(30, 5, 6, "birnn", 1, seed=0, dtype=np.float64)
+    mask = mask.astype(np.float64)
+    loss, grads = M.loss_and_grads(params, "birnn", ids, tags, mask, adversarial=0.5)
+    loss0, grads0 = M.loss_and_grads(params, "birnn", ids, tags, mask)
+    _, _, cache = M._loss_and_grads(params, "birnn", ids, tags, mask, 0.0, None, None, 0.0, None,
+                                    1.0, 0.0)
+    r = M.adversarial_perturbation(cache["dX"], mask, 0.5)
+    loss_r, grads_r = M.loss_and_grads(params, "birnn", ids, tags, mask, adversarial=0.5, r_adv=r)
+    loss2, grads2 = M.loss_and_grads(params, "birnn", ids, tags, mask, adversarial=1e-9, r_adv=r)
+    assert loss == pytest.approx(loss_r) and loss2 == pytest.approx(loss_r)  # r given or computed
+    second = M._loss_and_grads(params, "birnn", ids, tags, mask, 0.0, None, None, 0.0, None, 1.0,
+                               0.0, r_adv=r)
+    assert loss == pytest.approx(loss0 + second[0]) and second[0] > loss0
+    for k in grads0:  # the gradient of the sum: the clean pass's plus the perturbed pass's
+        dense = [gc._dense(g[k], params[k].shape) for g in (grads, grads_r, grads0, second[1])]
+        assert np.allclose(dense[0], dense[1]) and np.allclose(dense[0], dense[2] + dense[3])

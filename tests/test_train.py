@@ -334,6 +334,27 @@ def test_recurrent_dropout_trains_and_is_checked(tiny_corpus, tmp_path):
         train(train_f, tmp_path / "x.npz", cfg(recurrent_dropout=1.0), **QUIET)
 
 
+def test_adversarial_training_trains_and_is_checked(tiny_corpus, tmp_path):
+    train_f, dev_f = tiny_corpus
+    models = {}
+    for eps, stride in ((0.0, 1), (1.0, 1), (1.0, 2)):
+        r = train(train_f, tmp_path / f"a{stride}{eps}.npz", cfg(epochs=4, adversarial=eps,
+                  adversarial_stride=stride), dev_path=dev_f, **QUIET)
+        assert r.best_dev > 0.9
+        models[eps, stride] = weights(tmp_path / f"a{stride}{eps}.npz")
+    for a, b in (((0.0, 1), (1.0, 1)), ((1.0, 1), (1.0, 2))):  # each setting changes training
+        assert not np.array_equal(models[a]["Wxh"], models[b]["Wxh"])
+    meta = load_model(tmp_path / "a21.0.npz")[3]
+    assert meta["adversarial"] == 1.0 and meta["adversarial_stride"] == 2
+    for bad, msg in ((dict(adversarial=-1.0), "--adversarial >= 0"),
+                     (dict(adversarial=float("nan")), "--adversarial >= 0"),
+                     (dict(adversarial=float("inf")), "--adversarial >= 0"),
+                     (dict(adversarial_stride=0), "--adversarial-stride must be at least 1")):
+        with pytest.raises(PostagError, match=msg):
+            train(train_f, tmp_path / "x.npz", cfg(**bad), **QUIET)
+    assert not (tmp_path / "x.npz").exists()
+
+
 def test_union_rows_is_the_sorted_union():
     from postag_cli.train import union_rows
     rng = np.random.default_rng(0)

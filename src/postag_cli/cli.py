@@ -26,10 +26,14 @@ DEFAULTS = {"arch": "birnn", "layers": 1, "features": "rich", "hidden": 128, "ch
             "epochs": 36, "lr": 0.05, "lr_embed": 0.15, "batch_size": 96, "min_count": 1,
             "clip": 5.0, "dropout": 0.5, "input_dropout": 0.0, "recurrent_dropout": 0.25,
             "word_dropout": 0.25,
-            "feature_dropout": 0.5,
+            "feature_dropout": 0.5, "adversarial": 1.0, "adversarial_stride": 1,
             "patience": 0, "average": 14, "average_snapshots": 4, "batch_parts": 2,
             "aux_weight": 0.0,
             "seed": 1}
+
+
+def _one_in(n) -> str:
+    return "every sentence" if n == 1 else f"1 sentence in {n}"
 
 
 class UserError(click.ClickException):
@@ -119,6 +123,13 @@ def _sample_corpus():
 @click.option("--feature-dropout", default=DEFAULTS["feature_dropout"], show_default=True,
               help="alpha for every other feature (affixes, shape, ...): each is replaced by "
                    "its template's <unk> on its own.")
+@click.option("--adversarial", default=DEFAULTS["adversarial"], show_default=True,
+              help="Adversarial training: each minibatch also trains on its word vectors moved "
+                   "by this much (mean norm per word) in the direction that raises the loss "
+                   "most (0: off).")
+@click.option("--adversarial-stride", default=DEFAULTS["adversarial_stride"], show_default=True,
+              help="The adversarial pass reads every N-th sentence of a minibatch (2: half the "
+                   "sentences, for about half the extra time).")
 @click.option("--patience", default=DEFAULTS["patience"], show_default=True,
               help="Stop after N epochs without a better dev score (0: never).")
 @click.option("--average", default=DEFAULTS["average"], show_default=True,
@@ -290,21 +301,29 @@ def evaluate(gold, models, as_json, n_errors, raw, skip_bad_sentences):
               help="...with the auxiliary output layer (--aux-weight of train)  [default: no]")
 @click.option("--crf/--no-crf", default=None,
               help=f"...with the CRF output layer  [default: {'yes' if DEFAULTS['crf'] else 'no'}]")
+@click.option("--adversarial", type=float,
+              help="...with the adversarial pass, r of this mean norm (0: none)  "
+                   f"[default: {DEFAULTS['adversarial']}]")
+@click.option("--adversarial-stride", type=int,
+              help="...on every N-th sentence  "
+                   f"[default: {DEFAULTS['adversarial_stride']}]")
 def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hidden, char_hidden,
-              embed_size, aux, crf):
+              embed_size, aux, crf, adversarial, adversarial_stride):
     """Check the hand-written backpropagation against central differences.
 
     In float64, with dropout and clipping off, on the code path training uses, each checked
     entry compares the analytic gradient a with the numerical one n = (L(w+e) - L(w-e)) / 2e,
     e = 1e-5. It passes when |a - n| / max(|a| + |n|, 1e-2) <= 1e-6 (the floor 1e-2 keeps entries
     whose true gradient is ~0 from failing on rounding noise). Exit 0 when every parameter
-    passes, 1 otherwise.
+    passes, 1 otherwise. With adversarial training the perturbation r of the second pass is
+    held fixed, as training holds it, and the gradient with respect to it (r_adv: dloss/dx,
+    which training turns into r) is checked as well.
 
     Without options it checks three small models that together hold every parameter postag can
     train: the default model (bidirectional, features, character RNN), the seed architecture
     (one direction, one-hot words), and every other option (2 layers, factorised embedding,
     auxiliary output, CRF output). With -m, or any of --arch/--layers/--features/--char-hidden/
-    --embed-size/--aux/--crf, it checks that one configuration.
+    --embed-size/--aux/--crf/--adversarial, it checks that one configuration.
 
     \b
     Example:  postag gradcheck --checks 10 --arch birnn --layers 2
@@ -314,20 +333,27 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
 
     if checks < 1 or hidden < 1 or (layers is not None and layers < 1):
         raise UserError("--checks, --hidden and --layers must be at least 1")
+    if adversarial is not None and not 0 <= adversarial < float("inf"):
+        raise UserError("--adversarial must be >= 0 (finite)")
+    if adversarial_stride is not None and adversarial_stride < 1:
+        raise UserError("--adversarial-stride must be at least 1")
     one = dict(arch=arch or DEFAULTS["arch"], layers=layers or DEFAULTS["layers"],
                features=features or DEFAULTS["features"],
                char_hidden=4 if char_hidden is None else char_hidden,
-               embed=embed_size or 0, aux=bool(aux), crf=DEFAULTS["crf"] if crf is None else crf)
+               embed=embed_size or 0, aux=bool(aux), crf=DEFAULTS["crf"] if crf is None else crf,
+               adversarial=DEFAULTS["adversarial"] if adversarial is None else adversarial,
+               stride=adversarial_stride or DEFAULTS["adversarial_stride"])
     if model or any(v is not None for v in (arch, layers, features, char_hidden, embed_size, aux,
-                                            crf)):
+                                            crf, adversarial, adversarial_stride)):
         configs = [("", one)]
     else:
         configs = [("default model", dict(one)),
                    ("seed architecture", dict(arch="rnn", layers=1, features="word",
-                                              char_hidden=0, embed=0, aux=False, crf=False)),
+                                              char_hidden=0, embed=0, aux=False, crf=False,
+                                              adversarial=0.0, stride=1)),
                    ("other options", dict(arch="birnn", layers=2, features="rich",
                                           char_hidden=3, embed=5, aux=True,
-                                          crf=not DEFAULTS["crf"]))]
+                                          crf=not DEFAULTS["crf"], adversarial=1.0, stride=2))]
     try:
         templates = {name: FEATURE_SETS[c["features"]] for name, c in configs}
         if model:
@@ -337,12 +363,15 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
             one.update(arch=meta["arch"], layers=meta["layers"],
                        char_hidden=min(meta.get("char_hidden", 0), 4),
                        embed=min(meta.get("embed_size", 0), 5),
-                       aux=meta.get("aux_weight", 0) > 0, crf=bool(meta.get("crf", False)))
+                       aux=meta.get("aux_weight", 0) > 0, crf=bool(meta.get("crf", False)),
+                       adversarial=float(meta.get("adversarial", 0.0)),
+                       stride=meta.get("adversarial_stride", 1))
         sents, _ = read_corpus(corpus or _sample_corpus(), "upos")
         results = {name: gc.run(sents, templates[name], c["arch"], c["layers"], hidden=hidden,
                                 checks=checks, check_all=check_all, seed=seed,
                                 char_hidden=c["char_hidden"], embed=c["embed"], aux=c["aux"],
-                                crf=c["crf"])
+                                crf=c["crf"], adversarial=c["adversarial"],
+                                adversarial_stride=c["stride"])
                    for name, c in configs}
     except PostagError as e:
         _fail(e)
@@ -351,7 +380,9 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
                    f"{c['layers']} layer(s), features {','.join(templates[name])}, hidden "
                    f"{hidden}, character RNN {c['char_hidden'] or 'none'}, feature embedding "
                    f"{c['embed'] or 'none'}, auxiliary output {'yes' if c['aux'] else 'no'}, "
-                   f"CRF {'yes' if c['crf'] else 'no'}, float64")
+                   f"CRF {'yes' if c['crf'] else 'no'}, adversarial pass "
+                   + (f"{c['adversarial']} ({_one_in(c['stride'])})" if c["adversarial"]
+                      else "none") + ", float64")
         click.echo(gc.format_table(results[name]))
         if len(configs) > 1:
             click.echo("")

@@ -10,6 +10,11 @@ An entry passes when
 
 The floor keeps the relative error meaningful for entries whose true gradient is ~0: there the
 test becomes an absolute one, |analytic - numerical| <= TOLERANCE * FLOOR.
+
+With adversarial training the loss has a second pass on perturbed word vectors x + r. Training
+holds r constant (its own gradient is not followed), so the check fixes r too (random, of the
+training size) and also checks dloss/dr, "r_adv": the gradient with respect to the word
+vectors, from which training computes r.
 """
 
 from __future__ import annotations
@@ -42,35 +47,56 @@ def _dense(g, shape):
 
 
 def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, seed=0,
-                    loss_and_grads=None, eps=EPS, chars=None, aux_tags=None):
+                    loss_and_grads=None, eps=EPS, chars=None, aux_tags=None, adversarial=0.0,
+                    adversarial_stride=1):
     """Compare analytic and numerical gradients on `checks` random entries of every parameter
     (or on every entry). Entries of an embedding table are drawn from the rows the batch uses
-    (the other rows' gradient is exactly zero). Returns one ParamCheck per parameter."""
+    (the other rows' gradient is exactly zero). With adversarial = eps > 0, the loss has the
+    adversarial pass (on every adversarial_stride-th sentence) with a fixed random r of mean
+    norm eps per word, and r is checked too.
+    Returns one ParamCheck per parameter (and "r_adv")."""
     loss_and_grads = loss_and_grads or model_module.loss_and_grads
     params = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
     mask = np.asarray(mask, dtype=np.float64)
     rng = np.random.default_rng(seed)
+    checked = dict(params)
+    kwargs = {"chars": chars}
+    if aux_tags is not None:  # (also lets a loss function without these arguments be checked)
+        kwargs["aux_tags"] = aux_tags
+    if adversarial > 0:
+        DH = params["bh"].shape[0]
+        r = rng.standard_normal(mask.shape + (DH,)) * mask[:, :, None]
+        r *= adversarial / np.sqrt(DH)  # each r_t of norm about eps
+        checked["r_adv"] = kwargs["r_adv"] = r
+        kwargs["adversarial"] = adversarial
+        if adversarial_stride != 1:  # (lets a loss function without the argument be checked)
+            kwargs["adversarial_stride"] = adversarial_stride
+
     def loss_fn():
-        if aux_tags is None:  # (also lets a loss function without the aux arguments be checked)
-            return loss_and_grads(params, arch, ids, tags, mask, chars=chars)
-        return loss_and_grads(params, arch, ids, tags, mask, chars=chars, aux_tags=aux_tags)
+        return loss_and_grads(params, arch, ids, tags, mask, **kwargs)
 
     _, grads = loss_fn()
     word_rows = np.unique(ids[mask > 0])
     used = {"Wxh": word_rows, "Wxe": word_rows}  # (a model has one of the two tables)
     if chars is not None:
         used["Wxc"] = np.unique(chars.ids[chars.mask > 0])
+    if adversarial > 0:  # the positions of the words the adversarial pass reads
+        read = np.zeros(mask.shape, dtype=bool)
+        T, sel = model_module.adversarial_rows(mask, adversarial_stride)
+        read[:T, sel] = mask[:T, sel] > 0
+        used["r_adv"] = np.flatnonzero(read.reshape(-1))
     results = []
-    for name in params:
-        p = params[name]
-        g = _dense(grads[name], p.shape)
+    for name in checked:
+        p = checked[name]
+        g = _dense(grads[name], p.shape) if name in grads else np.zeros(0)
         if g.shape != p.shape:
             results.append(ParamCheck(name, p.shape, 0, np.inf, np.inf, (), False))
             continue
         if check_all:
             idx = list(np.ndindex(p.shape))
         elif name in used:  # embedding tables: most from the rows the batch uses, some anywhere
-            used_entries = used[name][:, None] * p.shape[1] + np.arange(p.shape[1])
+            W = p.shape[-1]
+            used_entries = used[name][:, None] * W + np.arange(W)
             n_used = min(checks - checks // 4, used_entries.size)
             flat = rng.choice(used_entries.ravel(), n_used, replace=False)
             rest = rng.choice(p.size, min(checks - n_used, p.size), replace=False)
@@ -182,11 +208,13 @@ def check_problem(sentences, templates, arch, layers, hidden=6, n_sentences=4, s
 
 
 def run(sentences, templates, arch, layers, hidden=6, checks=10, check_all=False, seed=0,
-        loss_and_grads=None, char_hidden=0, embed=0, aux=False, crf=False):
+        loss_and_grads=None, char_hidden=0, embed=0, aux=False, crf=False, adversarial=0.0,
+        adversarial_stride=1):
     """Build the check problem and check it; returns the list of ParamCheck."""
     params, ids, tags, mask, chars, aux_tags = check_problem(
         sentences, templates, arch, layers, hidden, seed=seed, char_hidden=char_hidden,
         embed=embed, aux=aux, crf=crf)
     return check_gradients(params, arch, ids, tags, mask, checks=checks, check_all=check_all,
                            seed=seed, loss_and_grads=loss_and_grads, chars=chars,
-                           aux_tags=aux_tags)
+                           aux_tags=aux_tags, adversarial=adversarial,
+                           adversarial_stride=adversarial_stride)

@@ -35,7 +35,7 @@ def describe(path) -> dict:
             "corpus", "corpus_sha256", "corpus_sentences", "corpus_words", "dev", "epochs_run",
             "best_epoch", "best_dev_accuracy", "seed", "epochs", "lr", "lr_embed", "batch_size",
             "min_count", "clip", "dropout", "input_dropout", "recurrent_dropout", "word_dropout",
-            "feature_dropout", "patience",
+            "feature_dropout", "adversarial", "adversarial_stride", "patience",
             "average", "average_snapshots")},
         "history": meta.get("history", []),
     }
@@ -85,7 +85,9 @@ def format_info(d: dict) -> str:
         f"{t['dropout']}, input dropout {t['input_dropout']}, recurrent dropout "
         f"{t['recurrent_dropout'] or 0}, word dropout {t['word_dropout']}, "
         f"feature dropout {t['feature_dropout'] or 0}, "
-        f"weight averaging from epoch {t['average'] or '-'}"
+        + (f"adversarial training {t['adversarial']} (1 sentence in "
+           f"{t['adversarial_stride'] or 1}), " if t["adversarial"] else "")
+        + f"weight averaging from epoch {t['average'] or '-'}"
         + (f" ({t['average_snapshots']} per epoch)" if (t["average_snapshots"] or 1) > 1 else ""),
     ]
     hist = d["history"]

@@ -44,6 +44,14 @@ A word's layer-0 input x_w Wxh (+ c_w Wcx) depends only on its features and spel
 computed once per distinct word type of the batch (`type_vectors`) and gathered per position;
 backward sums the positions' gradients per type first (`type_backward`).
 
+Adversarial training (``adversarial = eps > 0``, Miyato et al. 2017, Yasunaga et al. 2018): each
+minibatch is run twice, the second time with every word vector moved by r_t in the direction
+that raises the loss fastest, r = eps * sqrt(n) * g / ||g|| with g = dloss/dx over the n words
+of the sentence (so eps is the mean length of r_t), held constant. The loss is the sum of both
+passes. The second pass reuses the first one's type vectors (its dropout masks are new: the
+first pass's masks with the exact r of that masked network train worse on EWT dev), and the
+two passes' gradients of the type vectors are summed before `type_backward` runs once.
+
 The gradient of the tables Wxh, Wxe, Wxc is sparse: ``SparseRows(rows, values)`` holds the
 gradient of the rows the batch used; every other row's gradient is zero.
 """
@@ -525,7 +533,7 @@ def _dropout_mask(rng, shape, p, dtype):
 
 
 def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None = None,
-            input_dropout=0.0, x0_split=None, recurrent_dropout=0.0):
+            input_dropout=0.0, x0_split=None, recurrent_dropout=0.0, r_adv=None, reuse=None):
     """Tag distributions P (T, B, C) and the cache that `backward` needs.
     Dropout (`dropout` on each layer's output, `input_dropout` on the word vectors x_t Wxh
     entering layer 0, `recurrent_dropout` on the states fed from one step to the next, one mask
@@ -533,7 +541,8 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
     `chars` is required when the model has a character RNN (parameter Wxc). For inference,
     x0_split may replace ids and chars: layer 0's x_t Wxh + c_w Wcx + bh, already in the
     (T, D, B, H) layout of `rnn_forward` (see `type_forward`); that is inference, and the
-    cache returned is None."""
+    cache returned is None. For adversarial training, r_adv (T, B, D*H) is added to the word
+    vectors, and `reuse` (the cache of a pass over the same batch) supplies the type vectors."""
     D = n_directions(arch)
     dtype = params["Why"].dtype
     M = np.empty((mask.shape[0], D, mask.shape[1], 1), dtype=dtype)
@@ -547,14 +556,19 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
             S = x0_split
         else:
             if layer == 0:
-                types = word_types(ids, mask, None if chars is None else chars.word_type)
-                V, tcache = type_forward(params, types[0], chars, types[2])  # (U, D*H)
-                cache["types"] = (types, tcache)
+                if reuse is None:
+                    types = word_types(ids, mask, None if chars is None else chars.word_type)
+                    V, tcache = type_forward(params, types[0], chars, types[2])  # (U, D*H)
+                else:  # the type vectors of the earlier pass
+                    (types, tcache), V = reuse["types"], reuse["V"]
+                cache["types"], cache["V"] = (types, tcache), V
                 Z = V[types[1]]  # (T, B, D*H): each word's type vector
                 cache["drop_in"] = None
                 if rng is not None and input_dropout > 0:
                     cache["drop_in"] = _dropout_mask(rng, Z.shape, input_dropout, dtype)
                     Z *= cache["drop_in"]
+                if r_adv is not None:
+                    Z += r_adv  # x_t + r_t: the adversarial perturbation, a constant
             else:
                 Z = inp @ params[wxh]  # dense input from the layer below
             Z += params[bh]
@@ -688,13 +702,69 @@ def _softmax_xent(logits, tags, mask):
 
 
 def loss_and_grads(params, arch, ids, tags, mask, dropout=0.0, rng=None, chars=None,
-                   input_dropout=0.0, aux_tags=None, aux_weight=1.0, recurrent_dropout=0.0):
+                   input_dropout=0.0, aux_tags=None, aux_weight=1.0, recurrent_dropout=0.0,
+                   adversarial=0.0, adversarial_stride=1, r_adv=None):
     """Summed cross-entropy over real words and its gradient for every parameter.
     tags (T, B) int; positions with mask 0 (padding, or words without a gold tag) are ignored.
     With an auxiliary output layer (Wya, bya), aux_tags (T, B) are the other tag column's ids
-    (-1: none) and the loss adds aux_weight times their cross-entropy."""
+    (-1: none) and the loss adds aux_weight times their cross-entropy.
+    With adversarial = eps > 0, the loss adds a second pass on the word vectors x + r of every
+    `adversarial_stride`-th sentence, where r = `adversarial_perturbation` of the first pass's
+    dloss/dx, held constant. A given r_adv (T, B, D*H) replaces that r; then grads["r_adv"] is
+    dloss/dr (gradient checking holds r fixed and checks this too)."""
+    args = (params, arch, ids, tags, mask, dropout, rng, chars, input_dropout, aux_tags,
+            aux_weight, recurrent_dropout)
+    if not adversarial > 0:
+        return _loss_and_grads(*args)[:2]
+    loss, grads, cache = _loss_and_grads(*args, defer_types=True)
+    # the second pass: the selected sentences, cut to the longest of them
+    T, sel = adversarial_rows(mask, adversarial_stride)
+    (type_ids, word_type, type_form), tcache = cache["types"]
+    mask_r = mask[:T, sel]
+    r = r_adv[:T, sel] if r_adv is not None else \
+        adversarial_perturbation(cache["dX"][:T, sel], mask_r, adversarial)
+    reuse = {"types": ((type_ids, word_type[:T, sel], type_form), tcache), "V": cache["V"]}
+    loss_r, grads_r, cache_r = _loss_and_grads(
+        params, arch, ids[:T, sel], tags[:T, sel], mask_r, dropout, rng, chars, input_dropout,
+        None if aux_tags is None else aux_tags[:T, sel], aux_weight, recurrent_dropout,
+        r_adv=r, reuse=reuse, defer_types=True)
+    for k, g in grads_r.items():  # the dense parameters: the two passes' gradients add up
+        grads[k] += g
+    dZ = cache["dZ_in"]  # the two passes' gradients per position, summed (in place) ...
+    dZ[:T, sel] += cache_r["dZ_in"]
+    dV = scatter_rows(dZ, word_type, len(type_ids), mask)  # ... and per type: (U, D*H)
+    type_backward(params, type_ids, chars, type_form, tcache, dV, grads)
+    if r_adv is not None:
+        grads["r_adv"] = np.zeros_like(r_adv)
+        grads["r_adv"][:T, sel] = cache_r["dX"]  # dloss/dr = dloss/dx at x + r
+    return loss + loss_r, grads
+
+
+def adversarial_rows(mask, stride):
+    """The part of a batch that the adversarial pass reads: every stride-th sentence (a slice
+    of the batch axis), cut to T, the length of the longest of them."""
+    sel = slice(None, None, stride)
+    real = np.flatnonzero(mask[:, sel].any(axis=1))
+    return (int(real[-1]) + 1 if len(real) else 1), sel
+
+
+def adversarial_perturbation(dX, mask, eps):
+    """r (T, B, D*H): eps * sqrt(n_b) * g / ||g|| per sentence b of n_b words, g = dX (the
+    gradient of the loss with respect to the word vectors), zero on padding; the perturbation
+    of norm eps per word on average that raises the loss fastest (to first order)."""
+    g = dX * mask[:, :, None]
+    norm = np.sqrt(np.einsum("tbh,tbh->b", g, g))  # (B,) ||g|| per sentence
+    g *= (eps * np.sqrt(mask.sum(axis=0)) / np.maximum(norm, 1e-12))[None, :, None]
+    return g
+
+
+def _loss_and_grads(params, arch, ids, tags, mask, dropout, rng, chars, input_dropout,
+                    aux_tags, aux_weight, recurrent_dropout, r_adv=None, reuse=None,
+                    defer_types=False):
+    """One pass of loss_and_grads: (loss, grads, cache). With defer_types, the tables' and
+    character RNN's gradients are left out (see `backward`)."""
     P, cache = forward(params, arch, ids, mask, dropout, rng, chars, input_dropout,
-                       recurrent_dropout=recurrent_dropout)
+                       recurrent_dropout=recurrent_dropout, r_adv=r_adv, reuse=reuse)
     tt, bb = np.nonzero(mask)
     if "Wyy" in params:  # CRF: loss = log Z - score(gold path)
         gold = _crf_gold(tags, mask, P.shape[2])
@@ -714,11 +784,14 @@ def loss_and_grads(params, arch, ids, tags, mask, dropout=0.0, rng=None, chars=N
                                        np.maximum(aux_tags, 0), aux_mask)
         loss += aux_weight * aux_loss
         daux *= aux_weight
-    return float(loss), backward(params, arch, cache, dlogits, daux)
+    return float(loss), backward(params, arch, cache, dlogits, daux, defer_types), cache
 
 
-def backward(params, arch, cache, dlogits, daux=None):
-    """Gradients of every parameter from dloss/dlogits (and of the auxiliary logits, daux)."""
+def backward(params, arch, cache, dlogits, daux=None, defer_types=False):
+    """Gradients of every parameter from dloss/dlogits (and of the auxiliary logits, daux).
+    Leaves dloss/dx, the gradient of the word vectors, in cache["dX"] (T, B, D*H); with
+    defer_types, stops there: cache["dZ_in"] (T, B, D*H) gets the gradient of each position's
+    type vector, which the tables and the character RNN would receive."""
     D = n_directions(arch)
     C = dlogits.shape[2]
     top = cache["top"]
@@ -742,11 +815,15 @@ def backward(params, arch, cache, dlogits, daux=None):
         dZ = _join_directions(dA)  # (T, B, D*H): dloss/d(x_t Wxh + bh)
         grads[bh] = dZ.sum(axis=(0, 1))
         if layer == 0:
+            cache["dX"] = dZ  # dloss/dx_t (x_t: the word vector after input dropout)
             if cache["drop_in"] is not None:
                 dZ = dZ * cache["drop_in"]  # the bias was added after the input dropout
-            (type_ids, word_type, type_form), tcache = cache["types"]
-            dV = scatter_rows(dZ, word_type, len(type_ids), cache["mask"])  # (U, D*H) per type
-            type_backward(params, type_ids, cache["chars"], type_form, tcache, dV, grads)
+            if defer_types:
+                cache["dZ_in"] = dZ
+            else:
+                (type_ids, word_type, type_form), tcache = cache["types"]
+                dV = scatter_rows(dZ, word_type, len(type_ids), cache["mask"])  # (U, D*H)
+                type_backward(params, type_ids, cache["chars"], type_form, tcache, dV, grads)
         else:
             grads[wxh] = inp.reshape(-1, inp.shape[2]).T @ dZ.reshape(-1, dZ.shape[2])
             dout = dZ @ params[wxh].T

@@ -278,6 +278,12 @@ def _validate(path, params, features, tags, meta, extra):
     crf = meta.get("crf", False)
     if not isinstance(crf, bool):
         raise PostagError(f"{path}: corrupt model: bad crf setting {crf!r}")
+    adversarial = meta.get("adversarial", 0.0)  # a training setting; gradcheck -m reads it
+    if not (type(adversarial) in (int, float) and 0 <= adversarial < float("inf")):
+        raise PostagError(f"{path}: corrupt model: bad adversarial setting {adversarial!r}")
+    stride = meta.get("adversarial_stride", 1)
+    if not (type(stride) is int and stride >= 1):
+        raise PostagError(f"{path}: corrupt model: bad adversarial stride {stride!r}")
     expected = param_shapes(len(features), len(tags), hidden, arch, layers, len(chars),
                             char_hidden, embed, len(aux_tags), crf)
     if set(params) != set(expected):

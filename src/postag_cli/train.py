@@ -68,6 +68,8 @@ class TrainConfig:
     recurrent_dropout: float = 0.25  # dropout on the states passed from step to step
     word_dropout: float = 0.25  # alpha: a word seen c times becomes <unk> w.p. alpha/(alpha+c)
     feature_dropout: float = 0.5  # the same for each other feature (affixes, shape, ...)
+    adversarial: float = 1.0  # adversarial training: mean norm of the perturbation (0: off)
+    adversarial_stride: int = 1  # the adversarial pass reads every n-th sentence of a minibatch
     patience: int = 0  # stop after this many epochs without a better dev score (0: never)
     average: int = 14  # from this epoch on, evaluate and save the mean of the epochs' weights
     average_snapshots: int = 4  # weights added to that mean per epoch (evenly spaced)
@@ -278,7 +280,9 @@ class BatchJob:
         loss, grads = M.loss_and_grads(self.params, cfg.arch, ids, tags, mask, cfg.dropout, rng,
                                        chars=chars, input_dropout=cfg.input_dropout,
                                        recurrent_dropout=cfg.recurrent_dropout,
-                                       aux_tags=aux, aux_weight=cfg.aux_weight)
+                                       aux_tags=aux, aux_weight=cfg.aux_weight,
+                                       adversarial=cfg.adversarial,
+                                       adversarial_stride=cfg.adversarial_stride)
         return loss, ntok, grads
 
 
@@ -503,18 +507,19 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                              ("embed-size", config.embed_size, 0),
                              ("batch-parts", config.batch_parts, 1),
                              ("average", config.average, 0), ("patience", config.patience, 0),
-                             ("average-snapshots", config.average_snapshots, 1)):
+                             ("average-snapshots", config.average_snapshots, 1),
+                             ("adversarial-stride", config.adversarial_stride, 1)):
         if value < low:
             raise PostagError(f"--{name} must be at least {low}, not {value}")
     if not (config.lr > 0 and config.clip > 0 and config.lr_embed >= 0 and config.aux_weight >= 0
             and 0 <= config.dropout < 1
             and 0 <= config.input_dropout < 1 and 0 <= config.recurrent_dropout < 1
             and config.word_dropout >= 0
-            and config.feature_dropout >= 0):
+            and config.feature_dropout >= 0 and 0 <= config.adversarial < float("inf")):
         raise PostagError("--lr and --clip must be positive, --lr-embed and --aux-weight >= 0, "
                           "--dropout and "
                           "--input-dropout and --recurrent-dropout in [0, 1), "
-                          "--word-dropout and --feature-dropout >= 0")
+                          "--word-dropout, --feature-dropout and --adversarial >= 0 (finite)")
 
     train_sents, stats = read_corpus(train_path, config.tag_column, skip_bad)
     corpus_sha = file_sha256(train_path)
@@ -538,7 +543,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                                 checks=4, seed=config.seed,
                                 char_hidden=min(config.char_hidden, 4),
                                 embed=min(config.embed_size, 5), aux=bool(aux_tagset),
-                                crf=config.crf)
+                                crf=config.crf, adversarial=config.adversarial,
+                                adversarial_stride=config.adversarial_stride)
         if not all(r.passed for r in results):
             raise PostagError("gradient check failed before training: "
                               + gradcheck.summary_line(results)
@@ -755,7 +761,7 @@ def _save_checkpoint(path, params, mem, best_params, feats, tagset, meta, result
 
 # settings newer than some checkpoints: what those checkpoints were trained with
 DEFAULTS_OF_NEW = {"feature_dropout": 0.0, "recurrent_dropout": 0.0, "average_snapshots": 1,
-                   "crf": False}
+                   "crf": False, "adversarial": 0.0, "adversarial_stride": 1}
 RESUME_MAY_CHANGE = ("epochs", "patience", "gradcheck")  # every other setting must match
 
 

@@ -104,9 +104,12 @@ def main():
     cfg = TrainConfig(**overrides)
     print(f"EWT train -> dev, UPOS, gold tokenization. postag settings: arch {cfg.arch}, layers "
           f"{cfg.layers}, hidden {cfg.hidden}, char hidden {cfg.char_hidden}, features "
-          f"{cfg.features}, epochs {cfg.epochs}, dropout {cfg.dropout}, word dropout "
-          f"{cfg.word_dropout}, feature dropout {cfg.feature_dropout}, lr {cfg.lr} (tables "
-          f"{cfg.lr_embed}), batch {cfg.batch_size}\n")
+          f"{cfg.features}, epochs {cfg.epochs}, dropout {cfg.dropout}, recurrent dropout "
+          f"{cfg.recurrent_dropout}, word dropout {cfg.word_dropout}, feature dropout "
+          f"{cfg.feature_dropout}, adversarial {cfg.adversarial} (1 sentence in "
+          f"{cfg.adversarial_stride}), lr {cfg.lr} (tables {cfg.lr_embed}), batch "
+          f"{cfg.batch_size}, averaging from epoch {cfg.average} ({cfg.average_snapshots} per "
+          "epoch)\n")
     print("| tagger | dev UPOS | dev unseen-word accuracy | training wall time | epochs "
           "| tagging words/s |")
     print("|---|---|---|---|---|---|")

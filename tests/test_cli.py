@@ -133,7 +133,8 @@ def test_info(model):
     r = run("info", model)
     assert r.exit_code == 0, r.output
     assert "birnn" in r.stdout and "learning curve" in r.stdout and "verified" in r.stdout
-    assert "word dropout 0.25, feature dropout 0.5" in r.stdout
+    assert "word dropout 0.25, feature dropout 0.5, adversarial training 1.0 (every sentence)" \
+        in r.stdout
     d = json.loads(run("info", model, "--json").stdout)
     assert d["arch"] == "birnn" and d["hidden"] == 16 and len(d["history"]) == 8
     assert d["training"]["feature_dropout"] == 0.5

@@ -85,8 +85,10 @@ def format_info(d: dict) -> str:
         f"{t['dropout']}, input dropout {t['input_dropout']}, recurrent dropout "
         f"{t['recurrent_dropout'] or 0}, word dropout {t['word_dropout']}, "
         f"feature dropout {t['feature_dropout'] or 0}, "
-        + (f"adversarial training {t['adversarial']} (1 sentence in "
-           f"{t['adversarial_stride'] or 1}), " if t["adversarial"] else "")
+        + (f"adversarial training {t['adversarial']} ("
+           + ("every sentence" if (t["adversarial_stride"] or 1) == 1
+              else f"1 sentence in {t['adversarial_stride']}") + "), "
+           if t["adversarial"] else "")
         + f"weight averaging from epoch {t['average'] or '-'}"
         + (f" ({t['average_snapshots']} per epoch)" if (t["average_snapshots"] or 1) > 1 else ""),
     ]

@@ -3,7 +3,8 @@
     for each epoch:
         for each shuffled minibatch of sentences:
             for each of its `batch_parts` parts (sentences of similar length):
-                loss, grads = model.loss_and_grads(...)    # forward + backprop through time
+                loss, grads = model.loss_and_grads(...)    # forward + backprop through time,
+                                                           # twice: the adversarial pass
             grads = sum of the parts' grads                # the minibatch's gradient
             grads /= number of words in the batch          # mean loss per word
             clip every gradient entry to [-clip, clip]

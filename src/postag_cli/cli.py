@@ -32,10 +32,6 @@ DEFAULTS = {"arch": "birnn", "layers": 1, "features": "rich", "hidden": 128, "ch
             "seed": 1}
 
 
-def _one_in(n) -> str:
-    return "every sentence" if n == 1 else f"1 sentence in {n}"
-
-
 class UserError(click.ClickException):
     """A one-line error with a chosen exit status (2: bad input or usage, 1: failed check)."""
 
@@ -329,6 +325,7 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
     Example:  postag gradcheck --checks 10 --arch birnn --layers 2
     """
     from . import gradcheck as gc
+    from .info import adversarial_setting
     from .train import FEATURE_SETS, read_corpus
 
     if checks < 1 or hidden < 1 or (layers is not None and layers < 1):
@@ -381,8 +378,7 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
                    f"{hidden}, character RNN {c['char_hidden'] or 'none'}, feature embedding "
                    f"{c['embed'] or 'none'}, auxiliary output {'yes' if c['aux'] else 'no'}, "
                    f"CRF {'yes' if c['crf'] else 'no'}, adversarial pass "
-                   + (f"{c['adversarial']} ({_one_in(c['stride'])})" if c["adversarial"]
-                      else "none") + ", float64")
+                   f"{adversarial_setting(c['adversarial'], c['stride'])}, float64")
         click.echo(gc.format_table(results[name]))
         if len(configs) > 1:
             click.echo("")

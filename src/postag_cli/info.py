@@ -41,6 +41,13 @@ def describe(path) -> dict:
     }
 
 
+def adversarial_setting(eps, stride) -> str:
+    """How an adversarial-training setting reads: "1.0 (every sentence)", "none"."""
+    if not eps:
+        return "none"
+    return f"{eps} ({'every sentence' if (stride or 1) == 1 else f'1 sentence in {stride}'})"
+
+
 def sparkline_chart(values, width=40, height=6, label="") -> list[str]:
     """A small text chart of a series (one column per epoch, scaled to `height` rows)."""
     vals = [v for v in values if v is not None]
@@ -85,9 +92,7 @@ def format_info(d: dict) -> str:
         f"{t['dropout']}, input dropout {t['input_dropout']}, recurrent dropout "
         f"{t['recurrent_dropout'] or 0}, word dropout {t['word_dropout']}, "
         f"feature dropout {t['feature_dropout'] or 0}, "
-        + (f"adversarial training {t['adversarial']} ("
-           + ("every sentence" if (t["adversarial_stride"] or 1) == 1
-              else f"1 sentence in {t['adversarial_stride']}") + "), "
+        + (f"adversarial training {adversarial_setting(t['adversarial'], t['adversarial_stride'])}, "
            if t["adversarial"] else "")
         + f"weight averaging from epoch {t['average'] or '-'}"
         + (f" ({t['average_snapshots']} per epoch)" if (t["average_snapshots"] or 1) > 1 else ""),

@@ -21,7 +21,7 @@ from .errors import PostagError
 DEFAULT_MODEL = "model.npz"
 FEATURE_CHOICES = ["rich", "cased", "lean", "word"]  # train.FEATURE_SETS (kept in sync by a test)
 # the default training settings (kept in sync with train.TrainConfig by a test)
-DEFAULTS = {"arch": "birnn", "layers": 1, "features": "rich", "hidden": 128, "char_hidden": 32,
+DEFAULTS = {"arch": "birnn", "layers": 1, "features": "rich", "hidden": 192, "char_hidden": 32,
             "embed_size": 0, "crf": False,
             "epochs": 36, "lr": 0.05, "lr_embed": 0.15, "batch_size": 96, "min_count": 1,
             "clip": 5.0, "dropout": 0.5, "input_dropout": 0.0, "recurrent_dropout": 0.25,

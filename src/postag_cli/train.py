@@ -53,7 +53,7 @@ FEATURE_SETS = {"word": WORD_TEMPLATES, "rich": RICH_TEMPLATES, "cased": CASED_T
 class TrainConfig:
     arch: str = "birnn"
     layers: int = 1
-    hidden: int = 128
+    hidden: int = 192
     features: str = "rich"  # "word": the one-hot word only (seed architecture)
     char_hidden: int = 32  # hidden size of the character RNN per direction (0: none)
     crf: bool = False  # a linear-chain CRF output (tag transition scores Wyy)

@@ -184,7 +184,7 @@ def test_gradcheck_command_fails_on_a_bug(monkeypatch):
     assert r.exit_code == 1
     assert r.stdout.strip().splitlines()[-1] == (
         "FAILED: gradient check failed for by in the default model; by in the seed "
-        "architecture; by in the other options")
+        "architecture; by in the other options; by in the dropout masks")
     r = run("gradcheck", "--checks", 5, "--arch", "rnn")  # one configuration
     assert r.exit_code == 1
     assert r.stdout.strip().splitlines()[-1] == "FAILED: gradient check failed for by"
@@ -195,7 +195,7 @@ def test_gradcheck_without_options_checks_every_option(monkeypatch):
     caught by the plain `postag gradcheck`."""
     r = run("gradcheck", "--checks", 3)
     assert r.exit_code == 0 and r.stdout.strip().splitlines()[-1].startswith(
-        "PASSED: 3 configurations"), r.output
+        "PASSED: 4 configurations"), r.output
     names = {line.split()[0] for line in r.stdout.splitlines() if line[:1].isalpha()}
     assert {"Wxh", "Wxe", "Weh", "Wxc", "Whc", "bc", "Wcx", "Whh", "bh", "Wxh1", "Whh1", "bh1",
             "Why", "by", "Wya", "bya", "Wyy"} <= names
@@ -206,13 +206,23 @@ def test_gradcheck_without_options_checks_every_option(monkeypatch):
         "FAILED: gradient check failed for Weh in the other options"
 
 
+def test_gradcheck_checks_the_dropout_masks():
+    """The fourth configuration holds dropout masks fixed; --dropout-masks checks one
+    configuration with them."""
+    r = run("gradcheck", "--checks", 3)
+    assert "dropout masks fixed (output 0.5, recurrent 0.25, input 0.2)" in r.stdout
+    assert r.stdout.count("dropout off") == 3
+    r = run("gradcheck", "--checks", 3, "--arch", "rnn", "--dropout-masks")
+    assert r.exit_code == 0 and "dropout masks fixed" in r.stdout, r.output
+
+
 def test_gradcheck_checks_the_adversarial_pass(monkeypatch):
     """The default model and the other options are checked with the adversarial pass, its
     perturbation held fixed, and the gradient with respect to it (r_adv) checked too."""
     r = run("gradcheck", "--checks", 3)
     assert r.exit_code == 0, r.output
     rows = [line.split()[0] for line in r.stdout.splitlines() if line.startswith("r_adv")]
-    assert len(rows) == 2  # the default model and the other options (not the seed architecture)
+    assert len(rows) == 3  # all but the seed architecture
     assert "adversarial pass 1.0 (every sentence)" in r.stdout  # the default model
     assert "adversarial pass 1.0 (1 sentence in 2)" in r.stdout  # the other options
     r = run("gradcheck", "--checks", 3, "--adversarial", 0)
@@ -225,7 +235,8 @@ def test_gradcheck_checks_the_adversarial_pass(monkeypatch):
     r = run("gradcheck", "--checks", 3)
     assert r.exit_code == 1
     assert r.stdout.strip().splitlines()[-1] == (
-        "FAILED: gradient check failed for r_adv in the default model; r_adv in the other options")
+        "FAILED: gradient check failed for r_adv in the default model; r_adv in the other "
+        "options; r_adv in the dropout masks")
 
 
 def test_train_stops_when_gradcheck_fails(monkeypatch, tiny_corpus, tmp_path):

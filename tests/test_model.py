@@ -51,6 +51,30 @@ def test_initial_loss_is_log_of_tagset_size():
     assert abs(loss / mask.sum() - math.log(C)) < 0.05
 
 
+@pytest.mark.parametrize("crf", [False, True])
+def test_a_word_without_gold_tag_is_read_but_not_scored(crf):
+    """Tag _ on a word removes its loss term only: its neighbours still read it (a word is not
+    padding), so their predictions are those of the fully tagged sentence."""
+    rng = np.random.default_rng(4)
+    params = M.init_params(30, 5, 8, "birnn", 1, seed=0, dtype=np.float64, crf=crf)
+    x, y = rng.integers(0, 27, (6, 3)), rng.integers(0, 5, 6)
+    x[2] = [27, 28, 29]  # rows no other word uses
+    y_part = y.copy()
+    y_part[2] = -1
+    ids, tags, mask = gc.make_batch([(x, y)])
+    _, tags_part, mask_part = gc.make_batch([(x, y_part)])
+    assert mask_part.sum() == 6 and (tags_part[:, 0] == y_part).all()
+    loss, _ = M.loss_and_grads(params, "birnn", ids, tags, mask)
+    loss_part, grads = M.loss_and_grads(params, "birnn", ids, tags_part, mask_part)
+    P = M.predict(params, "birnn", ids, mask)
+    if crf:  # the gold path skips the untagged word; log Z sums over every path
+        assert loss_part < loss
+    else:
+        assert loss - loss_part == pytest.approx(-math.log(P[2, 0, y[2]]), rel=1e-9)
+    # the untagged word's own row of the word table gets gradient (it feeds its neighbours)
+    assert (np.abs(grads["Wxh"].to_dense(params["Wxh"].shape)[x[2]]).sum(axis=1) > 0).all()
+
+
 def test_padding_changes_nothing():
     """A sentence's tag distributions do not depend on what it is batched with."""
     rng = np.random.default_rng(2)
@@ -110,6 +134,9 @@ BUGS = {
                          'grads["by"] = dlogits.mean(axis=(0, 1))', {"by"}),
     "tanh_derivative": ("G = HS * HS", "G = HS.copy()", {"Whh", "Wxh", "bh"}),  # 1 - h, not 1 - h^2
     "padding_not_masked": ("G *= M  # zero on padding", "pass", None),
+    # off by one: the first step is never masked (the check batch has a sentence one word
+    # shorter than the longest, and one whose first word is untagged, so this shows in bh)
+    "padding_mask_from_step_1": ("G *= M  # zero on padding", "G[1:] *= M[1:]", {"bh"}),
 }
 
 
@@ -121,7 +148,7 @@ def test_gradcheck_catches_planted_bugs(sents, bug, arch):
     results = gc.run(sents, FEATURE_SETS["rich"], arch, 1, checks=10, seed=0,
                      loss_and_grads=buggy.loss_and_grads)
     failed = {r.name for r in results if not r.passed}
-    if bug == "padding_not_masked":
+    if bug in ("padding_not_masked", "padding_mask_from_step_1"):
         # harmless left to right (padding comes after the words); wrong right to left, where
         # the state must be reset before a short sentence's last word
         assert bool(failed) == (arch == "birnn"), gc.format_table(results)
@@ -222,6 +249,28 @@ def test_gradcheck_catches_auxiliary_gradient_not_backpropagated(sents):
     failed = {r.name for r in results if not r.passed}
     assert {"Whh", "Wxh", "bh"} <= failed and not failed & {"Wya", "bya", "Why", "by"}, \
         gc.format_table(results)
+
+
+def test_gradcheck_catches_auxiliary_weight_left_out_of_the_gradient(sents):
+    """With a weight other than 1 (training's --aux-weight), a gradient that forgets it."""
+    buggy = mutant("daux *= aux_weight", "pass")
+    results = gc.run(sents, FEATURE_SETS["rich"], "birnn", 1, checks=10, seed=0, aux=True,
+                     aux_weight=0.7, loss_and_grads=buggy.loss_and_grads)
+    failed = {r.name for r in results if not r.passed}
+    assert {"Wya", "bya", "Whh", "Wxh", "bh"} == failed, gc.format_table(results)
+
+
+@pytest.mark.parametrize("arch,layers", [("rnn", 1), ("birnn", 2)])
+def test_gradcheck_passes_with_fixed_dropout_masks(sents, arch, layers):
+    results = gc.run(sents, FEATURE_SETS["rich"], arch, layers, checks=10, seed=2,
+                     char_hidden=3, adversarial=1.0, dropout=DROPOUT)
+    assert all(r.passed for r in results), gc.format_table(results)
+
+
+def test_check_batch_has_a_single_padding_step_and_an_untagged_first_word(sents):
+    _, _, tags, mask, _, _ = gc.check_problem(sents, FEATURE_SETS["word"], "birnn", 1)
+    assert mask.shape[0] - 1 in mask.sum(axis=0).astype(int).tolist()
+    assert ((tags[0] < 0) & (mask[0] > 0)).any()  # a real word without a gold tag
 
 
 def test_unique_rows_matches_numpy_and_falls_back_on_a_hash_collision(monkeypatch):
@@ -393,6 +442,20 @@ CRF_BUGS = {
                                "(AL[:-1].reshape(-1, C).T @ G[1:].reshape(-1, C))", {"Wyy"}),
     # the start transitions' expected counts left out
     "no_start_counts": ("* E[C]  # from the start", "* 0  # from the start", {"Wyy"}),
+    # paths assumed to start at step 0 (wrong for a sentence whose first word is untagged)
+    "start_counts_at_step_0": ("n[C] = (G * S).sum(axis=(0, 1)) * E[C]",
+                               "n[C] = G[0].sum(axis=0) * E[C]", {"Wyy"}),
+}
+
+
+DROPOUT = (0.5, 0.25, 0.2)  # output, recurrent, input: fixed masks
+DROPOUT_BUGS = {
+    "output_mask_forgotten": ("            dout *= drop  # (dout is a fresh array)",
+                              "            pass", {"Whh", "Wxh", "bh"}),
+    "recurrent_mask_forgotten": ("dh_next *= R  # (times R", "pass  # (", {"Whh", "Wxh", "bh"}),
+    "input_mask_forgotten": ('dZ = dZ * cache["drop_in"]', "dZ = dZ", {"Wxh"}),
+    "recurrent_mask_not_in_dWhh": ("HS[:-1, d] if R is None else HS[:-1, d] * R[d]",
+                                   "HS[:-1, d]", {"Whh"}),
 }
 
 
@@ -412,7 +475,8 @@ ADV_BUGS = {
 
 OPTION_BUGS = {"embedding": (EMBED_BUGS, {"embed": 5}), "character RNN": (CHAR_BUGS, {"char_hidden": 3}),
                "CRF": (CRF_BUGS, {"crf": True}),
-               "adversarial": (ADV_BUGS, {"adversarial": 1.0, "char_hidden": 3})}
+               "adversarial": (ADV_BUGS, {"adversarial": 1.0, "char_hidden": 3}),
+               "dropout masks": (DROPOUT_BUGS, {"dropout": DROPOUT})}
 
 
 @pytest.mark.parametrize("option,bug", [(o, b) for o, (bugs, _) in OPTION_BUGS.items() for b in bugs])

@@ -273,7 +273,14 @@ def evaluate(gold, models, as_json, n_errors, raw, skip_bad_sentences):
     click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
 
 
-# ---------------------------------------------------------------------------------------------
+# dropout on outputs, recurrent states and inputs in the dropout-mask check
+CHECK_DROPOUT = (DEFAULTS["dropout"], DEFAULTS["recurrent_dropout"], 0.2)
+
+
+def _dropout_setting(dropout) -> str:
+    if dropout is None:
+        return "off"
+    return "masks fixed (output {}, recurrent {}, input {})".format(*dropout)
 
 
 @cli.command()
@@ -303,8 +310,10 @@ def evaluate(gold, models, as_json, n_errors, raw, skip_bad_sentences):
 @click.option("--adversarial-stride", type=int,
               help="...on every N-th sentence  "
                    f"[default: {DEFAULTS['adversarial_stride']}]")
+@click.option("--dropout-masks/--no-dropout-masks", default=None,
+              help="...with dropout on, its masks drawn once and held fixed  [default: no]")
 def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hidden, char_hidden,
-              embed_size, aux, crf, adversarial, adversarial_stride):
+              embed_size, aux, crf, adversarial, adversarial_stride, dropout_masks):
     """Check the hand-written backpropagation against central differences.
 
     In float64, with dropout and clipping off, on the code path training uses, each checked
@@ -318,8 +327,11 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
     Without options it checks three small models that together hold every parameter postag can
     train: the default model (bidirectional, features, character RNN), the seed architecture
     (one direction, one-hot words), and every other option (2 layers, factorised embedding,
-    auxiliary output, CRF output). With -m, or any of --arch/--layers/--features/--char-hidden/
-    --embed-size/--aux/--crf/--adversarial, it checks that one configuration.
+    auxiliary output, CRF output); then a fourth run checks the backward code of the dropout
+    masks (output, recurrent and input dropout, masks drawn once and held fixed, so the loss
+    is still a function of the weights). With -m, or any of --arch/--layers/--features/
+    --char-hidden/--embed-size/--aux/--crf/--adversarial/--dropout-masks, it checks that one
+    configuration.
 
     \b
     Example:  postag gradcheck --checks 10 --arch birnn --layers 2
@@ -339,9 +351,10 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
                char_hidden=4 if char_hidden is None else char_hidden,
                embed=embed_size or 0, aux=bool(aux), crf=DEFAULTS["crf"] if crf is None else crf,
                adversarial=DEFAULTS["adversarial"] if adversarial is None else adversarial,
-               stride=adversarial_stride or DEFAULTS["adversarial_stride"])
+               stride=adversarial_stride or DEFAULTS["adversarial_stride"],
+               dropout=CHECK_DROPOUT if dropout_masks else None)
     if model or any(v is not None for v in (arch, layers, features, char_hidden, embed_size, aux,
-                                            crf, adversarial, adversarial_stride)):
+                                            crf, adversarial, adversarial_stride, dropout_masks)):
         configs = [("", one)]
     else:
         configs = [("default model", dict(one)),
@@ -350,7 +363,9 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
                                               adversarial=0.0, stride=1)),
                    ("other options", dict(arch="birnn", layers=2, features="rich",
                                           char_hidden=3, embed=5, aux=True,
-                                          crf=not DEFAULTS["crf"], adversarial=1.0, stride=2))]
+                                          crf=not DEFAULTS["crf"], adversarial=1.0, stride=2,
+                                          aux_weight=0.7)),
+                   ("dropout masks", dict(one, layers=2, char_hidden=3, dropout=CHECK_DROPOUT))]
     try:
         templates = {name: FEATURE_SETS[c["features"]] for name, c in configs}
         if model:
@@ -368,7 +383,8 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
                                 checks=checks, check_all=check_all, seed=seed,
                                 char_hidden=c["char_hidden"], embed=c["embed"], aux=c["aux"],
                                 crf=c["crf"], adversarial=c["adversarial"],
-                                adversarial_stride=c["stride"])
+                                adversarial_stride=c["stride"], dropout=c.get("dropout"),
+                                aux_weight=c.get("aux_weight"))
                    for name, c in configs}
     except PostagError as e:
         _fail(e)
@@ -378,7 +394,8 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
                    f"{hidden}, character RNN {c['char_hidden'] or 'none'}, feature embedding "
                    f"{c['embed'] or 'none'}, auxiliary output {'yes' if c['aux'] else 'no'}, "
                    f"CRF {'yes' if c['crf'] else 'no'}, adversarial pass "
-                   f"{adversarial_setting(c['adversarial'], c['stride'])}, float64")
+                   f"{adversarial_setting(c['adversarial'], c['stride'])}, dropout "
+                   f"{_dropout_setting(c.get('dropout'))}, float64")
         click.echo(gc.format_table(results[name]))
         if len(configs) > 1:
             click.echo("")

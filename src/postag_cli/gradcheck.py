@@ -4,6 +4,15 @@ For a parameter entry w the numerical gradient is (L(w + eps) - L(w - eps)) / (2
 in float64 with dropout off and no clipping (clipping belongs to the optimiser step, not to the
 gradient). The analytic gradient comes from `model.loss_and_grads`, the function training uses.
 
+Dropout makes the loss random, so the checks run without it; `dropout=(p_out, p_rec, p_in)`
+adds one check of the masks' own backward code: every evaluation of the loss draws its masks
+from a generator with the same seed, so they are the same fixed masks each time, and the loss
+is an ordinary function of the weights.
+
+The check batch is built so that boundary cases occur in it whatever the corpus: one sentence
+one word shorter than the longest (a single padding step, first in the right-to-left
+direction), and one whose first word has no gold tag (so a CRF path need not start at step 0).
+
 An entry passes when
 
     relative error = |analytic - numerical| / max(|analytic| + |numerical|, FLOOR) <= TOLERANCE
@@ -48,12 +57,13 @@ def _dense(g, shape):
 
 def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, seed=0,
                     loss_and_grads=None, eps=EPS, chars=None, aux_tags=None, adversarial=0.0,
-                    adversarial_stride=1):
+                    adversarial_stride=1, dropout=None, aux_weight=None):
     """Compare analytic and numerical gradients on `checks` random entries of every parameter
     (or on every entry). Entries of an embedding table are drawn from the rows the batch uses
     (the other rows' gradient is exactly zero). With adversarial = eps > 0, the loss has the
     adversarial pass (on every adversarial_stride-th sentence) with a fixed random r of mean
-    norm eps per word, and r is checked too.
+    norm eps per word, and r is checked too. dropout = (p_out, p_rec, p_in): fixed dropout
+    masks (the same seed for every evaluation). aux_weight: the auxiliary loss's weight.
     Returns one ParamCheck per parameter (and "r_adv")."""
     loss_and_grads = loss_and_grads or model_module.loss_and_grads
     params = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
@@ -63,6 +73,11 @@ def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, s
     kwargs = {"chars": chars}
     if aux_tags is not None:  # (also lets a loss function without these arguments be checked)
         kwargs["aux_tags"] = aux_tags
+        if aux_weight is not None:
+            kwargs["aux_weight"] = aux_weight
+    if dropout is not None:
+        kwargs["dropout"], kwargs["recurrent_dropout"], kwargs["input_dropout"] = dropout
+    mask_seed = seed + 7919
     if adversarial > 0:
         DH = params["bh"].shape[0]
         r = rng.standard_normal(mask.shape + (DH,)) * mask[:, :, None]
@@ -73,6 +88,8 @@ def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, s
             kwargs["adversarial_stride"] = adversarial_stride
 
     def loss_fn():
+        if dropout is not None:  # a fresh generator with the same seed: the same masks
+            kwargs["rng"] = np.random.default_rng(mask_seed)
         return loss_and_grads(params, arch, ids, tags, mask, **kwargs)
 
     _, grads = loss_fn()
@@ -180,6 +197,15 @@ def check_problem(sentences, templates, arch, layers, hidden=6, n_sentences=4, s
         raise ValueError("no tagged sentences to check gradients on")
     sents = [type(s)(s.words[:12], s.tags[:12],  # short: quick and accurate
                      other=(s.other if s.other and any(s.other) else s.tags)[:12]) for s in sents]
+    longest = max(len(s.words) for s in sents)
+    for s in sents[1:]:  # one sentence one word shorter than the longest (one padding step)
+        if len(s.words) >= longest - 1 >= 1:
+            del s.words[longest - 1:], s.tags[longest - 1:], s.other[longest - 1:]
+            break
+    for s in sents[::-1]:  # one sentence whose first word has no gold tag
+        if len(s.words) > 1 and any(t is not None for t in s.tags[1:]):
+            s.tags[0] = None
+            break
     feats = Features.build([w for s in sents for w in s.words], templates, min_count=1,
                            char_model=char_hidden > 0)
     tagset = sorted({t for s in sents for t in s.tags if t is not None})
@@ -209,7 +235,7 @@ def check_problem(sentences, templates, arch, layers, hidden=6, n_sentences=4, s
 
 def run(sentences, templates, arch, layers, hidden=6, checks=10, check_all=False, seed=0,
         loss_and_grads=None, char_hidden=0, embed=0, aux=False, crf=False, adversarial=0.0,
-        adversarial_stride=1):
+        adversarial_stride=1, dropout=None, aux_weight=None):
     """Build the check problem and check it; returns the list of ParamCheck."""
     params, ids, tags, mask, chars, aux_tags = check_problem(
         sentences, templates, arch, layers, hidden, seed=seed, char_hidden=char_hidden,
@@ -217,4 +243,5 @@ def run(sentences, templates, arch, layers, hidden=6, checks=10, check_all=False
     return check_gradients(params, arch, ids, tags, mask, checks=checks, check_all=check_all,
                            seed=seed, loss_and_grads=loss_and_grads, chars=chars,
                            aux_tags=aux_tags, adversarial=adversarial,
-                           adversarial_stride=adversarial_stride)
+                           adversarial_stride=adversarial_stride, dropout=dropout,
+                           aux_weight=aux_weight)

@@ -15,6 +15,8 @@ states of one layer being the (dense) input of the next.
 
 Layout: time-major. A batch of B sentences padded to length T has feature ids ``ids`` (T, B, K)
 and a mask (T, B) that is 1 on real words and 0 on padding; padding adds no loss and no gradient.
+Tags (T, B) are -1 where there is no gold tag (padding, or a word whose tag is `_`): such a
+word is read like any other and only adds no loss.
 Inside a layer the directions are stacked on an axis of their own, (T, D, B, H) with D = 1 or 2,
 the backward direction stored in reversed time, so one loop and one batched matmul per step
 serve both directions. The mask zeroes the state on padding, so the right-to-left RNN starts
@@ -494,18 +496,19 @@ def scatter_rows(dZ, index, n_rows, mask):
 
 def make_batch(sentences, pad_id=0):
     """Time-major padded arrays from a list of (ids (n, K), tags (n,), ...) sentences.
-    Returns ids (T, B, K), tags (T, B), mask (T, B); a tag < 0 means no gold tag (masked)."""
+    Returns ids (T, B, K), tags (T, B), mask (T, B): mask is 1 on the real words, tags is -1
+    where there is no gold tag (padding, and words tagged _, which are read but not scored)."""
     B = len(sentences)
     T = max(len(s[0]) for s in sentences)
     K = sentences[0][0].shape[1]
     ids = np.full((T, B, K), pad_id, dtype=np.int64)
-    tags = np.zeros((T, B), dtype=np.int64)
+    tags = np.full((T, B), -1, dtype=np.int64)
     mask = np.zeros((T, B))
     for b, (x, y, *_) in enumerate(sentences):
         n = len(x)
         ids[:n, b] = x
-        tags[:n, b] = np.maximum(y, 0)
-        mask[:n, b] = y >= 0
+        tags[:n, b] = y
+        mask[:n, b] = 1
     return ids, tags, mask
 
 
@@ -533,7 +536,8 @@ def _dropout_mask(rng, shape, p, dtype):
 
 
 def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None = None,
-            input_dropout=0.0, x0_split=None, recurrent_dropout=0.0, r_adv=None, reuse=None):
+            input_dropout=0.0, x0_split=None, recurrent_dropout=0.0, r_adv=None, reuse=None,
+            crf_mask=None):
     """Tag distributions P (T, B, C) and the cache that `backward` needs.
     Dropout (`dropout` on each layer's output, `input_dropout` on the word vectors x_t Wxh
     entering layer 0, `recurrent_dropout` on the states fed from one step to the next, one mask
@@ -542,7 +546,9 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
     x0_split may replace ids and chars: layer 0's x_t Wxh + c_w Wcx + bh, already in the
     (T, D, B, H) layout of `rnn_forward` (see `type_forward`); that is inference, and the
     cache returned is None. For adversarial training, r_adv (T, B, D*H) is added to the word
-    vectors, and `reuse` (the cache of a pass over the same batch) supplies the type vectors."""
+    vectors, and `reuse` (the cache of a pass over the same batch) supplies the type vectors.
+    crf_mask: the words a CRF's paths go through (training: the words with a gold tag; the
+    others are skipped, as the gold path has no tag there); default `mask`."""
     D = n_directions(arch)
     dtype = params["Why"].dtype
     M = np.empty((mask.shape[0], D, mask.shape[1], 1), dtype=dtype)
@@ -598,7 +604,8 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
     cache["top"] = inp
     if "Wyy" in params:  # a linear-chain CRF: P holds each word's marginal tag distribution
         cache["logits"] = logits  # (crf_marginals leaves it as it is)
-        logZ, P, cache["crf"] = crf_marginals(logits, mask, params["Wyy"])
+        logZ, P, cache["crf"] = crf_marginals(logits, mask if crf_mask is None else crf_mask,
+                                              params["Wyy"])
         cache["logZ"] = logZ
         return P, cache
     return _softmax(logits), cache
@@ -705,7 +712,8 @@ def loss_and_grads(params, arch, ids, tags, mask, dropout=0.0, rng=None, chars=N
                    input_dropout=0.0, aux_tags=None, aux_weight=1.0, recurrent_dropout=0.0,
                    adversarial=0.0, adversarial_stride=1, r_adv=None):
     """Summed cross-entropy over real words and its gradient for every parameter.
-    tags (T, B) int; positions with mask 0 (padding, or words without a gold tag) are ignored.
+    tags (T, B) int, -1 where there is no gold tag; mask (T, B): 1 on real words, 0 on padding.
+    Words without a gold tag are read (their states feed their neighbours) but add no loss.
     With an auxiliary output layer (Wya, bya), aux_tags (T, B) are the other tag column's ids
     (-1: none) and the loss adds aux_weight times their cross-entropy.
     With adversarial = eps > 0, the loss adds a second pass on the word vectors x + r of every
@@ -763,19 +771,21 @@ def _loss_and_grads(params, arch, ids, tags, mask, dropout, rng, chars, input_dr
                     defer_types=False):
     """One pass of loss_and_grads: (loss, grads, cache). With defer_types, the tables' and
     character RNN's gradients are left out (see `backward`)."""
+    scored = mask * (tags >= 0)  # the words with a gold tag
     P, cache = forward(params, arch, ids, mask, dropout, rng, chars, input_dropout,
-                       recurrent_dropout=recurrent_dropout, r_adv=r_adv, reuse=reuse)
-    tt, bb = np.nonzero(mask)
+                       recurrent_dropout=recurrent_dropout, r_adv=r_adv, reuse=reuse,
+                       crf_mask=scored)
+    tt, bb = np.nonzero(scored)
     if "Wyy" in params:  # CRF: loss = log Z - score(gold path)
-        gold = _crf_gold(tags, mask, P.shape[2])
+        gold = _crf_gold(tags, scored, P.shape[2])
         score = cache["logits"][tt, bb, tags[tt, bb]].sum() + (gold * params["Wyy"]).sum()
         loss = cache["logZ"].sum() - score
         cache["dWyy"] = cache["crf"] - gold  # d loss / d Wyy: expected - gold counts
     else:
         loss = -np.log(P[tt, bb, tags[tt, bb]] + 1e-300).sum()
-    # dloss/dlogits = p - onehot(gold), zero where masked (softmax + cross-entropy, or the CRF
-    # with its marginals p)
-    dlogits = P * mask[:, :, None]
+    # dloss/dlogits = p - onehot(gold), zero where there is no gold tag (softmax +
+    # cross-entropy, or the CRF with its marginals p)
+    dlogits = P * scored[:, :, None]
     dlogits[tt, bb, tags[tt, bb]] -= 1.0
     daux = None
     if "Wya" in params:  # the auxiliary task reads the same top states

@@ -29,7 +29,10 @@ def system_sentences(tagger: Tagger, texts):
 def evaluate_raw(tagger: Tagger, gold_path, column="upos", skip_bad=False) -> dict:
     from .align import AlignmentError, score_documents
     stats = ReadStats()
-    gold = list(read_conllu(gold_path, skip_bad=skip_bad, stats=stats))
+    gold = list(read_conllu(gold_path, skip_bad=skip_bad, stats=stats,
+                            check_upos=column == "upos"))
+    if not gold:
+        raise PostagError(f"{gold_path}: no sentences to score")
     texts = []
     for s in gold:
         text = s.metadata.get("text")

@@ -259,7 +259,7 @@ class BatchJob:
         rng = np.random.default_rng([cfg.seed, epoch, index, part])
         ids, tags, mask = M.make_batch([self.data[i] for i in batch])
         mask = mask.astype(np.float32)
-        ntok = float(mask.sum())
+        ntok = float((tags >= 0).sum())  # the words with a gold tag
         if ntok == 0:
             return None
         aux = None

@@ -30,6 +30,8 @@ TAG_COLUMNS = ("upos", "xpos")
 _RAW = {f: (lambda columns, i: columns[i]) for f in FIELDS if f != "id"}  # keep raw strings
 _ID = re.compile(r"(?:[1-9][0-9]*|0\.[1-9][0-9]*|[1-9][0-9]*\.[1-9][0-9]*|[1-9][0-9]*-[1-9][0-9]*)")
 MAX_LINE_BYTES = 4_000_000  # longest CoNLL-U line accepted
+UPOS_TAGS = ("ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON",
+             "PROPN", "PUNCT", "SCONJ", "SYM", "VERB", "X")  # the Universal POS tags
 _STANDARD_COLUMNS = " ".join(f.upper() for f in FIELDS)
 
 
@@ -47,9 +49,10 @@ class _CheckedLines:
     """A text stream over a binary file for conllu.parse_incr that checks each line it passes on
     and remembers the line number of every line of the current sentence."""
 
-    def __init__(self, binary, name):
+    def __init__(self, binary, name, check_upos=False):
         self.binary = binary
         self.name = name
+        self.check_upos = check_upos  # UPOS must be one of UPOS_TAGS or _
         self.lineno = 0
         self.block: list[int] = []  # line numbers of the token lines of the current sentence
         self.comments: list[str] = []  # the comment lines of the current sentence, verbatim
@@ -68,6 +71,9 @@ class _CheckedLines:
         if line is None:
             raise StopIteration
         self.lineno += 1
+        if "\r" in line:  # a CR-only file reads as one line: stop rather than misread it
+            raise PostagError(f"{self.name}:{self.lineno}: carriage return (CR) inside a line "
+                              "(old Mac line ends? lines must end in LF or CRLF)")
         bom = line.startswith("\ufeff")  # line 1's was removed; elsewhere it is an error
         if bom:
             line = line[1:]
@@ -95,7 +101,7 @@ class _CheckedLines:
             self.comments.append(line)
             return line + "\n"
         self.block.append(self.lineno)
-        problem = _check_token_line(line)
+        problem = _check_token_line(line, self.check_upos)
         if problem:
             self.fail(problem, self.lineno)
             # in skip mode, hand conllu a harmless line so the rest of the block still parses
@@ -113,7 +119,7 @@ class _CheckedLines:
     skip_bad = False
 
 
-def _check_token_line(line: str) -> str | None:
+def _check_token_line(line: str, check_upos=False) -> str | None:
     cols = line.split("\t")
     if len(cols) != 10:
         hint = (" (columns must be separated by tabs)" if len(cols) == 1 and " " in line else
@@ -130,6 +136,9 @@ def _check_token_line(line: str) -> str | None:
             return f"empty {name.upper()} field (use _ for no value)"
         if value != value.strip() or "  " in value:
             return f"{name.upper()} field {value!r} has leading, trailing or double whitespace"
+    if check_upos and cols[3] != "_" and cols[3] not in UPOS_TAGS:
+        return (f"UPOS {cols[3]!r} is not a Universal POS tag ({' '.join(UPOS_TAGS)}; _ for "
+                "none)")
     return None
 
 
@@ -164,13 +173,15 @@ def _check_sentence(tokens, lines) -> tuple[str, int] | None:
     return None
 
 
-def read_conllu(path, skip_bad=False, stats: ReadStats | None = None, binary=None):
+def read_conllu(path, skip_bad=False, stats: ReadStats | None = None, binary=None,
+                check_upos=False):
     """Yield the sentences of a CoNLL-U file as conllu.TokenList, fields as raw strings.
-    Each TokenList gets metadata-independent attributes: `.lineno` (first line)."""
+    Each TokenList gets metadata-independent attributes: `.lineno` (first line).
+    check_upos: refuse a UPOS that is not a Universal POS tag (where UPOS is read as data)."""
     name = "<stdin>" if path == "-" else str(path)
     stats = stats if stats is not None else ReadStats()
     f = binary if binary is not None else open_binary(path)
-    lines = _CheckedLines(f, name)
+    lines = _CheckedLines(f, name, check_upos)
     lines.skip_bad = skip_bad
     try:
         for sent in conllu.parse_incr(lines, fields=FIELDS, field_parsers=_RAW):
@@ -222,7 +233,7 @@ def tagged_sentences(path, column="upos", skip_bad=False, stats=None):
     if column not in TAG_COLUMNS:
         raise PostagError(f"unknown tag column {column!r}; choose upos or xpos")
     other = "xpos" if column == "upos" else "upos"
-    for sent in read_conllu(path, skip_bad=skip_bad, stats=stats):
+    for sent in read_conllu(path, skip_bad=skip_bad, stats=stats, check_upos=column == "upos"):
         ws = words(sent)
         if not ws:
             continue

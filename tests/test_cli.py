@@ -16,7 +16,7 @@ COMMANDS = ["train", "tag", "evaluate", "gradcheck", "info"]
 
 
 def run(*args, input=None):
-    return CliRunner().invoke(cli, [str(a) for a in args], input=input)
+    return CliRunner().invoke(cli, [str(a) for a in args], input=input, prog_name="postag")
 
 
 def assert_user_error(result, *fragments, code=2):
@@ -379,3 +379,133 @@ def test_evaluate_without_unseen_words_says_so(model, tiny_corpus):
     r = run("evaluate", tiny_corpus[0], "-m", model, "--json")
     d = json.loads(r.stdout)
     assert d["unseen_words"] == 0 and d["unseen_accuracy"] is None and d["known_accuracy"] > 0
+
+
+# ---------------------------------------------------------------------------------------------
+# paths, usage and settings that are refused before any work (found by probing the CLI)
+
+FAST = ["--epochs", 1, "--hidden", 4, "--char-hidden", 0, "--skip-gradcheck", "--jobs", 1]
+
+
+def test_no_output_overwrites_an_input_or_another_output(tiny_corpus, tmp_path, model):
+    corpus = tmp_path / "c.conllu"
+    corpus.write_bytes(open(tiny_corpus[0], "rb").read())
+    before = corpus.read_bytes()
+    out = tmp_path / "m.npz"
+    for args, phrase in (
+            (["--checkpoint", corpus], "checkpoint (--checkpoint) would overwrite the training file"),
+            (["--dev", tiny_corpus[1], "--checkpoint", tiny_corpus[1]], "the dev file"),
+            (["--checkpoint", out], "would overwrite the output (-o)"),
+            (["--log-file", corpus], "log file (--log-file) would overwrite the training file"),
+            (["--log-file", out], "would overwrite the output (-o)")):
+        assert_user_error(run("train", corpus, "-o", out, *FAST, *args), phrase)
+        assert corpus.read_bytes() == before and not out.exists()
+    assert_user_error(run("train", corpus, "-o", "-", *FAST), "-o -")
+    # resuming from the checkpoint that training goes on writing is allowed
+    assert run("train", corpus, "-o", out, *FAST, "--checkpoint", tmp_path / "k.ckpt").exit_code == 0
+    r = run("train", corpus, "-o", out, *FAST, "--epochs", 2, "--checkpoint", tmp_path / "k.ckpt",
+            "--resume", tmp_path / "k.ckpt")
+    assert r.exit_code == 0, r.output
+    # tag: the output cannot be a model (directly or through a symbolic link)
+    mine = tmp_path / "mine.npz"
+    mine.write_bytes(open(model, "rb").read())
+    (tmp_path / "link.npz").symlink_to(mine)
+    for o in (mine, tmp_path / "link.npz"):
+        assert_user_error(run("tag", "-", "-m", mine, "-o", o, input="a b\n"), "would overwrite the model")
+    assert load_model(mine)
+
+
+def test_log_file_checked_before_training(tiny_corpus, tmp_path):
+    out = tmp_path / "m.npz"
+    assert_user_error(run("train", tiny_corpus[0], "-o", out, *FAST, "--log-file",
+                          tmp_path / "no" / "log.jsonl"), "log.jsonl", "does not exist")
+    assert not out.exists() and not (tmp_path / "m.npz.ckpt").exists()
+    r = run("train", tiny_corpus[0], "-o", out, *FAST, "--epochs", 2, "--log-file", tmp_path / "log")
+    assert r.exit_code == 0 and len((tmp_path / "log").read_text().splitlines()) == 2
+
+
+def test_train_reads_stdin(tiny_corpus, tmp_path):
+    data = open(tiny_corpus[0], "rb").read()
+    r = run("train", "-", "-o", tmp_path / "s.npz", *FAST, input=data)
+    assert r.exit_code == 0, r.output
+    run("train", tiny_corpus[0], "-o", tmp_path / "f.npz", *FAST)
+    s, f = load_model(tmp_path / "s.npz"), load_model(tmp_path / "f.npz")
+    import hashlib
+    assert s[3]["corpus"] == "<stdin>" and s[3]["corpus_sha256"] == hashlib.sha256(data).hexdigest()
+    assert s[3]["corpus_sha256"] == f[3]["corpus_sha256"]
+    assert all(np.array_equal(s[0][k], f[0][k]) for k in s[0])  # the same model
+    assert_user_error(run("train", "-", "--dev", "-", "-o", tmp_path / "x.npz", *FAST, input=data),
+                      "both be stdin")
+
+
+@pytest.mark.parametrize("args,phrase", [
+    (["--layers", 17], "--layers must be at most 16"),
+    (["--hidden", 9000], "--hidden must be at most 8192"),
+    (["--char-hidden", 9000], "--char-hidden must be at most 8192"),
+    (["--word-dropout", "inf"], "--word-dropout must be a finite number"),
+    (["--lr", "nan"], "--lr must be a finite number"),
+])
+def test_settings_a_model_file_could_not_hold_are_refused(tiny_corpus, tmp_path, args, phrase):
+    assert_user_error(run("train", tiny_corpus[0], "-o", tmp_path / "m.npz", *FAST, *args), phrase)
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("args,phrase", [
+    (["train"], "Missing argument 'CORPUS'. (see 'postag train --help')"),
+    (["train", "."], "is a directory"),
+    (["nosuch"], "No such command 'nosuch'"),
+    (["--bogus"], "No such option '--bogus'. (see 'postag --help')"),
+    (["tag", "--format", "xml"], "'xml' is not one of"),
+    (["info"], "Missing argument 'MODEL'"),
+])
+def test_usage_errors_are_one_line(args, phrase):
+    assert_user_error(run(*args), phrase)
+
+
+def test_tag_conllu_input_in_other_formats(model, tiny_corpus):
+    r = run("tag", tiny_corpus[1], "--input-format", "conllu", "-m", model, "--format", "json")
+    assert r.exit_code == 0, r.output
+    first = json.loads(r.stdout.splitlines()[0])
+    assert first["id"] == 1 and [t["form"] for t in first["tokens"]] == first["text"].split()
+    r = run("tag", tiny_corpus[1], "--input-format", "conllu", "-m", model, "--format", "tagged")
+    assert r.exit_code == 0 and "/DET " in r.stdout and "\t" not in r.stdout
+    r = run("tag", tiny_corpus[1], "--input-format", "conllu", "-m", model)  # default: CoNLL-U
+    assert r.stdout.startswith("#") and "\t" in r.stdout
+    assert_user_error(run("tag", tiny_corpus[1], "--input-format", "conllu", "-m", model,
+                          "--pretokenized"), "apply to text input")
+
+
+def test_output_files_get_the_usual_permissions(model, tmp_path):
+    import os
+    old = os.umask(0o022)
+    try:
+        assert run("tag", "-", "-m", model, "-o", tmp_path / "t.txt", input="a b\n").exit_code == 0
+    finally:
+        os.umask(old)
+    assert (tmp_path / "t.txt").stat().st_mode & 0o777 == 0o644
+
+
+def test_evaluate_raw_without_anything_to_score(model, tmp_path):
+    empty = tmp_path / "empty.conllu"
+    empty.write_text("")
+    assert_user_error(run("evaluate", empty, "--raw", "-m", model), "no sentences to score")
+    untagged = tmp_path / "u.conllu"
+    untagged.write_text("# text = a cat\n1\ta\t_\t_\t_\t_\t_\t_\t_\t_\n2\tcat\t_\t_\t_\t_\t_\t_\t_\t_\n\n")
+    assert_user_error(run("evaluate", untagged, "--raw", "-m", model), "no words with a gold UPOS")
+
+
+def test_ensemble_mismatch_names_the_models(model, tiny_corpus, tmp_path):
+    xpos = tmp_path / "x.npz"
+    params, feats, tags, meta, _ = load_model(model)
+    save_model(xpos, {**params, "Why": params["Why"][:, :-1], "by": params["by"][:-1]}, feats,
+               tags[:-1], meta, chars=meta["chars"])
+    assert_user_error(run("tag", "-", "-m", model, "-m", xpos, input="a\n"), str(xpos), str(model),
+                      "same tagset")
+
+
+def test_diverging_training_is_one_line(tiny_corpus, tmp_path):
+    r = run("train", tiny_corpus[0], "-o", tmp_path / "m.npz", *FAST, "--lr", 1e6, "--epochs", 3)
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    log = r.stderr.strip().splitlines()  # the usual log lines, then one error line
+    assert log[-1].startswith("Error: training diverged") and "Warning" not in r.stderr
+    assert all(line.startswith(("/", "epoch ")) for line in log[:-1]), log

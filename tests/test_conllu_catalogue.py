@@ -145,8 +145,11 @@ CASES = {
     "latin1.conllu": Refused(11, "invalid UTF-8 (byte 0xe9 at column 6)", skip=None),
     "utf16.conllu": Refused(1, "invalid UTF-8 (byte 0xff at column 1)", skip=None),
     "nul_byte.conllu": Refused(11, "NUL byte in the input", skip=None),
+    "cr_only.conllu": Refused(1, "carriage return (CR) inside a line", skip=None),
     # --- tags and scripts
     "underscore_tags.conllu": Reads(2, 7, _check_underscore, roundtrip=True),
+    "upos_unknown.conllu": Refused(11, "UPOS 'FOO' is not a Universal POS tag"),
+    "upos_lowercase.conllu": Refused(11, "UPOS 'verb' is not a Universal POS tag"),
     "unicode_scripts.conllu": Reads(1, 11, _check_unicode, roundtrip=True),
 }
 BAD = sorted(k for k, v in CASES.items() if isinstance(v, Refused))
@@ -155,7 +158,7 @@ BAD = sorted(k for k, v in CASES.items() if isinstance(v, Refused))
 def read(name, skip_bad=False):
     stats = ReadStats()
     path = CASES_DIR / name
-    raw = list(read_conllu(path, skip_bad=skip_bad, stats=stats))
+    raw = list(read_conllu(path, skip_bad=skip_bad, stats=stats, check_upos=True))
     tagged = list(tagged_sentences(path, skip_bad=skip_bad))
     return raw, tagged, stats
 

@@ -412,12 +412,14 @@ HOSTILE = {
     "meta_deeply_nested": (_deep_json, "not valid JSON"),
     "meta_is_bytes": (_set("meta", np.array(b'{"arch": "birnn"}')), "bad 'meta' array"),
     "meta_1d": (_set("meta", np.array(['{"arch": "birnn"}'])), "bad 'meta' array"),
-    "features_floats": (_set("features", np.zeros(5)), "'features' must be a 1-d string array"),
+    "features_floats": (_set("features", np.zeros(5)), "'features' must be a string"),
+    "features_format_1_in_2": (_set("features", np.array(["w=<unk>", "w=."])),
+                               "'features' does not match format 2"),
     "tags_2d": (_set("tags", np.array([TAGS])), "'tags' must be a 1-d string array"),
     # identity and version
     "wrong_magic": (_set("magic", np.array("not-postag")), "not a postag model"),
     "magic_int": (_set("magic", np.array(7)), "bad 'magic' array"),
-    "newer_format": (_set("format_version", np.array(2, np.int64)), "upgrade postag"),
+    "newer_format": (_set("format_version", np.array(3, np.int64)), "upgrade postag"),
     "format_zero": (_set("format_version", np.array(0, np.int64)), "format version 0"),
     "format_float": (_set("format_version", np.array(1.0)), "bad format_version"),
     "checkpoint_as_model": (_checkpoint, "this is a checkpoint, not a model"),
@@ -439,9 +441,9 @@ HOSTILE = {
     "duplicate_tags": (_set("tags", np.array(["DET", "NOUN", "NOUN", "VERB"])),
                        "tagset is empty or has duplicates"),
     "empty_tagset": (_set("tags", np.zeros(0, "<U1")), "tagset is empty or has duplicates"),
-    "duplicate_features": (_set("features", np.array(["w=<unk>", "w=a", "w=a", "w=b", "w=c"])),
+    "duplicate_features": (_set("features", np.array("w=<unk>\nw=a\nw=a\nw=b\nw=c")),
                            "duplicate feature names"),
-    "no_unk_feature": (_set("features", np.array(["w=x", "w=.", "w=cat", "w=sleeps", "w=the"])),
+    "no_unk_feature": (_set("features", np.array("w=x\nw=.\nw=cat\nw=sleeps\nw=the")),
                        "no unknown entry for feature 'w'"),
     # weights
     "wxh_rows_vs_vocabulary": (_param("Wxh", lambda a: a[:-1]), "Wxh has shape (4, 8)"),
@@ -485,6 +487,30 @@ def test_valid_model_loads(tmp_path):
     # and the CLI reads it
     result = CliRunner().invoke(cli, ["info", str(path)])
     assert result.exit_code == 0, result.output
+
+
+def test_format_1_model_loads(tmp_path):
+    """Models written before format 2 (features as a fixed-width 1-d array) are still read."""
+    a = valid_arrays()
+    a["format_version"] = np.array(1, np.int64)
+    a["features"] = np.array(FEATURES)
+    params, features, tags, meta, _ = load_model(npz(tmp_path / "v1.npz", a))
+    assert features == FEATURES and meta["format_version"] == 1
+    result = CliRunner().invoke(cli, ["info", str(tmp_path / "v1.npz")])
+    assert result.exit_code == 0 and "format          1 " in result.output, result.output
+
+
+def test_a_long_token_does_not_bloat_the_model(tmp_path):
+    """The feature names are stored as one string: a 100,000-character token adds about its
+    own length (format 1 padded every name to the longest)."""
+    params, _, _, meta, _ = load_model(_valid(tmp_path / "ok.npz", tmp_path))
+    long = ["w=" + "x" * 100_000]
+    save_model(tmp_path / "a.npz", params, FEATURES, TAGS, meta)
+    params["Wxh"] = np.vstack([params["Wxh"], params["Wxh"][:1]])
+    save_model(tmp_path / "b.npz", params, FEATURES + long, TAGS, meta)
+    grown = (tmp_path / "b.npz").stat().st_size - (tmp_path / "a.npz").stat().st_size
+    assert 400_000 <= grown < 500_000  # 4 bytes per character, once
+    assert load_model(tmp_path / "b.npz")[1] == FEATURES + long
 
 
 def test_evil_pickle_is_live(tmp_path):

@@ -347,8 +347,8 @@ def test_adversarial_training_trains_and_is_checked(tiny_corpus, tmp_path):
     meta = load_model(tmp_path / "a21.0.npz")[3]
     assert meta["adversarial"] == 1.0 and meta["adversarial_stride"] == 2
     for bad, msg in ((dict(adversarial=-1.0), "--adversarial >= 0"),
-                     (dict(adversarial=float("nan")), "--adversarial >= 0"),
-                     (dict(adversarial=float("inf")), "--adversarial >= 0"),
+                     (dict(adversarial=float("nan")), "--adversarial must be a finite number"),
+                     (dict(adversarial=float("inf")), "--adversarial must be a finite number"),
                      (dict(adversarial_stride=0), "--adversarial-stride must be at least 1")):
         with pytest.raises(PostagError, match=msg):
             train(train_f, tmp_path / "x.npz", cfg(**bad), **QUIET)

@@ -44,12 +44,32 @@ def _fail(e: PostagError):
     raise UserError(str(e), e.exit_code) from None
 
 
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())  # (click >= 8.2)
+
+
+def _one_line(e: click.UsageError) -> click.ClickException:
+    """A usage error as one line (click prints usage, a hint and the error on four); `postag`
+    alone still shows the help."""
+    if isinstance(e, _NO_ARGS_IS_HELP):
+        return e
+    where = e.ctx.command_path if e.ctx else "postag"
+    return UserError(f"{e.format_message()} (see '{where} --help')", e.exit_code)
+
+
 class _Group(click.Group):
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as e:
+            raise _one_line(e) from None
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except PostagError as e:
             _fail(e)
+        except click.UsageError as e:
+            raise _one_line(e) from None
         except MemoryError:
             raise UserError("out of memory") from None
 
@@ -64,6 +84,24 @@ def cli():
     """
 
 
+def _same_file(a, b) -> bool:
+    """Whether two paths name the same file (symbolic and hard links included)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_outputs(outputs: dict, inputs: dict) -> None:
+    """Refuse to write an output over an input, or two outputs to one file. outputs and inputs:
+    {what: path}, None or '-' for none (e.g. {"--checkpoint": "m.npz.ckpt"})."""
+    outs = [(what, p) for what, p in outputs.items() if p and p != "-"]
+    for i, (what, path) in enumerate(outs):
+        for other, p in list(inputs.items()) + outs[:i]:
+            if p and p != "-" and _same_file(path, p):
+                raise UserError(f"{path}: {what} would overwrite the {other}")
+
+
 def _sample_corpus():
     from importlib import resources
     return str(resources.files("postag_cli") / "resources" / "sample-train.conllu")
@@ -73,8 +111,9 @@ def _sample_corpus():
 
 
 @cli.command()
-@click.argument("corpus", type=click.Path(dir_okay=False))
-@click.option("--dev", "dev", type=click.Path(dir_okay=False), help="Dev CoNLL-U file: keep the best epoch.")
+@click.argument("corpus", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--dev", "dev", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Dev CoNLL-U file: keep the best epoch.")
 @click.option("-o", "--output", default=DEFAULT_MODEL, show_default=True, help="Model file to write.")
 @click.option("--arch", type=click.Choice(["birnn", "rnn"]), default=DEFAULTS["arch"],
               show_default=True,
@@ -163,17 +202,24 @@ def train(corpus, dev, output, skip_gradcheck, checkpoint, no_checkpoint, resume
     from .train import TrainConfig
     from .train import train as run_train
 
+    if output == "-":
+        raise UserError("-o -: a model is a binary file; give a file name")
+    if no_checkpoint:
+        checkpoint = None
+    elif not checkpoint:
+        checkpoint = output + ".ckpt"
+    # (resuming from the checkpoint that training goes on writing is the usual case)
+    check_outputs({"output (-o)": output, "checkpoint (--checkpoint)": checkpoint,
+                   "log file (--log-file)": log_file},
+                  {"training file": corpus, "dev file (--dev)": dev,
+                   "checkpoint to resume (--resume)": resume if resume is not None and not (
+                       checkpoint and _same_file(resume, checkpoint)) else None})
     try:
-        for p in (corpus, dev):
-            if p and os.path.abspath(p) == os.path.abspath(output):
-                raise PostagError(f"{output}: the output would overwrite an input file")
-        check_writable(output)
-        if no_checkpoint:
-            checkpoint = None
-        elif not checkpoint:
-            checkpoint = output + ".ckpt"
-        if checkpoint:
-            check_writable(checkpoint)
+        for p in (output, checkpoint, log_file):
+            if p:
+                check_writable(p)
+        if log_file and os.path.exists(log_file) and not os.access(log_file, os.W_OK):
+            raise PostagError(f"{log_file}: the log file is not writable")
         config = TrainConfig(**settings, gradcheck=not skip_gradcheck)
         result = run_train(corpus, output, config, dev_path=dev, checkpoint=checkpoint,
                            resume=resume, log_file=log_file, skip_bad=skip_bad_sentences,
@@ -206,7 +252,7 @@ def train(corpus, dev, output, skip_gradcheck, checkpoint, no_checkpoint, resume
 @click.option("--split-sentences", is_flag=True,
               help="Text may hold several sentences per line or wrapped paragraphs.")
 @click.option("--format", "fmt", type=click.Choice(["tagged", "tsv", "conllu", "json"]),
-              default="tagged", show_default=True, help="Output format.")
+              help="Output format  [default: tagged for text, conllu for CoNLL-U input]")
 @click.option("--probs", is_flag=True, help="Add each token's tag probability.")
 @click.option("--top-k", default=0, show_default=True, help="List the K best tags with probabilities.")
 @click.option("--jobs", default=1, show_default=True, help="Worker processes.")
@@ -222,8 +268,12 @@ def tag(input, models, output, input_format, pretokenized, split_sentences, fmt,
 
     if top_k < 0 or jobs < 1:
         raise UserError("--top-k must be >= 0 and --jobs >= 1")
-    if input != "-" and output != "-" and os.path.abspath(input) == os.path.abspath(output):
-        raise UserError(f"{output}: the output would overwrite the input file")
+    if input_format == "conllu" and (pretokenized or split_sentences):
+        raise UserError("--pretokenized and --split-sentences apply to text input, not to "
+                        "--input-format conllu (its words are given)")
+    fmt = fmt or ("conllu" if input_format == "conllu" else "tagged")
+    check_outputs({"output (-o)": output},
+                  {"input file": input, **{f"model {m}": m for m in models}})
     try:
         opts = tagio.TagOptions(input_format=input_format, pretokenized=pretokenized,
                                 split_sentences=split_sentences, fmt=fmt, probs=probs,
@@ -378,7 +428,7 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
                        aux=meta.get("aux_weight", 0) > 0, crf=bool(meta.get("crf", False)),
                        adversarial=float(meta.get("adversarial", 0.0)),
                        stride=meta.get("adversarial_stride", 1))
-        sents, _ = read_corpus(corpus or _sample_corpus(), "upos")
+        sents, _ = read_corpus(corpus or _sample_corpus(), "upos", what="corpus")
         results = {name: gc.run(sents, templates[name], c["arch"], c["layers"], hidden=hidden,
                                 checks=checks, check_all=check_all, seed=seed,
                                 char_hidden=c["char_hidden"], embed=c["embed"], aux=c["aux"],

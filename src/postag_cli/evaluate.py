@@ -111,6 +111,8 @@ def format_report(r: dict) -> str:
         f"known words     {_pct(r['known_accuracy'])}  ({r['known_words']} words)",
         f"unseen words    {_pct(r['unseen_accuracy'])}  ({r['unseen_words']} words)",
         f"calibration     ECE {r['expected_calibration_error']:.4f}",
+        *([f"skipped         {r['skipped_sentences']} malformed sentences (not scored)"]
+          if r.get("skipped_sentences") else []),
         "",
         f"{'tag':<8} {'precision':>9} {'recall':>9} {'f1':>9} {'gold':>7} {'predicted':>9}",
     ]

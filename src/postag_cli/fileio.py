@@ -46,6 +46,13 @@ def read_line(f, name, lineno, max_bytes):
     return line.rstrip("\r\n")
 
 
+def _new_file_mode() -> int:
+    """The permissions open() gives a new file: 0666 less the umask."""
+    umask = os.umask(0o022)  # (reading the umask means setting it; put it back at once)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 @contextmanager
 def atomic_file(path, mode="w"):
     """A file object for `path` that becomes visible only when the `with` block succeeds: it is
@@ -62,6 +69,7 @@ def atomic_file(path, mode="w"):
     except OSError as e:
         raise PostagError(f"{path}: cannot write ({e.strerror or e})") from None
     try:
+        os.fchmod(fd, _new_file_mode())  # mkstemp makes 0600; give what open() would
         kw = {} if "b" in mode else {"encoding": "utf-8", "newline": "\n"}
         with os.fdopen(fd, mode, **kw) as f:
             yield f

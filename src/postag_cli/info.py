@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from .modelio import FORMAT_VERSION, load_model, weights_sha256
+from .modelio import load_model, weights_sha256
 
 
 def describe(path) -> dict:
@@ -13,7 +13,7 @@ def describe(path) -> dict:
     return {
         "file": str(path),
         "file_bytes": os.path.getsize(path),
-        "format_version": FORMAT_VERSION,
+        "format_version": meta["format_version"],
         "package_version": meta.get("package_version"),
         "arch": meta.get("arch"),
         "layers": meta.get("layers"),

@@ -5,7 +5,9 @@ Layout of the archive (every member a plain .npy array, no object arrays):
     magic            str scalar "postag-model" (or "postag-checkpoint")
     format_version   int64 scalar
     meta             str scalar: JSON with settings and training metadata
-    features         str (F,)  feature names, "w=the", "s3=ing", ...
+    features         str scalar: the F feature names joined by newlines ("w=<unk>\nw=the...");
+                     (format 1: a str (F,) array, whose fixed width made every name as long
+                     as the longest, so one long token could bloat a model; still read)
     tags             str (C,)  tagset
     param.<name>     float     weights (Wxh, Whh, bh, ..., Why, by)
     <group>.<name>   float     checkpoints only: adagrad memories, best and averaged weights
@@ -31,7 +33,7 @@ from .features import word_features
 from .fileio import atomic_file
 from .model import ARCHS, param_shapes
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: features as one newline-joined string; 1 is still read
 MAGIC = "postag-model"
 CHECKPOINT_MAGIC = "postag-checkpoint"
 MAX_ELEMENTS = 200_000_000  # per array
@@ -84,18 +86,17 @@ def save_model(path, params, features, tags, meta, extra=None, magic=MAGIC, char
     `chars` is the character vocabulary of a model with a character RNN."""
     meta = dict(meta)
     meta.pop("chars", None)
+    meta.pop("format_version", None)  # (load_model's note of the file's format)
     meta["weights_sha256"] = weights_sha256(params)
     meta.setdefault("package_version", __version__)
     arrays = {
         "magic": np.array(magic),
         "format_version": np.array(FORMAT_VERSION, dtype=np.int64),
         "meta": np.array(json.dumps(meta, sort_keys=True)),
-        "features": np.array(list(features), dtype=str),
+        "features": np.array("\n".join(features)),  # (names come from lines: no newline)
         "tags": np.array(list(tags), dtype=str),
         "chars": np.array(list(chars), dtype=str) if len(chars) else np.zeros(0, dtype="<U1"),
     }
-    if len(arrays["features"]) == 0:
-        arrays["features"] = np.zeros(0, dtype="<U1")
     for name, a in params.items():
         arrays["param." + name] = a
     for group, d in (extra or {}).items():
@@ -156,6 +157,10 @@ def load_model(path, magic=MAGIC):
         raise PostagError(f"{path}: no such model file")
     if os.path.isdir(path):
         raise PostagError(f"{path}: is a directory, not a model file")
+    try:  # (is_zipfile would hide an unreadable file behind "not an .npz archive")
+        open(path, "rb").close()
+    except OSError as e:
+        raise PostagError(f"{path}: cannot read ({e.strerror or e})") from None
     if not zipfile.is_zipfile(path):
         raise PostagError(f"{path}: not a postag model (not an .npz archive)")
     try:
@@ -177,8 +182,11 @@ def load_model(path, magic=MAGIC):
     for key in ("features", "tags", "chars"):
         if key not in headers:
             continue
-        if headers[key][0].kind != "U" or len(headers[key][1]) != 1:
-            raise PostagError(f"{path}: corrupt model: {key!r} must be a 1-d string array")
+        if headers[key][0].kind != "U" or len(headers[key][1]) != (0 if key == "features" else 1):
+            if key == "features" and headers[key][0].kind == "U" and len(headers[key][1]) == 1:
+                continue  # format 1 (checked below, with the version)
+            what = "a string" if key == "features" else "a 1-d string array"
+            raise PostagError(f"{path}: corrupt model: {key!r} must be {what}")
     if headers["format_version"][0].kind not in "iu" or headers["format_version"][1] != ():
         raise PostagError(f"{path}: corrupt model: bad format_version")
     for name, (dtype, _shape) in headers.items():
@@ -208,9 +216,13 @@ def load_model(path, magic=MAGIC):
         raise PostagError(f"{path}: corrupt model: metadata is not valid JSON ({e})") from None
     if not isinstance(meta, dict):
         raise PostagError(f"{path}: corrupt model: metadata is not a JSON object")
-    features = [str(f) for f in data["features"]]
+    if (data["features"].ndim == 1) != (version == 1):
+        raise PostagError(f"{path}: corrupt model: 'features' does not match format {version}")
+    features = [str(f) for f in data["features"]] if version == 1 else \
+        str(data["features"]).split("\n")
     tags = [str(t) for t in data["tags"]]
     meta["chars"] = [str(c) for c in data["chars"]] if "chars" in data else []
+    meta["format_version"] = version
     params = {k[6:]: v for k, v in data.items() if k.startswith("param.")}
     extra: dict = {}
     for k, v in data.items():

@@ -33,6 +33,8 @@ def evaluate_raw(tagger: Tagger, gold_path, column="upos", skip_bad=False) -> di
                             check_upos=column == "upos"))
     if not gold:
         raise PostagError(f"{gold_path}: no sentences to score")
+    if all(tok[column] == "_" for s in gold for tok in s if isinstance(tok["id"], int)):
+        raise PostagError(f"{gold_path}: no words with a gold {column.upper()} tag to score")
     texts = []
     for s in gold:
         text = s.metadata.get("text")
@@ -51,6 +53,7 @@ def evaluate_raw(tagger: Tagger, gold_path, column="upos", skip_bad=False) -> di
         raise PostagError(f"{gold_path}: cannot align the tokenized text with the gold words: "
                           f"{e}") from None
     return {"file": str(gold_path), "sentences": len(gold), "tag_column": column,
+            "skipped_sentences": stats.skipped,
             **{k: {"precision": v.precision, "recall": v.recall, "f1": v.f1,
                    "gold": v.gold_total, "system": v.system_total, "correct": v.correct}
                for k, v in scores.items()}}
@@ -63,4 +66,6 @@ def format_raw_report(r: dict) -> str:
         s = r[k]
         name = k if k != "UPOS" or r["tag_column"] == "upos" else r["tag_column"].upper()
         lines.append(f"{name:<10} {s['precision']:>9.2%} {s['recall']:>9.2%} {s['f1']:>9.2%}")
+    if r.get("skipped_sentences"):
+        lines.append(f"skipped     {r['skipped_sentences']} malformed sentences (not scored)")
     return "\n".join(lines)

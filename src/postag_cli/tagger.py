@@ -163,20 +163,21 @@ class Ensemble(_Tagging):
     """Several models used as one: their tag distributions are averaged. The models must share
     the tagset and tag column (e.g. the same training run with different --seed)."""
 
-    def __init__(self, members):
+    def __init__(self, members, paths=None):
         self.members = list(members)
         first = self.members[0]
-        for m in self.members[1:]:
+        for i, m in enumerate(self.members[1:], 1):
             if m.tags != first.tags or m.meta.get("tag_column") != first.meta.get("tag_column"):
                 from .errors import PostagError
-                raise PostagError("the models of an ensemble must have the same tagset and tag "
-                                  "column")
+                which = f"{paths[i]} and {paths[0]}: " if paths else ""
+                raise PostagError(f"{which}the models of an ensemble must have the same tagset "
+                                  "and tag column")
         self.tags = first.tags
         self.meta = {**first.meta, "ensemble": len(self.members)}
 
     @classmethod
     def load(cls, paths, verify=False) -> "Ensemble":
-        return cls([Tagger.load(p, verify=verify) for p in paths])
+        return cls([Tagger.load(p, verify=verify) for p in paths], [str(p) for p in paths])
 
     def probabilities(self, sents) -> list[np.ndarray]:
         """The mean of the members' tag distributions, one (n_i, C) array per sentence."""

@@ -214,14 +214,21 @@ def _format_tagged(tagger, words, blank) -> str:
     return "".join(out)
 
 
-def tag_conllu_chunk(tagger, sents, opts: TagOptions) -> str:
-    """Retag CoNLL-U sentences in place (the model's tag column), keeping everything else."""
+def tag_conllu_chunk(tagger, sents, opts: TagOptions, first_n=0) -> str:
+    """Retag CoNLL-U sentences in place (the model's tag column), keeping everything else; or,
+    in another output format, tag their words (sentences numbered from first_n + 1)."""
     from .treebank import serialize, words
     column = tagger.meta.get("tag_column", "upos")
     probs = tagger.probabilities([[t["form"] for t in words(s)] for s in sents])
     out = []
-    for s, p in zip(sents, probs):
+    for n, (s, p) in enumerate(zip(sents, probs), first_n + 1):
         ranked = _rank(tagger, p, opts)
+        if opts.fmt != "conllu":  # the file's words, in the chosen format
+            forms = [t["form"] for t in words(s)]
+            text = " ".join(s.metadata.get("text", "").split()) or " ".join(forms)
+            out.append(format_text_sentence(tagger, n, text, [(w, (w,), True) for w in forms],
+                                            [r[0][0] for r in ranked], ranked, opts))
+            continue
         for tok, r in zip(words(s), ranked):
             tok[column] = r[0][0]
             extra = _misc_probs(r, opts) if (opts.probs or opts.top_k) else ""
@@ -261,8 +268,8 @@ def _worker_text(args):
 
 
 def _worker_conllu(args):
-    sents, opts = args
-    return tag_conllu_chunk(_WORKER["tagger"], sents, opts)
+    sents, opts, first_n = args
+    return tag_conllu_chunk(_WORKER["tagger"], sents, opts, first_n)
 
 
 def tag_file(input_path, output_path, model_paths, opts: TagOptions, jobs=1, verify=False):
@@ -271,7 +278,8 @@ def tag_file(input_path, output_path, model_paths, opts: TagOptions, jobs=1, ver
     tagger = load_tagger(model_paths, verify=verify)
     if opts.input_format == "conllu":
         from .treebank import read_conllu
-        work = ((chunk, opts) for chunk in _chunks(read_conllu(input_path), CHUNK))
+        work = ((chunk, opts, i * CHUNK)
+                for i, chunk in enumerate(_chunks(read_conllu(input_path), CHUNK)))
         worker, local = _worker_conllu, (lambda a: tag_conllu_chunk(tagger, *a))
     else:
         def numbered():  # units go to the workers, which tokenize and tag them

@@ -25,7 +25,9 @@ checkpoint of epoch e continues exactly as the uninterrupted run would have.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import mmap
 import multiprocessing
 import os
@@ -41,7 +43,8 @@ from . import model as M
 from .errors import PostagError
 from .features import (CASED_TEMPLATES, LEAN_TEMPLATES, RICH_TEMPLATES, WORD_TEMPLATES,
                        Features, chars_of_types)
-from .modelio import CHECKPOINT_MAGIC, file_sha256, load_model, save_model
+from .modelio import (CHECKPOINT_MAGIC, MAX_HIDDEN, MAX_LAYERS, file_sha256, load_model,
+                      save_model)
 from .tagger import MAX_SEGMENT, Tagger
 from .treebank import ReadStats, tagged_sentences
 
@@ -468,15 +471,38 @@ def accuracy(tagger: Tagger, encoded) -> float:
     return correct / total if total else 0.0
 
 
-def read_corpus(path, column, skip_bad=False, what="training file"):
+class _HashingReader:
+    """A binary stream that hashes what is read from it (the sha256 of a corpus on stdin)."""
+
+    def __init__(self, f):
+        self.f, self.sha = f, hashlib.sha256()
+
+    def readline(self, size=-1):
+        line = self.f.readline(size)
+        self.sha.update(line)
+        return line
+
+
+def read_corpus(path, column, skip_bad=False, what="training file", binary=None):
     stats = ReadStats()
-    sents = list(tagged_sentences(path, column, skip_bad=skip_bad, stats=stats))
+    sents = list(tagged_sentences(path, column, skip_bad=skip_bad, stats=stats, binary=binary))
     if not sents:
         raise PostagError(f"{path}: no sentences in the {what}")
     if not any(t is not None for s in sents for t in s.tags):
+        hint = f" (try --tag-column {'xpos' if column == 'upos' else 'upos'})" \
+            if what in ("training file", "dev file") else ""
         raise PostagError(f"{path}: the {column.upper()} column is _ everywhere; nothing to learn "
-                          f"from (try --tag-column {'xpos' if column == 'upos' else 'upos'})")
+                          f"from{hint}")
     return sents, stats
+
+
+def _append_log(path, entry: dict) -> None:
+    """One JSON line appended to the --log-file."""
+    try:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(entry) + "\n")
+    except OSError as e:
+        raise PostagError(f"{path}: cannot write the log ({e.strerror or e})") from None
 
 
 def _log(msg):
@@ -512,6 +538,17 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                              ("adversarial-stride", config.adversarial_stride, 1)):
         if value < low:
             raise PostagError(f"--{name} must be at least {low}, not {value}")
+    for name, value, high in (("layers", config.layers, MAX_LAYERS),
+                              ("hidden", config.hidden, MAX_HIDDEN),
+                              ("char-hidden", config.char_hidden, MAX_HIDDEN),
+                              ("embed-size", config.embed_size, MAX_HIDDEN)):
+        if value > high:  # (a model file holding more is refused as corrupt when loaded)
+            raise PostagError(f"--{name} must be at most {high}, not {value}")
+    for name in ("lr", "lr_embed", "clip", "dropout", "input_dropout", "recurrent_dropout",
+                 "word_dropout", "feature_dropout", "adversarial", "aux_weight"):
+        if not math.isfinite(getattr(config, name)):
+            raise PostagError(f"--{name.replace('_', '-')} must be a finite number, not "
+                              f"{getattr(config, name)}")
     if not (config.lr > 0 and config.clip > 0 and config.lr_embed >= 0 and config.aux_weight >= 0
             and 0 <= config.dropout < 1
             and 0 <= config.input_dropout < 1 and 0 <= config.recurrent_dropout < 1
@@ -522,8 +559,15 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                           "--input-dropout and --recurrent-dropout in [0, 1), "
                           "--word-dropout, --feature-dropout and --adversarial >= 0 (finite)")
 
-    train_sents, stats = read_corpus(train_path, config.tag_column, skip_bad)
-    corpus_sha = file_sha256(train_path)
+    if train_path == "-" and dev_path == "-":
+        raise PostagError("-: the training and dev files cannot both be stdin")
+    if train_path == "-":  # stdin: hashed as it is read
+        stdin = _HashingReader(sys.stdin.buffer)
+        train_sents, stats = read_corpus(train_path, config.tag_column, skip_bad, binary=stdin)
+        corpus_sha = stdin.sha.hexdigest()
+    else:
+        train_sents, stats = read_corpus(train_path, config.tag_column, skip_bad)
+        corpus_sha = file_sha256(train_path)
     if stats.skipped:
         log(f"skipped {stats.skipped} malformed sentences of {train_path} "
             f"(first: {stats.first_skip})")
@@ -563,7 +607,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     lengths = np.array([len(e[0]) for e in data])
     char_table = CharTable(feats, data) if config.char_hidden else None
     n_words = int(sum(int((e[1] >= 0).sum()) for e in data))
-    log(f"{train_path}: {len(train_sents)} sentences, {n_words} tagged words, "
+    log(f"{'<stdin>' if train_path == '-' else train_path}: {len(train_sents)} sentences, "
+        f"{n_words} tagged words, "
         f"{len(tagset)} tags, {len(feats)} features; arch {config.arch} x{config.layers}, "
         f"hidden {config.hidden}")
 
@@ -595,7 +640,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     meta = {
         **{k: v for k, v in asdict(config).items() if k not in ("gradcheck",)},
         "templates": list(config.templates()),
-        "corpus": os.path.basename(str(train_path)),
+        "corpus": "<stdin>" if train_path == "-" else os.path.basename(str(train_path)),
         "corpus_sha256": corpus_sha,
         "corpus_sentences": len(train_sents),
         "corpus_words": n_words,
@@ -621,6 +666,9 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         opt.mem = _shared_copy(opt.mem)
     job = BatchJob(config, params, data, char_table, drop_p, feats.word_unk, wc_slot,
                    int(feats.unk[wc_slot]) if wc_slot is not None else -1, **feature_drop)
+    # a diverging run is reported by the loss check below, in one line: no numpy warnings
+    # (set before the helper process is forked, so that it inherits it)
+    saved_errstate = np.seterr(all="ignore")
     helper = Helper(job, opt) if jobs > 1 else None
 
     def save_best(p):  # the tagger needs no auxiliary output layer
@@ -712,8 +760,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                 f"{entry['tokens_per_s']:,.0f} tokens/s{dev_txt}"
                 f"{' (best)' if improved and dev is not None else ''}")
             if log_file:
-                with open(log_file, "a", encoding="utf-8") as f:
-                    f.write(json.dumps({**entry, "time": time.time()}) + "\n")
+                _append_log(log_file, {**entry, "time": time.time()})
             if config.patience and dev is not None and bad_epochs >= config.patience:
                 log(f"early stop: no better dev score for {config.patience} epochs")
                 break
@@ -723,6 +770,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     finally:
         if helper is not None:
             helper.close()
+        np.seterr(**saved_errstate)
         for sig, h in old_handlers.items():
             signal.signal(sig, h)
     if stop["signum"] is not None:

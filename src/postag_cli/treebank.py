@@ -228,12 +228,14 @@ class TaggedSentence:
     other: list[str | None] | None = None  # the other tag column (XPOS when tags are UPOS)
 
 
-def tagged_sentences(path, column="upos", skip_bad=False, stats=None):
-    """Yield TaggedSentence(words, tags) for training and evaluation."""
+def tagged_sentences(path, column="upos", skip_bad=False, stats=None, binary=None):
+    """Yield TaggedSentence(words, tags) for training and evaluation (from `binary`, an open
+    binary stream, if given)."""
     if column not in TAG_COLUMNS:
         raise PostagError(f"unknown tag column {column!r}; choose upos or xpos")
     other = "xpos" if column == "upos" else "upos"
-    for sent in read_conllu(path, skip_bad=skip_bad, stats=stats, check_upos=column == "upos"):
+    for sent in read_conllu(path, skip_bad=skip_bad, stats=stats, binary=binary,
+                            check_upos=column == "upos"):
         ws = words(sent)
         if not ws:
             continue

@@ -129,9 +129,12 @@ def build() -> dict[str, bytes]:
                          .encode("latin-1"),
         "utf16.conllu": (text(A) + text(C)).encode("utf-16"),
         "nul_byte.conllu": three(replace(W, 2, bark.replace("bark", "ba\x00rk"))),
+        "cr_only.conllu": (text(A) + text(C)).replace("\n", "\r").encode(),
         # --- tags and scripts
         "underscore_tags.conllu": (text(A[:3] + [A[3].replace("\tNOUN\t", "\t_\t")] + A[4:5]
                                         + [A[5].replace("\tPUNCT\t", "\t_\t")]) + text(C)).encode(),
+        "upos_unknown.conllu": three(replace(W, 2, bark.replace("\tVERB\t", "\tFOO\t"))),
+        "upos_lowercase.conllu": three(replace(W, 2, bark.replace("\tVERB\t", "\tverb\t"))),
         "unicode_scripts.conllu": text([
             "# sent_id = u1",
             "# text = Καλημέρα мир مرحبا नमस्ते 你好 こんにちは 안녕 สวัสดี שלום café 🙂",

@@ -509,3 +509,35 @@ def test_diverging_training_is_one_line(tiny_corpus, tmp_path):
     log = r.stderr.strip().splitlines()  # the usual log lines, then one error line
     assert log[-1].startswith("Error: training diverged") and "Warning" not in r.stderr
     assert all(line.startswith(("/", "epoch ")) for line in log[:-1]), log
+
+
+def test_raw_text_control_characters_never_reach_the_output(model, tmp_path):
+    src = tmp_path / "cc.txt"
+    src.write_bytes(b"a\x01b the\x7fdog \xc2\x94.\n")
+    for fmt in ("conllu", "tagged", "json"):
+        r = run("tag", src, "-m", model, "--format", fmt)
+        assert r.exit_code == 0, r.output
+        assert not any(0 <= ord(c) < 32 and c not in "\t\n" or 0x7f <= ord(c) < 0xa0
+                       for c in r.stdout), (fmt, r.stdout)
+    r = run("tag", src, "-m", model, "--format", "conllu")
+    assert "# text = a b the dog ." in r.stdout
+
+
+def test_error_messages_escape_line_separators(model, tmp_path):
+    gold = tmp_path / "sid.conllu"
+    gold.write_text("# sent_id = a\u2028b\n# text = hello\n1\tgoodbye\t_\tNOUN\t_\t_\t0\troot\t_\t_\n\n",
+                    encoding="utf-8")
+    r = run("evaluate", gold, "--raw", "-m", model)
+    assert_user_error(r, "cannot align", "sent_id a\\u2028b")
+    assert len(r.stderr.strip().splitlines()) == 1  # (str.splitlines also splits at U+2028)
+
+
+def test_alignment_refuses_a_region_too_large_for_its_table(model, tmp_path, monkeypatch):
+    from postag_cli import align
+    monkeypatch.setattr(align, "MAX_LCS_CELLS", 3)  # a 2 x 2 region is then too large
+    gold = tmp_path / "mwt.conllu"
+    gold.write_text("# text = don't\n1-2\tdon't\t_\t_\t_\t_\t_\t_\t_\t_\n"
+                    "1\tdo\t_\tAUX\t_\t_\t0\troot\t_\t_\n2\tn't\t_\tPART\t_\t_\t1\tadvmod\t_\t_\n\n")
+    assert_user_error(run("evaluate", gold, "--raw", "-m", model), "too large to align")
+    monkeypatch.setattr(align, "MAX_LCS_CELLS", 4)
+    assert run("evaluate", gold, "--raw", "-m", model).exit_code == 0

@@ -143,6 +143,17 @@ def test_normalize_text():
     assert normalize_text(normalize_text("\ufeffa\r\r\nb")) == normalize_text("\ufeffa\r\r\nb")
 
 
+def test_control_characters_separate_tokens():
+    """Controls (Cc) that str.isspace does not count are made spaces: never part of a token."""
+    import unicodedata
+    controls = [chr(c) for c in range(0x00, 0xA0)
+                if unicodedata.category(chr(c)) == "Cc" and not chr(c).isspace()]
+    assert len(controls) == 9 + 14 + 1 + 5 + 26  # 00-08, 0E-1B, 7F, 80-84, 86-9F
+    text = "a" + "b".join(controls) + "c"
+    assert normalize_text(text) == "a" + "b".join(" " * len(controls)) + "c"
+    assert [t.text for t in tokenize(normalize_text("x\x01y \x7f z\x9f"))] == ["x", "y", "z"]
+
+
 def test_offsets_refer_to_normalised_text():
     text = "\ufeffHi\r\nthere"
     toks = tokenize(text)

@@ -33,6 +33,9 @@ from typing import Any, NamedTuple
 __all__ = ["AlignmentError", "Score", "score_documents"]
 
 
+MAX_LCS_CELLS = 4_000_000  # the LCS table of a multiword-token region (2,000 x 2,000 words)
+
+
 class AlignmentError(ValueError):
     """Gold and system texts differ (ignoring whitespace), or a FORM is unusable."""
 
@@ -221,6 +224,9 @@ def _multiword_region(gold: list[_Word], system: list[_Word], gi: int, si: int
 def _lcs_pairs(gold: list[_Word], system: list[_Word]) -> list[tuple[_Word, _Word]]:
     """Pairs of a longest common subsequence of lower-cased forms (leftmost matches first)."""
     n, m = len(gold), len(system)
+    if n * m > MAX_LCS_CELLS:
+        raise AlignmentError(f"a multiword-token region of {n} gold and {m} system words is too "
+                             "large to align")
     # suffix table: best[i][j] = LCS length of gold[i:] and system[j:]
     best = [[0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):

@@ -36,8 +36,17 @@ class UserError(click.ClickException):
     """A one-line error with a chosen exit status (2: bad input or usage, 1: failed check)."""
 
     def __init__(self, message, exit_code=2):
-        super().__init__(message)
+        super().__init__(_printable(message))
         self.exit_code = exit_code
+
+
+def _printable(message: str) -> str:
+    """The message with characters that are not printable (controls, U+2028 and other line
+    separators, which data such as a sent_id may hold) escaped: one line on any terminal."""
+    if message.isprintable():
+        return message
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in message)
 
 
 def _fail(e: PostagError):

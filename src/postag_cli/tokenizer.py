@@ -239,16 +239,23 @@ _OPEN_SINGLE = frozenset("'\u2018")
 _OPENING_CONTEXT = frozenset("([{\"\u201c")
 
 
-def normalize_text(text: str) -> str:
-    """Strip leading byte-order marks and turn CRLF/CR line ends into LF.
+# control characters (category Cc) that str.isspace does not already count as whitespace
+_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 
-    No other character is touched (in particular no non-whitespace character
-    is changed), so offsets into the result map back to the input text easily.
+
+def normalize_text(text: str) -> str:
+    """Strip leading byte-order marks, turn CRLF/CR line ends into LF, and control characters
+    (Cc) into spaces: they separate tokens and never become part of one (nor of `# text`).
+
+    No other character is touched, and every character kept stays in place, so offsets into
+    the result map back to the input text easily (apart from the removed BOMs and CRs).
     """
     if text.startswith("\ufeff"):
         text = text.lstrip("\ufeff")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _CONTROL_RE.search(text):
+        text = _CONTROL_RE.sub(" ", text)
     return text
 
 

@@ -147,3 +147,15 @@ def test_tagging_path_equals_the_training_forward_pass(tagger):
     P, _ = M.forward(tagger.params, tagger.arch, ids, mask, chars=chars)
     want = np.concatenate([P[:len(s), b] for b, s in enumerate(sents)])
     np.testing.assert_allclose(tagger.flat_probabilities(sents), want, rtol=1e-4, atol=1e-6)
+
+
+def test_wrong_argument_types_are_clear_errors(tagger):
+    with pytest.raises(TypeError, match="not a string"):
+        tagger.tag("the cat")  # (would be tagged letter by letter)
+    with pytest.raises(TypeError, match="words must be strings, not int"):
+        tagger.tag(["the", 3])
+    with pytest.raises(TypeError, match="not a string"):
+        tagger.tag_sents([["a"], "b c"])
+    with pytest.raises(TypeError, match="takes a string"):
+        tagger.tag_text(["the", "cat"])
+    assert tagger.tag(("the", "cat")) == tagger.tag(["the", "cat"])  # any sequence of strings

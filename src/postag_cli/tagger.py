@@ -36,19 +36,34 @@ def batches_by_length(lengths, max_tokens=BATCH_TOKENS, max_batch=1024):
         i += n
 
 
+def _words(sent) -> list[str]:
+    """A tokenized sentence as a list of strings; a plain string is refused (it would be tagged
+    character by character), as is anything but strings in it."""
+    if isinstance(sent, str):
+        raise TypeError("a sentence is a list of words, not a string (use tag_text for raw text)")
+    words = list(sent)
+    for w in words:
+        if not isinstance(w, str):
+            raise TypeError(f"words must be strings, not {type(w).__name__} ({w!r})")
+    return words
+
+
 class _Tagging:
     """Tagging methods shared by Tagger and Ensemble; they need `probabilities` and `tags`."""
 
     def tag(self, words) -> list[str]:
-        """Tags for one tokenized sentence."""
-        return self.tag_sents([list(words)])[0]
+        """Tags for one tokenized sentence (a list of strings)."""
+        return self.tag_sents([words])[0]
 
     def tag_sents(self, sents) -> list[list[str]]:
         """Tags for many tokenized sentences (batched; ties go to the first tag in the tagset)."""
+        sents = [_words(s) for s in sents]
         return [[self.tags[j] for j in p.argmax(axis=1)] for p in self.probabilities(sents)]
 
     def tag_text(self, text: str) -> list[tuple[str, str]]:
         """Tokenize one sentence of raw text (UD English conventions) and tag it."""
+        if not isinstance(text, str):
+            raise TypeError(f"tag_text takes a string, not {type(text).__name__}")
         from .tokenizer import tokenize_words
         words = tokenize_words(text)
         return list(zip(words, self.tag(words)))

@@ -541,3 +541,12 @@ def test_alignment_refuses_a_region_too_large_for_its_table(model, tmp_path, mon
     assert_user_error(run("evaluate", gold, "--raw", "-m", model), "too large to align")
     monkeypatch.setattr(align, "MAX_LCS_CELLS", 4)
     assert run("evaluate", gold, "--raw", "-m", model).exit_code == 0
+
+
+def test_raw_text_with_cr_only_line_ends(model):
+    """Old Mac line ends (CR only) end lines in raw text, as with universal newlines."""
+    r = run("tag", "-", "-m", model, input=b"the cat sees a dog .\ra bird eats .\r\ranna finds it .\r")
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.split("\n")
+    assert len(lines) == 5 and lines[2] == "" and lines[4] == ""  # 4 lines, one of them blank
+    assert lines[0].startswith("the/") and lines[3].startswith("anna/")

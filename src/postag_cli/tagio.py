@@ -44,13 +44,19 @@ def output_stream(path):
 
 
 def read_text_lines(path):
-    """Yield (line number, text) of a UTF-8 text file, BOM stripped, line ends removed."""
+    """Yield (line number, text) of a UTF-8 text file, BOM stripped, line ends removed. A CR
+    inside a line ends a line too (old Mac files, CR only), as with Python's universal
+    newlines; the pieces keep the file's line number."""
     name = "<stdin>" if path == "-" else path
     f = open_binary(path)
     try:
         lineno = 1
         while (line := read_line(f, name, lineno, MAX_LINE_BYTES)) is not None:
-            yield lineno, line
+            if "\r" in line:
+                for piece in line.split("\r"):
+                    yield lineno, piece
+            else:
+                yield lineno, line
             lineno += 1
     finally:
         if path != "-":

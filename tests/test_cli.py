@@ -550,3 +550,50 @@ def test_raw_text_with_cr_only_line_ends(model):
     lines = r.stdout.split("\n")
     assert len(lines) == 5 and lines[2] == "" and lines[4] == ""  # 4 lines, one of them blank
     assert lines[0].startswith("the/") and lines[3].startswith("anna/")
+
+
+def test_stdin_and_stdout_only_where_they_make_sense(tiny_corpus, tmp_path):
+    for option in ("-o", "--checkpoint", "--resume", "--log-file"):
+        r = run("train", tiny_corpus[0], "-o", tmp_path / "m.npz", *FAST, option, "-")
+        assert_user_error(r, f"{option} -: {option} needs a file name")
+        assert not (tmp_path / "-").exists() and not list(tmp_path.iterdir())
+
+
+def test_errors_found_before_the_corpus_is_read_are_the_only_line(tiny_corpus, tmp_path, model):
+    for args, phrase in ((["--resume", tmp_path / "none.ckpt"], "no such checkpoint file"),
+                         (["--resume", model], "this is a model, not a checkpoint"),
+                         (["--jobs", 0], "--jobs must be at least 1")):
+        r = run("train", tiny_corpus[0], "-o", tmp_path / "m.npz", "--epochs", 1, "--hidden", 4,
+                *args)
+        assert_user_error(r, phrase)  # (one line: nothing logged before it)
+
+
+def test_outputs_through_symbolic_links(model, tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text("the dog\n")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "dlink").symlink_to(tmp_path / "d")
+    assert_user_error(run("tag", src, "-m", model, "-o", tmp_path / "dlink"), "is a directory")
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "target.txt")
+    assert run("tag", src, "-m", model, "-o", tmp_path / "dangling.txt").exit_code == 0
+    assert (tmp_path / "dangling.txt").is_symlink()  # written through the link, as open() would
+    assert (tmp_path / "target.txt").read_text().startswith("the/")
+
+
+def test_raw_text_line_ends_as_universal_newlines(model, tmp_path):
+    data = b"a b\r\r\nc\r\n\r\n\rd\n\re\r"
+    src = tmp_path / "cr.txt"
+    src.write_bytes(data)
+    r = run("tag", src, "-m", model)
+    assert r.exit_code == 0
+    expected = data.decode().replace("\r\n", "\n").replace("\r", "\n").splitlines()
+    assert [len(line.split()) for line in r.stdout.splitlines()] == \
+        [len(line.split()) for line in expected]  # 8 lines, blank ones where the input's are
+
+
+def test_negative_error_count_and_wordless_sentences(model, tmp_path):
+    gold = tmp_path / "g.conllu"
+    gold.write_text("1\tthe\t_\tDET\t_\t_\t_\t_\t_\t_\n\n0.1\tx\t_\t_\t_\t_\t_\t_\t_\t_\n\n")
+    assert_user_error(run("evaluate", gold, "-m", model, "--errors", -1), "--errors")
+    r = run("tag", gold, "--input-format", "conllu", "-m", model, "--format", "json")
+    assert r.exit_code == 0 and len(r.stdout.splitlines()) == 1, r.output

@@ -207,12 +207,14 @@ def train(corpus, dev, output, skip_gradcheck, checkpoint, no_checkpoint, resume
     \b
     Example:  postag train train.conllu --dev dev.conllu -o model.npz
     """
-    from .modelio import check_writable
+    from .fileio import check_appendable, check_writable
     from .train import TrainConfig
     from .train import train as run_train
 
-    if output == "-":
-        raise UserError("-o -: a model is a binary file; give a file name")
+    for option, value in (("-o", output), ("--checkpoint", checkpoint), ("--resume", resume),
+                          ("--log-file", log_file)):
+        if value == "-":  # (only the corpus and the dev file may come from stdin)
+            raise UserError(f"{option} -: {option} needs a file name, not stdin/stdout")
     if no_checkpoint:
         checkpoint = None
     elif not checkpoint:
@@ -224,11 +226,11 @@ def train(corpus, dev, output, skip_gradcheck, checkpoint, no_checkpoint, resume
                    "checkpoint to resume (--resume)": resume if resume is not None and not (
                        checkpoint and _same_file(resume, checkpoint)) else None})
     try:
-        for p in (output, checkpoint, log_file):
+        for p in (output, checkpoint):
             if p:
                 check_writable(p)
-        if log_file and os.path.exists(log_file) and not os.access(log_file, os.W_OK):
-            raise PostagError(f"{log_file}: the log file is not writable")
+        if log_file:
+            check_appendable(log_file)
         config = TrainConfig(**settings, gradcheck=not skip_gradcheck)
         result = run_train(corpus, output, config, dev_path=dev, checkpoint=checkpoint,
                            resume=resume, log_file=log_file, skip_bad=skip_bad_sentences,
@@ -283,6 +285,12 @@ def tag(input, models, output, input_format, pretokenized, split_sentences, fmt,
     fmt = fmt or ("conllu" if input_format == "conllu" else "tagged")
     check_outputs({"output (-o)": output},
                   {"input file": input, **{f"model {m}": m for m in models}})
+    if output != "-":
+        from .fileio import check_writable
+        try:
+            check_writable(output)
+        except PostagError as e:
+            _fail(e)
     try:
         opts = tagio.TagOptions(input_format=input_format, pretokenized=pretokenized,
                                 split_sentences=split_sentences, fmt=fmt, probs=probs,
@@ -312,6 +320,8 @@ def evaluate(gold, models, as_json, n_errors, raw, skip_bad_sentences):
     """
     import json
 
+    if n_errors < 0:
+        raise UserError("--errors must be >= 0")
     from .evaluate import evaluate as run_eval
     from .evaluate import format_report
     from .tagger import load_tagger

@@ -43,7 +43,41 @@ def read_line(f, name, lineno, max_bytes):
         raise PostagError(f"{name}:{lineno}: NUL byte in the input (is it a text file?)")
     if lineno == 1 and line.startswith("\ufeff"):
         line = line[1:]
-    return line.rstrip("\r\n")
+    # one line end removed: LF, CRLF, or a CR ending the file (a CR before CRLF stays, so
+    # that a caller can treat it as a line end of its own)
+    if line.endswith("\n"):
+        line = line[:-1]
+    if line.endswith("\r"):
+        line = line[:-1]
+    return line
+
+
+def check_writable(path) -> None:
+    """Fail early, before hours of training, if `atomic_file(path)` could not write `path`
+    (through a symbolic link: into the folder of its target)."""
+    if os.path.isdir(path):
+        raise PostagError(f"{path}: is a directory")
+    folder = os.path.dirname(os.path.realpath(path))
+    if not os.path.isdir(folder):
+        raise PostagError(f"{path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise PostagError(f"{path}: folder {folder} is not writable")
+
+
+def check_appendable(path) -> None:
+    """Fail early if lines cannot be appended to `path` (an existing writable file, or a new
+    file in a writable folder)."""
+    if os.path.isdir(path):
+        raise PostagError(f"{path}: is a directory")
+    if os.path.exists(path):
+        if not os.access(path, os.W_OK):
+            raise PostagError(f"{path}: the file is not writable")
+        return
+    folder = os.path.dirname(os.path.abspath(path)) or "."
+    if not os.path.isdir(folder):
+        raise PostagError(f"{path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise PostagError(f"{path}: folder {folder} is not writable")
 
 
 def _new_file_mode() -> int:
@@ -60,11 +94,12 @@ def atomic_file(path, mode="w"):
     error the temporary file is removed, `path` is left as it was, and OS errors become a
     PostagError naming `path`."""
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
+    target = os.path.realpath(path)  # (through a symbolic link, as open() would write)
+    folder = os.path.dirname(target)
     if not os.path.isdir(folder):
         raise PostagError(f"{path}: folder {folder} does not exist")
     try:
-        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp",
                                    dir=folder)
     except OSError as e:
         raise PostagError(f"{path}: cannot write ({e.strerror or e})") from None
@@ -75,7 +110,7 @@ def atomic_file(path, mode="w"):
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException as e:
         try:
             os.unlink(tmp)

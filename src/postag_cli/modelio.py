@@ -30,7 +30,7 @@ import numpy as np
 from . import __version__
 from .errors import PostagError
 from .features import word_features
-from .fileio import atomic_file
+from .fileio import atomic_file, check_writable
 from .model import ARCHS, param_shapes
 
 FORMAT_VERSION = 2  # 2: features as one newline-joined string; 1 is still read
@@ -60,17 +60,6 @@ def file_sha256(path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def check_writable(path) -> None:
-    """Fail early, before hours of training, if `path` cannot be written."""
-    folder = os.path.dirname(os.path.abspath(path)) or "."
-    if not os.path.isdir(folder):
-        raise PostagError(f"{path}: folder {folder} does not exist")
-    if os.path.isdir(path):
-        raise PostagError(f"{path}: is a directory")
-    if not os.access(folder, os.W_OK):
-        raise PostagError(f"{path}: folder {folder} is not writable")
 
 
 def atomic_write_npz(path, arrays: dict) -> None:
@@ -154,7 +143,7 @@ def load_model(path, magic=MAGIC):
     """Load and validate a model. Returns (params, features, tags, meta, extra groups)."""
     path = os.fspath(path)
     if not os.path.exists(path):
-        raise PostagError(f"{path}: no such model file")
+        raise PostagError(f"{path}: no such {'model' if magic == MAGIC else 'checkpoint'} file")
     if os.path.isdir(path):
         raise PostagError(f"{path}: is a directory, not a model file")
     try:  # (is_zipfile would hide an unreadable file behind "not an .npz archive")

@@ -231,6 +231,8 @@ def tag_conllu_chunk(tagger, sents, opts: TagOptions, first_n=0) -> str:
         ranked = _rank(tagger, p, opts)
         if opts.fmt != "conllu":  # the file's words, in the chosen format
             forms = [t["form"] for t in words(s)]
+            if not forms:  # (a sentence of empty nodes only: nothing to tag)
+                continue
             text = " ".join(s.metadata.get("text", "").split()) or " ".join(forms)
             out.append(format_text_sentence(tagger, n, text, [(w, (w,), True) for w in forms],
                                             [r[0][0] for r in ranked], ranked, opts))

@@ -559,6 +559,11 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                           "--input-dropout and --recurrent-dropout in [0, 1), "
                           "--word-dropout, --feature-dropout and --adversarial >= 0 (finite)")
 
+    if jobs is not None and jobs < 1:
+        raise PostagError(f"--jobs must be at least 1, not {jobs}")
+    # the checkpoint to resume, read and checked before the corpus (its settings and data
+    # are compared with this run's once the corpus is read)
+    resumed = load_model(resume, magic=CHECKPOINT_MAGIC) if resume is not None else None
     if train_path == "-" and dev_path == "-":
         raise PostagError("-: the training and dev files cannot both be stdin")
     if train_path == "-":  # stdin: hashed as it is read
@@ -659,7 +664,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     avg = None  # running mean of the weights at the snapshots of epochs >= config.average
     if resume is not None:
         params, opt.mem, best_params, avg, result, start_epoch = _load_checkpoint(
-            resume, {**meta, "aux_tags": aux_tagset}, feats, tagset)
+            resume, resumed, {**meta, "aux_tags": aux_tagset}, feats, tagset)
         log(f"resumed from {resume} at epoch {start_epoch}")
     if jobs > 1:  # weights and Adagrad memories shared with the helper
         params = _shared_copy(params)
@@ -814,8 +819,10 @@ DEFAULTS_OF_NEW = {"feature_dropout": 0.0, "recurrent_dropout": 0.0, "average_sn
 RESUME_MAY_CHANGE = ("epochs", "patience", "gradcheck")  # every other setting must match
 
 
-def _load_checkpoint(path, meta, feats, tagset):
-    params, names, tags, cmeta, extra = load_model(path, magic=CHECKPOINT_MAGIC)
+def _load_checkpoint(path, loaded, meta, feats, tagset):
+    """The training state of checkpoint `path` (`loaded`: what load_model read from it), after
+    checking that it was made with this run's data and settings."""
+    params, names, tags, cmeta, extra = loaded
     if cmeta.get("corpus_sha256") != meta["corpus_sha256"]:
         raise PostagError(f"{path}: checkpoint was made on different training data "
                           f"({cmeta.get('corpus')}, sha256 {str(cmeta.get('corpus_sha256'))[:12]}…)")

@@ -67,17 +67,11 @@ def check_writable(path) -> None:
 def check_appendable(path) -> None:
     """Fail early if lines cannot be appended to `path` (an existing writable file, or a new
     file in a writable folder)."""
-    if os.path.isdir(path):
-        raise PostagError(f"{path}: is a directory")
-    if os.path.exists(path):
+    if os.path.isfile(path):
         if not os.access(path, os.W_OK):
             raise PostagError(f"{path}: the file is not writable")
-        return
-    folder = os.path.dirname(os.path.abspath(path)) or "."
-    if not os.path.isdir(folder):
-        raise PostagError(f"{path}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise PostagError(f"{path}: folder {folder} is not writable")
+    else:  # a new file: as for any other output
+        check_writable(path)
 
 
 def _new_file_mode() -> int:

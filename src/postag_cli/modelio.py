@@ -171,9 +171,9 @@ def load_model(path, magic=MAGIC):
     for key in ("features", "tags", "chars"):
         if key not in headers:
             continue
-        if headers[key][0].kind != "U" or len(headers[key][1]) != (0 if key == "features" else 1):
-            if key == "features" and headers[key][0].kind == "U" and len(headers[key][1]) == 1:
-                continue  # format 1 (checked below, with the version)
+        # (features: a string, or in format 1 a 1-d array; checked below, with the version)
+        if headers[key][0].kind != "U" or \
+                len(headers[key][1]) not in ((0, 1) if key == "features" else (1,)):
             what = "a string" if key == "features" else "a 1-d string array"
             raise PostagError(f"{path}: corrupt model: {key!r} must be {what}")
     if headers["format_version"][0].kind not in "iu" or headers["format_version"][1] != ():

@@ -564,6 +564,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     # the checkpoint to resume, read and checked before the corpus (its settings and data
     # are compared with this run's once the corpus is read)
     resumed = load_model(resume, magic=CHECKPOINT_MAGIC) if resume is not None else None
+    corpus_name = "<stdin>" if train_path == "-" else str(train_path)
     if train_path == "-" and dev_path == "-":
         raise PostagError("-: the training and dev files cannot both be stdin")
     if train_path == "-":  # stdin: hashed as it is read
@@ -612,7 +613,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     lengths = np.array([len(e[0]) for e in data])
     char_table = CharTable(feats, data) if config.char_hidden else None
     n_words = int(sum(int((e[1] >= 0).sum()) for e in data))
-    log(f"{'<stdin>' if train_path == '-' else train_path}: {len(train_sents)} sentences, "
+    log(f"{corpus_name}: {len(train_sents)} sentences, "
         f"{n_words} tagged words, "
         f"{len(tagset)} tags, {len(feats)} features; arch {config.arch} x{config.layers}, "
         f"hidden {config.hidden}")
@@ -645,7 +646,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     meta = {
         **{k: v for k, v in asdict(config).items() if k not in ("gradcheck",)},
         "templates": list(config.templates()),
-        "corpus": "<stdin>" if train_path == "-" else os.path.basename(str(train_path)),
+        "corpus": os.path.basename(corpus_name),
         "corpus_sha256": corpus_sha,
         "corpus_sentences": len(train_sents),
         "corpus_words": n_words,

@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from postag_cli.evaluate import evaluate
 from postag_cli.features import normalise
+from postag_cli.modelio import load_model
 from postag_cli.tagger import Tagger
 from postag_cli.train import TrainConfig, read_corpus, train
 
@@ -85,6 +86,7 @@ def main():
         tagger.tag_sents([s.words for s in dev_sents])
         tag_speed = sum(len(s.words) for s in dev_sents) / (time.time() - t0)
         ev = evaluate(tagger, dev_f)
+        batch = load_model(model)[3]["batch_size"]  # (the automatic choice, if not set)
         rows.append((f"postag default, seed {seed}", ev["accuracy"], ev["unseen_accuracy"], secs,
                      r.epochs_run, tag_speed, r.best_epoch))
         print(f"seed {seed}: dev {ev['accuracy']:.2%}, unseen {ev['unseen_accuracy']:.2%}, "
@@ -108,7 +110,7 @@ def main():
           f"{cfg.recurrent_dropout}, word dropout {cfg.word_dropout}, feature dropout "
           f"{cfg.feature_dropout}, adversarial {cfg.adversarial} (1 sentence in "
           f"{cfg.adversarial_stride}), lr {cfg.lr} (tables {cfg.lr_embed}), batch "
-          f"{cfg.batch_size}, averaging from epoch {cfg.average} ({cfg.average_snapshots} per "
+          f"{batch}, averaging from epoch {cfg.average} ({cfg.average_snapshots} per "
           "epoch)\n")
     print("| tagger | dev UPOS | dev unseen-word accuracy | training wall time | epochs "
           "| tagging words/s |")

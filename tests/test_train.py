@@ -11,7 +11,7 @@ from postag_cli import model as M
 from postag_cli.errors import PostagError
 from postag_cli.modelio import CHECKPOINT_MAGIC, load_model
 from postag_cli.tagger import Tagger
-from postag_cli.train import TrainConfig, train
+from postag_cli.train import TrainConfig, auto_batch_size, train
 
 QUIET = {"log": lambda m: None, "progress": False}
 
@@ -50,6 +50,33 @@ def test_saves_best_dev_epoch_and_metadata(tiny_corpus, tmp_path):
     lines = (tmp_path / "log.jsonl").read_text().splitlines()
     assert [json.loads(x)["epoch"] for x in lines] == [1, 2, 3, 4]
     assert {"loss", "dev_accuracy", "tokens_per_s", "lr", "time"} <= set(json.loads(lines[0]))
+
+
+def test_auto_batch_size_gives_small_corpora_more_steps():
+    assert [auto_batch_size(n) for n in (0, 50, 250, 500, 1000, 3000, 4607, 4608, 12544)] == \
+        [8, 8, 8, 10, 20, 62, 95, 96, 96]
+    assert TrainConfig().batch_size == 0  # the default is the automatic choice
+
+
+def test_default_batch_size_is_chosen_from_the_corpus_and_saved(tiny_corpus, tmp_path):
+    train_f, dev_f = tiny_corpus
+    n = sum(1 for block in open(train_f, encoding="utf-8").read().split("\n\n") if block.strip())
+    logs = []
+    train(train_f, tmp_path / "auto.npz", cfg(batch_size=0), dev_path=dev_f,
+          log=logs.append, progress=False)
+    train(train_f, tmp_path / "set.npz", cfg(batch_size=auto_batch_size(n)), dev_path=dev_f,
+          **QUIET)
+    assert load_model(tmp_path / "auto.npz")[3]["batch_size"] == auto_batch_size(n)
+    assert any(f"minibatches of {auto_batch_size(n)}" in m for m in logs)
+    a, b = weights(tmp_path / "auto.npz"), weights(tmp_path / "set.npz")
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    # resuming the automatic choice's checkpoint (the resolved size is in its settings)
+    train(train_f, tmp_path / "r.npz", cfg(batch_size=0, epochs=2), dev_path=dev_f,
+          checkpoint=tmp_path / "r.ckpt", **QUIET)
+    train(train_f, tmp_path / "r2.npz", cfg(batch_size=0), dev_path=dev_f,
+          resume=tmp_path / "r.ckpt", **QUIET)
+    c = weights(tmp_path / "r2.npz")
+    assert all(np.array_equal(a[k], c[k]) for k in a)
 
 
 def test_without_dev_saves_last_epoch(tiny_corpus, tmp_path):

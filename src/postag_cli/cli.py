@@ -23,7 +23,7 @@ FEATURE_CHOICES = ["rich", "cased", "lean", "word"]  # train.FEATURE_SETS (kept 
 # the default training settings (kept in sync with train.TrainConfig by a test)
 DEFAULTS = {"arch": "birnn", "layers": 1, "features": "rich", "hidden": 192, "char_hidden": 32,
             "embed_size": 0, "crf": False,
-            "epochs": 36, "lr": 0.05, "lr_embed": 0.15, "batch_size": 96, "min_count": 1,
+            "epochs": 36, "lr": 0.05, "lr_embed": 0.15, "batch_size": 0, "min_count": 1,
             "clip": 5.0, "dropout": 0.5, "input_dropout": 0.0, "recurrent_dropout": 0.25,
             "word_dropout": 0.25,
             "feature_dropout": 0.5, "adversarial": 1.0, "adversarial_stride": 1,
@@ -150,7 +150,8 @@ def _sample_corpus():
 @click.option("--lr-embed", default=DEFAULTS["lr_embed"], show_default=True,
               help="Adagrad learning rate of the embedding tables (0: same as --lr).")
 @click.option("--batch-size", default=DEFAULTS["batch_size"], show_default=True,
-              help="Sentences per minibatch.")
+              help="Sentences per minibatch (0: 96, or fewer for a corpus under 4,608 "
+                   "sentences, so that an epoch has at least 48 steps).")
 @click.option("--min-count", default=DEFAULTS["min_count"], show_default=True,
               help="Rarer features map to <unk>.")
 @click.option("--clip", default=DEFAULTS["clip"], show_default=True,

@@ -34,7 +34,7 @@ import os
 import signal
 import sys
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
 
@@ -64,7 +64,7 @@ class TrainConfig:
     epochs: int = 36
     lr: float = 0.05
     lr_embed: float = 0.15  # learning rate of the tables Wxh/Wxe, Wxc (0: same as lr)
-    batch_size: int = 96
+    batch_size: int = 0  # sentences per minibatch (0: auto_batch_size of the corpus)
     min_count: int = 1
     clip: float = 5.0
     dropout: float = 0.5  # dropout on the outputs of the recurrent layers
@@ -206,6 +206,16 @@ class CharTable:
         word_type = np.zeros((T, len(batch)), dtype=np.int64)
         word_type[real] = inv.reshape(-1)
         return chars_of_types(self.table[types], self.lengths[types], word_type)
+
+
+def auto_batch_size(n_sentences: int) -> int:
+    """The default minibatch: 96 sentences, or fewer for a corpus of under 4,608 sentences, so
+    that an epoch has at least 48 steps (at least 8 sentences). Measured on the first 250 / 500
+    / 1,000 / 3,000 sentences of EWT train: small corpora gain 0.1-0.9 points from more steps."""
+    return min(MAX_AUTO_BATCH, max(8, n_sentences // 48))
+
+
+MAX_AUTO_BATCH = 96
 
 
 def minibatches(lengths, batch_size, rng):
@@ -529,7 +539,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     if config.tag_column not in ("upos", "xpos"):
         raise PostagError(f"unknown tag column {config.tag_column!r}; choose upos or xpos")
     for name, value, low in (("epochs", config.epochs, 1), ("hidden", config.hidden, 1),
-                             ("batch-size", config.batch_size, 1), ("layers", config.layers, 1),
+                             ("batch-size", config.batch_size, 0), ("layers", config.layers, 1),
                              ("min-count", config.min_count, 1), ("char-hidden", config.char_hidden, 0),
                              ("embed-size", config.embed_size, 0),
                              ("batch-parts", config.batch_parts, 1),
@@ -580,6 +590,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     dev_sents = None
     if dev_path is not None:
         dev_sents, _ = read_corpus(dev_path, config.tag_column, skip_bad, what="dev file")
+    if config.batch_size == 0:  # the default: set by the corpus's size (saved as chosen)
+        config = replace(config, batch_size=auto_batch_size(len(train_sents)))
 
     # the auxiliary task: the other tag column, when the training file has it
     aux_tagset = sorted({t for s in train_sents for t in (s.other or []) if t is not None}) \
@@ -616,7 +628,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     log(f"{corpus_name}: {len(train_sents)} sentences, "
         f"{n_words} tagged words, "
         f"{len(tagset)} tags, {len(feats)} features; arch {config.arch} x{config.layers}, "
-        f"hidden {config.hidden}")
+        f"hidden {config.hidden}, minibatches of {config.batch_size}")
 
     # word dropout: probability of replacing each word feature by <unk>
     drop_p = None

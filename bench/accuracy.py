@@ -86,7 +86,7 @@ def main():
         tagger.tag_sents([s.words for s in dev_sents])
         tag_speed = sum(len(s.words) for s in dev_sents) / (time.time() - t0)
         ev = evaluate(tagger, dev_f)
-        batch = load_model(model)[3]["batch_size"]  # (the automatic choice, if not set)
+        settings = load_model(model)[3]  # (with the automatic choices, if not set)
         rows.append((f"postag default, seed {seed}", ev["accuracy"], ev["unseen_accuracy"], secs,
                      r.epochs_run, tag_speed, r.best_epoch))
         print(f"seed {seed}: dev {ev['accuracy']:.2%}, unseen {ev['unseen_accuracy']:.2%}, "
@@ -105,12 +105,12 @@ def main():
                          nl["train_secs"], nl["epochs"], nl["tag_speed"], None))
     cfg = TrainConfig(**overrides)
     print(f"EWT train -> dev, UPOS, gold tokenization. postag settings: arch {cfg.arch}, layers "
-          f"{cfg.layers}, hidden {cfg.hidden}, char hidden {cfg.char_hidden}, features "
+          f"{cfg.layers}, hidden {settings['hidden']}, char hidden {cfg.char_hidden}, features "
           f"{cfg.features}, epochs {cfg.epochs}, dropout {cfg.dropout}, recurrent dropout "
           f"{cfg.recurrent_dropout}, word dropout {cfg.word_dropout}, feature dropout "
           f"{cfg.feature_dropout}, adversarial {cfg.adversarial} (1 sentence in "
           f"{cfg.adversarial_stride}), lr {cfg.lr} (tables {cfg.lr_embed}), batch "
-          f"{batch}, averaging from epoch {cfg.average} ({cfg.average_snapshots} per "
+          f"{settings['batch_size']}, averaging from epoch {cfg.average} ({cfg.average_snapshots} per "
           "epoch)\n")
     print("| tagger | dev UPOS | dev unseen-word accuracy | training wall time | epochs "
           "| tagging words/s |")

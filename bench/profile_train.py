@@ -39,7 +39,8 @@ from postag_cli.features import Features  # noqa: E402
 def profile_parts(train_f, n_batches, top):
     cfg = T.TrainConfig(gradcheck=False)
     sents, _ = T.read_corpus(train_f, cfg.tag_column)
-    cfg = T.replace(cfg, batch_size=T.auto_batch_size(len(sents)))  # (as train() chooses it)
+    cfg = T.replace(cfg, batch_size=T.auto_batch_size(len(sents)),  # (as train() chooses them)
+                    hidden=T.auto_hidden(len(sents)))
     feats = Features.build([w for s in sents for w in s.words], cfg.templates(), cfg.min_count,
                            char_model=cfg.char_hidden > 0)
     tagset = sorted({t for s in sents for t in s.tags if t is not None})

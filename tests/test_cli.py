@@ -345,7 +345,8 @@ def test_cli_defaults_match_train_config():
     config = asdict(TrainConfig())
     assert {k: config[k] for k in DEFAULTS} == DEFAULTS
     r = run("train", "--help")
-    assert "Hidden units per direction. [default: 192]" in " ".join(r.output.split())
+    assert "Hidden units per direction (0: 192, or 128 for a corpus under 750 sentences). " \
+        "[default: 0]" in " ".join(r.output.split())
 
 
 def test_train_with_crf_tags_and_refuses_a_model_without_its_transitions(tiny_corpus, tmp_path):

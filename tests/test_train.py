@@ -11,7 +11,7 @@ from postag_cli import model as M
 from postag_cli.errors import PostagError
 from postag_cli.modelio import CHECKPOINT_MAGIC, load_model
 from postag_cli.tagger import Tagger
-from postag_cli.train import TrainConfig, auto_batch_size, train
+from postag_cli.train import TrainConfig, auto_batch_size, auto_hidden, train
 
 QUIET = {"log": lambda m: None, "progress": False}
 
@@ -56,6 +56,17 @@ def test_auto_batch_size_gives_small_corpora_more_steps():
     assert [auto_batch_size(n) for n in (0, 50, 250, 500, 1000, 3000, 4607, 4608, 12544)] == \
         [8, 8, 8, 10, 20, 62, 95, 96, 96]
     assert TrainConfig().batch_size == 0  # the default is the automatic choice
+
+
+def test_auto_hidden_is_smaller_for_very_small_corpora(tiny_corpus, tmp_path):
+    assert [auto_hidden(n) for n in (0, 50, 749, 750, 12544)] == [128, 128, 128, 192, 192]
+    assert TrainConfig().hidden == 0
+    logs = []
+    train(tiny_corpus[0], tmp_path / "m.npz", cfg(hidden=0, epochs=1), log=logs.append,
+          progress=False)
+    params, _, _, meta, _ = load_model(tmp_path / "m.npz")
+    assert meta["hidden"] == 128 and params["Whh"].shape[-1] == 128
+    assert any("hidden 128, minibatches of 8" in m for m in logs)
 
 
 def test_default_batch_size_is_chosen_from_the_corpus_and_saved(tiny_corpus, tmp_path):
@@ -161,7 +172,7 @@ def test_signal_keeps_best_model_so_far(tiny_corpus, tmp_path, monkeypatch, sig)
 
 
 def test_bad_settings_are_refused(tiny_corpus, tmp_path):
-    for bad in (dict(epochs=0), dict(hidden=0), dict(lr=-1.0), dict(dropout=1.0),
+    for bad in (dict(epochs=0), dict(hidden=-1), dict(lr=-1.0), dict(dropout=1.0),
                 dict(features="nope"), dict(char_hidden=-1), dict(lr_embed=-1.0)):
         with pytest.raises(PostagError):
             train(tiny_corpus[0], tmp_path / "m.npz", cfg(**bad), **QUIET)

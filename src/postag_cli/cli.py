@@ -21,7 +21,7 @@ from .errors import PostagError
 DEFAULT_MODEL = "model.npz"
 FEATURE_CHOICES = ["rich", "cased", "lean", "word"]  # train.FEATURE_SETS (kept in sync by a test)
 # the default training settings (kept in sync with train.TrainConfig by a test)
-DEFAULTS = {"arch": "birnn", "layers": 1, "features": "rich", "hidden": 192, "char_hidden": 32,
+DEFAULTS = {"arch": "birnn", "layers": 1, "features": "rich", "hidden": 0, "char_hidden": 32,
             "embed_size": 0, "crf": False,
             "epochs": 36, "lr": 0.05, "lr_embed": 0.15, "batch_size": 0, "min_count": 1,
             "clip": 5.0, "dropout": 0.5, "input_dropout": 0.0, "recurrent_dropout": 0.25,
@@ -136,7 +136,8 @@ def _sample_corpus():
                    "word: the one-hot word only.")
 @click.option("--epochs", default=DEFAULTS["epochs"], show_default=True)
 @click.option("--hidden", default=DEFAULTS["hidden"], show_default=True,
-              help="Hidden units per direction.")
+              help="Hidden units per direction (0: 192, or 128 for a corpus under 750 "
+                   "sentences).")
 @click.option("--char-hidden", default=DEFAULTS["char_hidden"], show_default=True,
               help="Hidden units per direction of the character RNN (0: no character model).")
 @click.option("--embed-size", default=DEFAULTS["embed_size"], show_default=True,

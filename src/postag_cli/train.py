@@ -56,7 +56,7 @@ FEATURE_SETS = {"word": WORD_TEMPLATES, "rich": RICH_TEMPLATES, "cased": CASED_T
 class TrainConfig:
     arch: str = "birnn"
     layers: int = 1
-    hidden: int = 192
+    hidden: int = 0  # hidden units per direction (0: auto_hidden of the corpus)
     features: str = "rich"  # "word": the one-hot word only (seed architecture)
     char_hidden: int = 32  # hidden size of the character RNN per direction (0: none)
     crf: bool = False  # a linear-chain CRF output (tag transition scores Wyy)
@@ -216,6 +216,16 @@ def auto_batch_size(n_sentences: int) -> int:
 
 
 MAX_AUTO_BATCH = 96
+
+
+def auto_hidden(n_sentences: int) -> int:
+    """The default hidden size: 192 units per direction, or 128 for a corpus of under 750
+    sentences (the first 250 / 500 EWT sentences: +0.37 / +0.11 points with 128; a tie from
+    1,000 on; with 12,544, 192 gain 0.10)."""
+    return 128 if n_sentences < SMALL_CORPUS else 192
+
+
+SMALL_CORPUS = 750
 
 
 def minibatches(lengths, batch_size, rng):
@@ -538,7 +548,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                           f"{', '.join(FEATURE_SETS)}")
     if config.tag_column not in ("upos", "xpos"):
         raise PostagError(f"unknown tag column {config.tag_column!r}; choose upos or xpos")
-    for name, value, low in (("epochs", config.epochs, 1), ("hidden", config.hidden, 1),
+    for name, value, low in (("epochs", config.epochs, 1), ("hidden", config.hidden, 0),
                              ("batch-size", config.batch_size, 0), ("layers", config.layers, 1),
                              ("min-count", config.min_count, 1), ("char-hidden", config.char_hidden, 0),
                              ("embed-size", config.embed_size, 0),
@@ -590,8 +600,10 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     dev_sents = None
     if dev_path is not None:
         dev_sents, _ = read_corpus(dev_path, config.tag_column, skip_bad, what="dev file")
-    if config.batch_size == 0:  # the default: set by the corpus's size (saved as chosen)
+    if config.batch_size == 0:  # the defaults: set by the corpus's size (saved as chosen)
         config = replace(config, batch_size=auto_batch_size(len(train_sents)))
+    if config.hidden == 0:
+        config = replace(config, hidden=auto_hidden(len(train_sents)))
 
     # the auxiliary task: the other tag column, when the training file has it
     aux_tagset = sorted({t for s in train_sents for t in (s.other or []) if t is not None}) \

@@ -83,14 +83,44 @@ def test_tag_formats(model, tmp_path):
     assert "7\t.\t_\tPUNCT\t_\t_\t1\tpunct\t_\t_\n" in conllu_text
 
 
-def test_tag_raw_text_tokenizes(model):
-    r = run("tag", "-", "-m", model, "--format", "conllu", input="the dog doesn't see Anna's cat.\n")
+@pytest.fixture(scope="module")
+def english_model(sample_train, tmp_path_factory):
+    """A model trained on English with EWT's multiword splits (the sample has n't)."""
+    path = tmp_path_factory.mktemp("en") / "m.npz"
+    r = run("train", sample_train, "-o", path, "--epochs", 1, "--hidden", 8, "--char-hidden", 4,
+            "--no-checkpoint", "--skip-gradcheck")
+    assert r.exit_code == 0, r.output
+    return path
+
+
+def test_tag_raw_text_tokenizes(english_model):
+    r = run("tag", "-", "-m", english_model, "--format", "conllu",
+            input="the dog doesn't see Anna's cat.\n")
     assert r.exit_code == 0, r.output
     lines = [x for x in r.stdout.splitlines() if x and not x.startswith("#")]
     forms = [x.split("\t")[1] for x in lines]
     assert forms[:5] == ["the", "dog", "doesn't", "does", "n't"]
     assert lines[2].startswith("3-4\tdoesn't")
     assert forms[-1] == "." and lines[-2].endswith("SpaceAfter=No")
+
+
+def test_english_multiword_splits_only_for_a_model_trained_on_them(model, english_model):
+    """A model whose training data never split n't (any other language, or this toy grammar)
+    gets one word per token: German "Gib's" and "don't" stay whole; punctuation is still
+    split off. The same text with an English model, and with --jobs 2."""
+    text = "Gib's mir! I don't know, payers' gonna pay.\n"
+    for jobs in ("1", "2"):
+        r = run("tag", "-", "-m", model, "--jobs", jobs, input=text)
+        assert r.exit_code == 0, r.output
+        assert [t.rsplit("/", 1)[0] for t in r.stdout.split()] == \
+            ["Gib's", "mir", "!", "I", "don't", "know", ",", "payers'", "gonna", "pay", "."]
+        r = run("tag", "-", "-m", english_model, "--jobs", jobs, input=text)
+        assert [t.rsplit("/", 1)[0] for t in r.stdout.split()] == \
+            ["Gib", "'s", "mir", "!", "I", "do", "n't", "know", ",", "payers", "'", "gon", "na",
+             "pay", "."]
+    from postag_cli.tagger import Tagger
+    assert not Tagger.load(model).multiword and Tagger.load(english_model).multiword
+    assert Tagger.load(model).tag_text("I don't")[1][0] == "don't"
 
 
 def test_tag_retags_conllu_keeping_everything_else(model, tmp_path):
@@ -533,15 +563,16 @@ def test_error_messages_escape_line_separators(model, tmp_path):
     assert len(r.stderr.strip().splitlines()) == 1  # (str.splitlines also splits at U+2028)
 
 
-def test_alignment_refuses_a_region_too_large_for_its_table(model, tmp_path, monkeypatch):
+def test_alignment_refuses_a_region_too_large_for_its_table(english_model, tmp_path,
+                                                            monkeypatch):
     from postag_cli import align
     monkeypatch.setattr(align, "MAX_LCS_CELLS", 3)  # a 2 x 2 region is then too large
     gold = tmp_path / "mwt.conllu"
     gold.write_text("# text = don't\n1-2\tdon't\t_\t_\t_\t_\t_\t_\t_\t_\n"
                     "1\tdo\t_\tAUX\t_\t_\t0\troot\t_\t_\n2\tn't\t_\tPART\t_\t_\t1\tadvmod\t_\t_\n\n")
-    assert_user_error(run("evaluate", gold, "--raw", "-m", model), "too large to align")
+    assert_user_error(run("evaluate", gold, "--raw", "-m", english_model), "too large to align")
     monkeypatch.setattr(align, "MAX_LCS_CELLS", 4)
-    assert run("evaluate", gold, "--raw", "-m", model).exit_code == 0
+    assert run("evaluate", gold, "--raw", "-m", english_model).exit_code == 0
 
 
 def test_raw_text_with_cr_only_line_ends(model):

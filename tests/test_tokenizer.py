@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -195,6 +197,10 @@ def test_property_arbitrary_unicode(text):
 @given(st.lists(INTERESTING, max_size=40).map("".join))
 def test_property_tricky_text(text):
     check_invariants(text)
+    en, other = tokenize(text), tokenize(text, multiword=False)  # the same tokens, unsplit
+    assert [(t.text, t.start, t.end, t.space_after) for t in en] == \
+        [(t.text, t.start, t.end, t.space_after) for t in other]
+    assert all(t.words == (t.text,) for t in other)
     sents = split_sentences(text)
     assert "".join("".join(s.split()) for s in sents) == "".join(normalize_text(text).split())
 
@@ -230,3 +236,21 @@ SPLIT_CASES = [
 @pytest.mark.parametrize("text,expected", SPLIT_CASES)
 def test_split_sentences_cases(text, expected):
     assert split_sentences(text) == expected
+
+
+def test_without_multiword_splits_the_tokens_are_the_same_and_each_is_one_word():
+    """multiword=False (a model not trained on EWT's splits) keeps every token boundary and
+    only leaves the tokens whole: don't, gonna, its, payers' are one word each."""
+    texts = Path(__file__).parent.parent.joinpath("data", "sample.txt").read_text(
+        encoding="utf-8").splitlines() + [
+        "I don't know, gonna go; its payers' cookin' 'quoted' John's 1990's cannot.",
+        "C'est l'homme qu'il aime. Gib's mir! «Да», сказал он. 我们不知道。"]
+    split = 0
+    for text in texts:
+        en, other = tokenize(text), tokenize(text, multiword=False)
+        assert [(t.text, t.start, t.end, t.space_after) for t in en] == \
+            [(t.text, t.start, t.end, t.space_after) for t in other]
+        assert all(t.words == (t.text,) for t in other)
+        split += sum(len(t.words) > 1 for t in en)
+    assert split >= 8  # (the English splits did happen in these texts)
+    assert tokenize_words("I don't", multiword=False) == ["I", "don't"]

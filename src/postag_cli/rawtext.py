@@ -14,7 +14,9 @@ from .treebank import FIELDS, ReadStats, read_conllu, sentence_to_conllu
 def system_sentences(tagger: Tagger, texts):
     """Tokenize and tag raw sentences; returns conllu TokenLists of our CoNLL-U output."""
     from .tokenizer import tokenize
-    toks = [[(t.text, t.words, t.space_after) for t in tokenize(text)] for text in texts]
+    multiword = tagger.multiword  # the English splits only for a model trained on them
+    toks = [[(t.text, t.words, t.space_after) for t in tokenize(text, multiword)]
+            for text in texts]
     probs = tagger.probabilities([[w for _, ws, _ in ts for w in ws] for ts in toks])
     out = []
     for i, (text, ts, p) in enumerate(zip(texts, toks, probs), 1):

@@ -60,12 +60,18 @@ class _Tagging:
         sents = [_words(s) for s in sents]
         return [[self.tags[j] for j in p.argmax(axis=1)] for p in self.probabilities(sents)]
 
+    @property
+    def multiword(self) -> bool:
+        """Whether raw text gets the English (EWT) multiword splits (don't -> do n't): only
+        when the training data had them, i.e. the vocabulary holds the word n't."""
+        return self.is_known("n't")
+
     def tag_text(self, text: str) -> list[tuple[str, str]]:
         """Tokenize one sentence of raw text (UD English conventions) and tag it."""
         if not isinstance(text, str):
             raise TypeError(f"tag_text takes a string, not {type(text).__name__}")
         from .tokenizer import tokenize_words
-        words = tokenize_words(text)
+        words = tokenize_words(text, self.multiword)
         return list(zip(words, self.tag(words)))
 
     def top_k(self, probs: np.ndarray, k: int) -> list[list[tuple[str, float]]]:

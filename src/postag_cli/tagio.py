@@ -13,7 +13,7 @@ import os
 import sys
 import unicodedata
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .fileio import atomic_file, open_binary, read_line
 from .tokenizer import normalize_text
@@ -30,6 +30,7 @@ class TagOptions:
     fmt: str = "tagged"
     probs: bool = False
     top_k: int = 0
+    multiword: bool = True  # the tokenizer's English multiword splits (set from the model)
 
 
 @contextmanager
@@ -113,7 +114,8 @@ def text_sentences(units, opts: TagOptions):
         if opts.pretokenized:
             yield " ".join(words), [(w, (w,), True) for w in words]
         else:
-            yield " ".join(words), [(t.text, t.words, t.space_after) for t in tokenize(unit)]
+            yield " ".join(words), [(t.text, t.words, t.space_after)
+                                    for t in tokenize(unit, opts.multiword)]
 
 
 def _misc_probs(ranked, opts):
@@ -284,6 +286,7 @@ def tag_file(input_path, output_path, model_paths, opts: TagOptions, jobs=1, ver
     """Tag a file with one model, or the average of several (a list of paths)."""
     from .tagger import load_tagger
     tagger = load_tagger(model_paths, verify=verify)
+    opts = replace(opts, multiword=tagger.multiword)
     if opts.input_format == "conllu":
         from .treebank import read_conllu
         work = ((chunk, opts, i * CHUNK)

@@ -281,6 +281,10 @@ def _split_word(tok: str) -> tuple[str, ...]:
     return (tok,)
 
 
+def _one_word(tok: str) -> tuple[str, ...]:
+    return (tok,)
+
+
 _OBJECTS = frozenset(_wordlist("me you him her it us them the a an my your his its our their this that"))
 
 
@@ -295,13 +299,16 @@ def _apply_context_splits(out: list[Token], positions: list[int]) -> None:
             out[i] = tok._replace(words=(tok.text[:cut], tok.text[cut:]))
 
 
-def tokenize(text: str) -> list[Token]:
+def tokenize(text: str, multiword: bool = True) -> list[Token]:
     """Tokenize one sentence (or line, or paragraph) of text.
 
     The text is normalised with :func:`normalize_text` first; token offsets
-    refer to the normalised string.
+    refer to the normalised string. ``multiword=False`` leaves out the English
+    (EWT) multiword splits (``don't -> do n't``, ``gonna``, ``its``, ``payers'``):
+    every token is then one word, for a model not trained on such splits.
     """
     text = normalize_text(text)
+    split_word = _split_word if multiword else _one_word
     out: list[Token] = []
     append = out.append
     quote_open = False  # is an opening single quote pending (for "payers'" vs 'quoted')
@@ -312,6 +319,9 @@ def tokenize(text: str) -> list[Token]:
     def plain_word(tok, start, end, space_after):
         """A run of letters: a fused form split as EWT does (cannot -> can not, gonna ->
         gon na), a word decided by the next one (its, lets, your), or a word as it is."""
+        if not multiword:
+            append(Token(tok, start, end, (tok,), space_after))
+            return
         low = tok.lower()
         cuts = _FUSED_SPLITS.get(low)
         if cuts is not None:
@@ -351,17 +361,17 @@ def tokenize(text: str) -> list[Token]:
                     stem = tok[:-1]
                     if quote_open and "'" not in stem and "\u2019" not in stem:
                         # closing quote after a word: two separate tokens
-                        append(Token(stem, tstart, q - 1, _split_word(stem), False))
+                        append(Token(stem, tstart, q - 1, split_word(stem), False))
                         append(Token(last, q - 1, q, (last,), space_after))
                         quote_open = False
-                    elif stem[-1] in "sSzZxX":
+                    elif stem[-1] in "sSzZxX" and multiword:
                         # plural possessive: payers' -> payers '
                         append(Token(tok, tstart, q, _split_word(stem) + (last,), space_after))
                     else:
                         # dropped g: cookin'
                         append(Token(tok, tstart, q, (tok,), space_after))
                     continue
-                append(Token(tok, tstart, q, _split_word(tok), space_after))
+                append(Token(tok, tstart, q, split_word(tok), space_after))
                 continue
             if tok in _OPEN_SINGLE and (tstart == start or text[tstart - 1] in _OPENING_CONTEXT):
                 quote_open = True
@@ -373,10 +383,10 @@ def tokenize(text: str) -> list[Token]:
     return out
 
 
-def tokenize_words(text: str) -> list[str]:
+def tokenize_words(text: str, multiword: bool = True) -> list[str]:
     """Tokenize and flatten multiword tokens into their syntactic words."""
     words: list[str] = []
-    for tok in tokenize(text):
+    for tok in tokenize(text, multiword):
         words.extend(tok.words)
     return words
 

@@ -227,19 +227,20 @@ def tag_conllu_chunk(tagger, sents, opts: TagOptions, first_n=0) -> str:
     in another output format, tag their words (sentences numbered from first_n + 1)."""
     from .treebank import serialize, words
     column = tagger.meta.get("tag_column", "upos")
-    probs = tagger.probabilities([[t["form"] for t in words(s)] for s in sents])
+    toks = [words(s) for s in sents]
+    forms = [[t["form"] for t in ts] for ts in toks]
+    probs = tagger.probabilities(forms)
     out = []
-    for n, (s, p) in enumerate(zip(sents, probs), first_n + 1):
+    for n, (s, ts, fs, p) in enumerate(zip(sents, toks, forms, probs), first_n + 1):
         ranked = _rank(tagger, p, opts)
         if opts.fmt != "conllu":  # the file's words, in the chosen format
-            forms = [t["form"] for t in words(s)]
-            if not forms:  # (a sentence of empty nodes only: nothing to tag)
+            if not fs:  # (a sentence of empty nodes only: nothing to tag)
                 continue
-            text = " ".join(s.metadata.get("text", "").split()) or " ".join(forms)
-            out.append(format_text_sentence(tagger, n, text, [(w, (w,), True) for w in forms],
+            text = " ".join(s.metadata.get("text", "").split()) or " ".join(fs)
+            out.append(format_text_sentence(tagger, n, text, [(w, (w,), True) for w in fs],
                                             [r[0][0] for r in ranked], ranked, opts))
             continue
-        for tok, r in zip(words(s), ranked):
+        for tok, r in zip(ts, ranked):
             tok[column] = r[0][0]
             extra = _misc_probs(r, opts) if (opts.probs or opts.top_k) else ""
             if extra:

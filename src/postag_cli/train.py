@@ -587,13 +587,9 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     corpus_name = "<stdin>" if train_path == "-" else str(train_path)
     if train_path == "-" and dev_path == "-":
         raise PostagError("-: the training and dev files cannot both be stdin")
-    if train_path == "-":  # stdin: hashed as it is read
-        stdin = _HashingReader(sys.stdin.buffer)
-        train_sents, stats = read_corpus(train_path, config.tag_column, skip_bad, binary=stdin)
-        corpus_sha = stdin.sha.hexdigest()
-    else:
-        train_sents, stats = read_corpus(train_path, config.tag_column, skip_bad)
-        corpus_sha = file_sha256(train_path)
+    stdin = _HashingReader(sys.stdin.buffer) if train_path == "-" else None  # hashed as read
+    train_sents, stats = read_corpus(train_path, config.tag_column, skip_bad, binary=stdin)
+    corpus_sha = stdin.sha.hexdigest() if stdin else file_sha256(train_path)
     if stats.skipped:
         log(f"skipped {stats.skipped} malformed sentences of {train_path} "
             f"(first: {stats.first_skip})")
@@ -637,18 +633,15 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     lengths = np.array([len(e[0]) for e in data])
     char_table = CharTable(feats, data) if config.char_hidden else None
     n_words = int(sum(int((e[1] >= 0).sum()) for e in data))
-    log(f"{corpus_name}: {len(train_sents)} sentences, "
-        f"{n_words} tagged words, "
+    log(f"{corpus_name}: {len(train_sents)} sentences, {n_words} tagged words, "
         f"{len(tagset)} tags, {len(feats)} features; arch {config.arch} x{config.layers}, "
         f"hidden {config.hidden}, minibatches of {config.batch_size}")
 
     # word dropout: probability of replacing each word feature by <unk>
     drop_p = None
     wc_slot = feats.templates.index("wc") if "wc" in feats.templates else None
-    if jobs is None:
+    if jobs is None:  # (a given value was checked above)
         jobs = default_jobs(config)
-    if jobs < 1:
-        raise PostagError(f"--jobs must be at least 1, not {jobs}")
     if "fork" not in multiprocessing.get_all_start_methods():
         jobs = 1
     jobs = min(jobs, config.batch_parts, 2)

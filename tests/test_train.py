@@ -179,6 +179,38 @@ def test_bad_settings_are_refused(tiny_corpus, tmp_path):
     assert not (tmp_path / "m.npz").exists()
 
 
+def test_a_model_too_large_to_load_is_refused_before_training(tiny_corpus, tmp_path,
+                                                             monkeypatch):
+    from postag_cli import modelio
+    from postag_cli import train as T
+    train(tiny_corpus[0], tmp_path / "ok.npz", cfg(epochs=1), **QUIET)
+    w = weights(tmp_path / "ok.npz")
+    n = w["Wxh"].size  # the largest array
+    total = 4 * sum(a.size for a in w.values())  # bytes of float32 weights
+    for module in (T, modelio):  # the loader's limit, lowered to this model's table
+        monkeypatch.setattr(module, "MAX_ELEMENTS", n)
+    train(tiny_corpus[0], tmp_path / "at.npz", cfg(epochs=1), checkpoint=tmp_path / "at.ckpt",
+          **QUIET)
+    load_model(tmp_path / "at.npz")  # exactly at the limit: trained and loadable
+    load_model(tmp_path / "at.ckpt", magic=CHECKPOINT_MAGIC)
+    for module in (T, modelio):
+        monkeypatch.setattr(module, "MAX_ELEMENTS", n - 1)
+    with pytest.raises(PostagError, match=r"too large to load \(Wxh .*--min-count"):
+        train(tiny_corpus[0], tmp_path / "big.npz", cfg(epochs=1), **QUIET)
+    assert not (tmp_path / "big.npz").exists()
+    with pytest.raises(PostagError, match="loaded|too large"):  # what the check prevents
+        load_model(tmp_path / "at.npz")
+    # a checkpoint holds 4 copies of the weights: refused when they would pass the file limit
+    for module in (T, modelio):
+        monkeypatch.setattr(module, "MAX_ELEMENTS", n)
+        monkeypatch.setattr(module, "MAX_TOTAL_BYTES", 4 * total - 1)
+    train(tiny_corpus[0], tmp_path / "nock.npz", cfg(epochs=1), **QUIET)
+    with pytest.raises(PostagError, match="a checkpoint 4 copies"):
+        train(tiny_corpus[0], tmp_path / "ck.npz", cfg(epochs=1),
+              checkpoint=tmp_path / "ck.ckpt", **QUIET)
+    assert not (tmp_path / "ck.ckpt").exists()
+
+
 def test_save_load_round_trip(tiny_corpus, tmp_path):
     from postag_cli.modelio import save_model
     from postag_cli.tagger import Tagger

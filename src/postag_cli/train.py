@@ -43,8 +43,8 @@ from . import model as M
 from .errors import PostagError
 from .features import (CASED_TEMPLATES, LEAN_TEMPLATES, RICH_TEMPLATES, WORD_TEMPLATES,
                        Features, chars_of_types)
-from .modelio import (CHECKPOINT_MAGIC, MAX_HIDDEN, MAX_LAYERS, file_sha256, load_model,
-                      save_model)
+from .modelio import (CHECKPOINT_MAGIC, MAX_ELEMENTS, MAX_HIDDEN, MAX_LAYERS, MAX_TOTAL_BYTES,
+                      file_sha256, load_model, save_model)
 from .tagger import MAX_SEGMENT, Tagger
 from .treebank import ReadStats, tagged_sentences
 
@@ -516,6 +516,21 @@ def read_corpus(path, column, skip_bad=False, what="training file", binary=None)
     return sents, stats
 
 
+def check_model_size(shapes: dict, corpus_name, checkpoint=True) -> None:
+    """Refuse, before training, a model whose file could not be loaded (modelio's limits on
+    one array and on a file; a checkpoint holds 4 copies: weights, Adagrad memories, best and
+    averaged weights). The input table grows with the vocabulary: --min-count shrinks it."""
+    biggest = max(shapes, key=lambda k: math.prod(shapes[k]))
+    n = math.prod(shapes[biggest])
+    total = 4 * sum(math.prod(s) for s in shapes.values()) * (4 if checkpoint else 1)
+    if n > MAX_ELEMENTS or total > MAX_TOTAL_BYTES:
+        raise PostagError(
+            f"{corpus_name}: the model would be too large to load ({biggest} {shapes[biggest]}, "
+            f"{n:,} weights; a model file holds at most {MAX_ELEMENTS:,} per array and "
+            f"{MAX_TOTAL_BYTES:,} bytes{', a checkpoint 4 copies' if checkpoint else ''}); "
+            "use --min-count 2 or more, or a smaller --hidden")
+
+
 def _append_log(path, entry: dict) -> None:
     """One JSON line appended to the --log-file."""
     try:
@@ -669,6 +684,10 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         "corpus_words": n_words,
         "dev": os.path.basename(str(dev_path)) if dev_path else None,
     }
+    check_model_size(M.param_shapes(len(feats), len(tagset), config.hidden, config.arch,
+                                    config.layers, len(feats.chars), config.char_hidden,
+                                    config.embed_size, len(aux_tagset), config.crf),
+                     corpus_name, checkpoint=bool(checkpoint or resume))
     params = M.init_params(len(feats), len(tagset), config.hidden, config.arch, config.layers,
                            seed=config.seed, n_chars=len(feats.chars),
                            char_hidden=config.char_hidden, embed=config.embed_size,

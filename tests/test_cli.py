@@ -83,6 +83,45 @@ def test_tag_formats(model, tmp_path):
     assert "7\t.\t_\tPUNCT\t_\t_\t1\tpunct\t_\t_\n" in conllu_text
 
 
+ZH = [  # original sentences of a toy Chinese treebank (words, UPOS)
+    (["我们", "今天", "参观", "大学", "。"], ["PRON", "NOUN", "VERB", "NOUN", "PUNCT"]),
+    (["他", "喜欢", "北京", "。"], ["PRON", "VERB", "PROPN", "PUNCT"]),
+    (["我们", "喜欢", "手机", "。"], ["PRON", "VERB", "NOUN", "PUNCT"]),
+    (["他", "今天", "参观", "北京", "。"], ["PRON", "NOUN", "VERB", "PROPN", "PUNCT"]),
+]
+
+
+def test_raw_text_without_spaces_is_segmented_by_the_training_words(tmp_path):
+    """Chinese raw text is cut into the model's training words (longest first; 北京大学, not a
+    training word, becomes 北京 大学), with SpaceAfter=No inside; a model of a language with
+    spaces leaves such text whole (test_tokenizer)."""
+    lines = []
+    for i, (words, tags) in enumerate(ZH, 1):
+        lines += [f"# sent_id = {i}", "# text = " + "".join(words)]
+        lines += [f"{j}\t{w}\t_\t{t}\t_\t_\t_\t_\t_\t{'_' if j == len(words) else 'SpaceAfter=No'}"
+                  for j, (w, t) in enumerate(zip(words, tags), 1)] + [""]
+    corpus = tmp_path / "zh.conllu"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    model = tmp_path / "zh.npz"
+    r = run("train", corpus, "-o", model, "--epochs", 30, "--hidden", 8, "--char-hidden", 4,
+            "--no-checkpoint", "--skip-gradcheck")
+    assert r.exit_code == 0, r.output
+    from postag_cli.tagger import Tagger
+    assert Tagger.load(model).lexicon == {"我们", "今天", "参观", "大学", "喜欢", "北京", "手机"}
+    for jobs in ("1", "2"):
+        r = run("tag", "-", "-m", model, "--jobs", jobs, "--format", "conllu",
+                input="我们今天参观北京大学。\n")
+        assert r.exit_code == 0, r.output
+        rows = [x.split("\t") for x in r.stdout.splitlines() if x and not x.startswith("#")]
+        assert [x[1] for x in rows] == ["我们", "今天", "参观", "北京", "大学", "。"]
+        assert [x[9] for x in rows] == ["SpaceAfter=No"] * 5 + ["_"]
+        assert "# text = 我们今天参观北京大学。" in r.stdout
+    assert [w for w, _ in Tagger.load(model).tag_text("他喜欢手机。")] == ["他", "喜欢", "手机", "。"]
+    r = run("evaluate", corpus, "-m", model, "--raw", "--json")  # the gold file's own text
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["Tokens"]["f1"] == 1.0
+
+
 @pytest.fixture(scope="module")
 def english_model(sample_train, tmp_path_factory):
     """A model trained on English with EWT's multiword splits (the sample has n't)."""

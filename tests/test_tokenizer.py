@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from postag_cli.tokenizer import Token, normalize_text, split_sentences, tokenize, tokenize_words
+from postag_cli.tokenizer import (Token, is_nospace_char, normalize_text, nospace_words, split_sentences, tokenize,
+                                  tokenize_words)
 
 
 def shape(text: str) -> list:
@@ -16,9 +18,9 @@ def shape(text: str) -> list:
     return [t.words if len(t.words) > 1 else t.text for t in tokenize(text)]
 
 
-def check_invariants(text: str) -> list[Token]:
+def check_invariants(text: str, multiword=True, lexicon=None) -> list[Token]:
     norm = normalize_text(text)
-    toks = tokenize(text)
+    toks = tokenize(text, multiword, lexicon)
     assert "".join(t.text for t in toks) == "".join(norm.split())
     prev_end = 0
     for t in toks:
@@ -254,3 +256,70 @@ def test_without_multiword_splits_the_tokens_are_the_same_and_each_is_one_word()
         split += sum(len(t.words) > 1 for t in en)
     assert split >= 8  # (the English splits did happen in these texts)
     assert tokenize_words("I don't", multiword=False) == ["I", "don't"]
+
+
+# ---------------------------------------------------------------------------
+# scripts written without spaces: segmentation by the model's lexicon
+# ---------------------------------------------------------------------------
+
+LEXICON = nospace_words(["我们", "今天", "北京", "大学", "北京大学", "参观", "手机", "日本語", "文章",
+                         "テスト", "します", "ภาษา", "ไทย", "ไม่", "มี", "English", "a", "的"])
+
+
+def seg(text, lexicon=LEXICON):
+    return [t.text for t in tokenize(text, False, lexicon)]
+
+
+def test_lexicon_holds_only_words_of_scripts_without_spaces():
+    assert "北京" in LEXICON and "ไม่" in LEXICON
+    assert "English" not in LEXICON and "a" not in LEXICON and "的" not in LEXICON  # one char
+
+
+def test_lexicon_segments_scripts_written_without_spaces():
+    # the longest known word first (北京大学, not 北京 大学); an unknown character alone
+    assert seg("我们今天去北京大学参观。") == ["我们", "今天", "去", "北京大学", "参观", "。"]
+    assert seg("我的iPhone手机") == ["我", "的", "iPhone", "手机"]  # other scripts: their own token
+    assert seg("日本語の文章も、テストします。") == \
+        ["日本語", "の", "文章", "も", "、", "テスト", "します", "。"]
+    assert seg("ภาษาไทยไม่มี") == ["ภาษา", "ไทย", "ไม่", "มี"]
+    assert seg("ช่อง") == ["ช่", "อ", "ง"]  # an unknown character keeps its combining marks
+    # space_after: False inside a run, the run's own at its end
+    assert [(t.text, t.space_after) for t in tokenize("我们今天 参观", False, LEXICON)] == \
+        [("我们", False), ("今天", True), ("参观", True)]
+    # other text is untouched, and the English splits still apply to it
+    assert [t.words for t in tokenize("I don't 我们", True, LEXICON)] == \
+        [("I",), ("do", "n't"), ("我们",)]
+    assert tokenize_words("我们今天", False, LEXICON) == ["我们", "今天"]
+
+
+def test_without_a_lexicon_runs_stay_whole():
+    for text in ("我们今天去北京大学参观。", "ภาษาไทยไม่มี", "日本語の文章も"):
+        assert tokenize(text, False, frozenset()) == tokenize(text, False) == \
+            tokenize(text, False, None)
+    assert seg("我们今天去北京大学参观。", None) == ["我们今天去北京大学参观", "。"]
+
+
+NOSPACE_TEXT = st.lists(st.sampled_from(list("我们今天去北京大学参观手机の文章もテストしますา่ไทยมี")
+                                        + ["iPhone", " ", "。", "、", "ab", "7", "\u3000", "'s",
+                                           "n't", "\u0301"]), max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(NOSPACE_TEXT, st.lists(st.text(alphabet="我们今天北京大学参观机の文章テストしますไทยมี่",
+                                      min_size=2, max_size=5), max_size=12))
+def test_property_segmentation_only_adds_boundaries(text, words):
+    """With any lexicon nothing is lost or altered, every token boundary of the unsegmented
+    text is kept, and each new token is a lexicon word or one character with its marks."""
+    lexicon = nospace_words(words)
+    plain = check_invariants(text, False)
+    toks = check_invariants(text, False, lexicon)
+    assert {t.start for t in plain} <= {t.start for t in toks}
+    assert {t.end for t in plain} <= {t.end for t in toks}
+    whole = {(t.start, t.end) for t in plain}
+    for t in toks:
+        assert t.words == (t.text,)
+        if (t.start, t.end) not in whole and len(t.text) > 1 and t.text in lexicon:
+            continue
+        if (t.start, t.end) not in whole and all(map(is_nospace_char, t.text)):
+            assert len(t.text) == 1 or all(unicodedata.category(c)[0] == "M"
+                                           for c in t.text[1:])

@@ -15,7 +15,8 @@ def system_sentences(tagger: Tagger, texts):
     """Tokenize and tag raw sentences; returns conllu TokenLists of our CoNLL-U output."""
     from .tokenizer import tokenize
     multiword = tagger.multiword  # the English splits only for a model trained on them
-    toks = [[(t.text, t.words, t.space_after) for t in tokenize(text, multiword)]
+    lexicon = tagger.lexicon  # words of scripts written without spaces
+    toks = [[(t.text, t.words, t.space_after) for t in tokenize(text, multiword, lexicon)]
             for text in texts]
     probs = tagger.probabilities([[w for _, ws, _ in ts for w in ws] for ts in toks])
     out = []

@@ -66,12 +66,21 @@ class _Tagging:
         when the training data had them, i.e. the vocabulary holds the word n't."""
         return self.is_known("n't")
 
+    @property
+    def lexicon(self) -> frozenset:
+        """The training words in scripts written without spaces (Chinese, Japanese, Thai,
+        ...), by which the tokenizer cuts such text into words; empty for other models."""
+        return self._first().features.lexicon
+
+    def _first(self):
+        return self
+
     def tag_text(self, text: str) -> list[tuple[str, str]]:
         """Tokenize one sentence of raw text (UD English conventions) and tag it."""
         if not isinstance(text, str):
             raise TypeError(f"tag_text takes a string, not {type(text).__name__}")
         from .tokenizer import tokenize_words
-        words = tokenize_words(text, self.multiword)
+        words = tokenize_words(text, self.multiword, self.lexicon)
         return list(zip(words, self.tag(words)))
 
     def top_k(self, probs: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
@@ -216,6 +225,9 @@ class Ensemble(_Tagging):
     def is_known(self, word: str) -> bool:
         """Whether the first member saw the word in training."""
         return self.members[0].is_known(word)
+
+    def _first(self):
+        return self.members[0]
 
 
 def _split_sentences(flat, sents) -> list[np.ndarray]:

@@ -19,6 +19,13 @@ Guarantees (for any input string ``s``, with ``n = normalize_text(s)``):
 * ``n[t.start:t.end] == t.text`` for every token;
 * ``"".join(t.words) == t.text``; every word is non-empty and has no whitespace.
 
+Scripts written without spaces between words (Chinese, Japanese kana, Thai, Lao, Khmer,
+Myanmar) come out of those rules as whole clauses.  Given a ``lexicon`` (the words a model
+was trained on), such a run is cut into words by forward maximum matching: at each point
+the longest word of the lexicon that starts there, else one character (with its combining
+marks); letters of other scripts in the same run (``iPhone手机``) become tokens of their own.
+The guarantees below hold either way.
+
 Whitespace is whatever ``str.isspace`` says (the ``re`` module's Unicode ``\\s``
 is the same set), so tabs, NBSP, thin spaces, ideographic spaces, ... all
 separate tokens.  ``space_after`` is False only when the next character in the
@@ -34,7 +41,8 @@ import sys
 import unicodedata
 from typing import NamedTuple
 
-__all__ = ["Token", "normalize_text", "split_sentences", "tokenize", "tokenize_words"]
+__all__ = ["Token", "is_nospace_char", "normalize_text", "nospace_words", "split_sentences",
+           "tokenize", "tokenize_words"]
 
 
 class Token(NamedTuple):
@@ -299,13 +307,86 @@ def _apply_context_splits(out: list[Token], positions: list[int]) -> None:
             out[i] = tok._replace(words=(tok.text[:cut], tok.text[cut:]))
 
 
-def tokenize(text: str, multiword: bool = True) -> list[Token]:
+# Scripts written without spaces between words: Thai, Lao, Myanmar, Khmer, kana, CJK
+# ideographs (with the iteration and closing marks 々 〆 〇) and their extensions.
+_NOSPACE_RANGES = ((0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x19E0, 0x19FF),
+                   (0x3005, 0x3007), (0x3021, 0x3029), (0x3031, 0x3035), (0x303B, 0x303C),
+                   (0x3040, 0x30FF), (0x31F0, 0x31FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF),
+                   (0xF900, 0xFAFF), (0xFF66, 0xFF9F), (0x20000, 0x3134F))
+_NOSPACE_CACHE: dict[str, bool] = {}
+_NOSPACE_RE = re.compile("[" + "".join(f"{re.escape(chr(lo))}-{re.escape(chr(hi))}"
+                                       for lo, hi in _NOSPACE_RANGES) + "]")
+
+
+def is_nospace_char(ch: str) -> bool:
+    """Whether a character is a letter, mark or number of a script written without spaces."""
+    found = _NOSPACE_CACHE.get(ch)
+    if found is None:
+        cp = ord(ch)
+        found = unicodedata.category(ch)[0] in "LMN" and any(
+            lo <= cp <= hi for lo, hi in _NOSPACE_RANGES)
+        if len(_NOSPACE_CACHE) < 100_000:
+            _NOSPACE_CACHE[ch] = found
+    return found
+
+
+def nospace_words(words) -> frozenset:
+    """The words of a lexicon that segmentation can match: two or more characters, all of
+    scripts written without spaces."""
+    return frozenset(w for w in words if len(w) > 1 and all(map(is_nospace_char, w)))
+
+
+def _segment(tok: Token, lexicon: frozenset, longest: int) -> list[Token]:
+    """A one-word token cut into tokens: runs of other characters stay whole, runs of
+    no-space scripts are matched against the lexicon, longest word first."""
+    text, out = tok.text, []
+    n, i = len(text), 0
+    while i < n:
+        j = i + 1
+        if not is_nospace_char(text[i]):
+            while j < n and not is_nospace_char(text[j]):
+                j += 1
+        else:
+            for k in range(min(n, i + longest), i + 1, -1):  # the longest known word
+                if text[i:k] in lexicon:
+                    j = k
+                    break
+            else:  # one character with the marks that follow it
+                while j < n and unicodedata.category(text[j])[0] == "M" \
+                        and is_nospace_char(text[j]):
+                    j += 1
+        piece = text[i:j]
+        out.append(Token(piece, tok.start + i, tok.start + j, (piece,),
+                         tok.space_after if j == n else False))
+        i = j
+    return out
+
+
+MAX_LEXICON_WORD = 32  # longer lexicon words are not matched (keeps segmentation linear)
+
+
+def _segment_all(out: list[Token], lexicon: frozenset) -> list[Token]:
+    longest = min(max(map(len, lexicon)), MAX_LEXICON_WORD)
+    result: list[Token] = []
+    for tok in out:
+        if len(tok.words) == 1 and _NOSPACE_RE.search(tok.text) \
+                and any(map(is_nospace_char, tok.text)):
+            result.extend(_segment(tok, lexicon, longest))
+        else:
+            result.append(tok)
+    return result
+
+
+def tokenize(text: str, multiword: bool = True, lexicon: frozenset | None = None
+             ) -> list[Token]:
     """Tokenize one sentence (or line, or paragraph) of text.
 
     The text is normalised with :func:`normalize_text` first; token offsets
     refer to the normalised string. ``multiword=False`` leaves out the English
     (EWT) multiword splits (``don't -> do n't``, ``gonna``, ``its``, ``payers'``):
     every token is then one word, for a model not trained on such splits.
+    ``lexicon`` (see :func:`nospace_words`) segments runs of scripts written
+    without spaces; without one (or with an empty one) they stay whole.
     """
     text = normalize_text(text)
     split_word = _split_word if multiword else _one_word
@@ -380,13 +461,16 @@ def tokenize(text: str, multiword: bool = True) -> list[Token]:
             append(Token(tok, tstart, q, (tok,), space_after))
     if context:
         _apply_context_splits(out, context)
+    if lexicon:
+        out = _segment_all(out, lexicon)
     return out
 
 
-def tokenize_words(text: str, multiword: bool = True) -> list[str]:
+def tokenize_words(text: str, multiword: bool = True, lexicon: frozenset | None = None
+                   ) -> list[str]:
     """Tokenize and flatten multiword tokens into their syntactic words."""
     words: list[str] = []
-    for tok in tokenize(text, multiword):
+    for tok in tokenize(text, multiword, lexicon):
         words.extend(tok.words)
     return words
 

@@ -227,6 +227,7 @@ SPLIT_CASES = [
     ("see you :) Bye now", ["see you :)", "Bye now"]),
     ("First para.\n\nSecond para\nstill second.\n \nThird", ["First para.", "Second para\nstill second.", "Third"]),
     ("東京です。大阪です。", ["東京です。", "大阪です。"]),
+    ("他说：“很好！”我们走了。", ["他说：“很好！”", "我们走了。"]),  # closing quote, no space
     ("Это тест. Второе предложение!", ["Это тест.", "Второе предложение!"]),
     ("No final punctuation", ["No final punctuation"]),
     ("  padded.   ", ["padded."]),

@@ -567,7 +567,8 @@ def _split_paragraph(para: str) -> list[str]:
     begin = 0
     for m in _SENT_END_RE.finditer(para):
         end = m.end()
-        if end < n and not para[end].isspace() and para[end - 1] not in _NOSPACE_TERMINATORS:
+        if end < n and not para[end].isspace() and \
+                m.group().rstrip(_CLOSING_AFTER)[-1:] not in _NOSPACE_TERMINATORS:
             continue  # "3.14", "U.S.A", "e.g.," ... : no whitespace after the terminator
         j = end
         while j < n and para[j].isspace():

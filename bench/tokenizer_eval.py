@@ -10,7 +10,10 @@ Measures
       ``# text`` lines of consecutive sentences of one document (the part of
       sent_id before the last ``-NNNN``; groups of 10 sentences when sent_ids
       carry no document part) with single spaces;
-  (c) tokenizer speed in tokens per second.
+  (c) tokenizer speed in tokens per second;
+  (d) with --train (default: the train file beside the treebank, when there is one): the
+      words F1 without the English rules, as a model of another language tokenizes, with
+      and without the multiword tokens learned from that train file (``learn_expansions``).
 
 Usage:  python bench/tokenizer_eval.py [--treebank PATH] [--show-errors N]
 Exits 0 with "skipped: ..." on stderr when the treebank is not found.
@@ -32,11 +35,13 @@ DEFAULT_DIR = REPO_ROOT / ".." / "shared" / "data" / "ud-english-ewt"
 
 try:  # prefer the installed package; fall back to the source tree
     from postag_cli.align import score_documents
-    from postag_cli.tokenizer import split_sentences, tokenize
+    from postag_cli.tokenizer import learn_expansions, split_sentences, tokenize
+    from postag_cli.treebank import tagged_sentences
 except ImportError:  # pragma: no cover - depends on the environment
     sys.path.insert(0, str(REPO_ROOT / "src"))
     from postag_cli.align import score_documents
-    from postag_cli.tokenizer import split_sentences, tokenize
+    from postag_cli.tokenizer import learn_expansions, split_sentences, tokenize
+    from postag_cli.treebank import tagged_sentences
 
 import conllu
 from conllu.models import Token as ConlluToken
@@ -51,11 +56,11 @@ def default_treebank() -> Path:
     return (Path(folder) if folder else DEFAULT_DIR) / DEFAULT_NAME
 
 
-def system_tokenlist(text: str) -> TokenList:
+def system_tokenlist(text: str, multiword=True, expansions=None) -> TokenList:
     """A CoNLL-U sentence from tokenize(text): MWT lines for multiword tokens."""
     rows = []
     wid = 0
-    for tok in tokenize(text):
+    for tok in tokenize(text, multiword, None, expansions):
         misc = None if tok.space_after else {"SpaceAfter": "No"}
         if len(tok.words) > 1:
             rows.append(ConlluToken(id=(wid + 1, "-", wid + len(tok.words)), form=tok.text,
@@ -146,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="print the first N sentences with tokenization errors")
     ap.add_argument("--show-sentence-errors", type=int, default=0, metavar="N",
                     help="print the first N paragraphs with sentence-splitting errors")
+    ap.add_argument("--train", type=Path, default=None,
+                    help="train file to learn multiword tokens from (default: *-train.conllu "
+                         "beside the treebank)")
     ap.add_argument("--speed-seconds", type=float, default=1.0,
                     help="minimum CPU time to spend measuring speed (default 1.0; at least 3 passes)")
     args = ap.parse_args(argv)
@@ -221,6 +229,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"tokenizer speed: {n_tokens / best:,.0f} tokens/s ({n_chars / best:,.0f} chars/s; "
           f"best of {len(pass_times)} passes over {len(texts)} sentences, {n_tokens} tokens, CPU time)")
     print(f"sentence splitter speed: {sum(len(' '.join(p)) for p in paras) / split_time:,.0f} chars/s")
+
+    # (d) multiword tokens learned from the train file instead of the English rules
+    train = args.train or path.with_name(re.sub(r"-(dev|test)\.conllu$", "-train.conllu",
+                                                path.name))
+    if train != path and train.is_file():
+        table = learn_expansions(tagged_sentences(train))
+
+        def words_f1(expansions):
+            system = [system_tokenlist(t, False, expansions) for t in texts]
+            return 100 * score_documents(gold_sents, system)["Words"].f1
+        print(f"without the English rules (a model of another language), words F1: "
+              f"{words_f1(None):.2f}; with the {len(table)} multiword tokens learned from "
+              f"{train.name}: {words_f1(table):.2f}")
     return 0
 
 

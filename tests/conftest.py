@@ -70,3 +70,58 @@ def tiny_corpus(tmp_path_factory):
         sents.append((w, t))
     d = tmp_path_factory.mktemp("tiny")
     return write_conllu(d / "train.conllu", sents[:50]), write_conllu(d / "dev.conllu", sents[50:])
+
+
+ZH = [  # original sentences of a toy Chinese treebank (words, UPOS)
+    (["我们", "今天", "参观", "大学", "。"], ["PRON", "NOUN", "VERB", "NOUN", "PUNCT"]),
+    (["他", "喜欢", "北京", "。"], ["PRON", "VERB", "PROPN", "PUNCT"]),
+    (["我们", "喜欢", "手机", "。"], ["PRON", "VERB", "NOUN", "PUNCT"]),
+    (["他", "今天", "参观", "北京", "。"], ["PRON", "NOUN", "VERB", "PROPN", "PUNCT"]),
+]
+
+
+def write_zh(path):
+    """The toy Chinese treebank as CoNLL-U: no spaces, so SpaceAfter=No inside sentences."""
+    lines = []
+    for i, (words, tags) in enumerate(ZH, 1):
+        lines += [f"# sent_id = {i}", "# text = " + "".join(words)]
+        lines += [f"{j}\t{w}\t_\t{t}\t_\t_\t_\t_\t_\t{'_' if j == len(words) else 'SpaceAfter=No'}"
+                  for j, (w, t) in enumerate(zip(words, tags), 1)] + [""]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+FR = [  # original sentences of a toy French treebank: (token, words, UPOS of each word)
+    [("Je", ["Je"], ["PRON"]), ("mange", ["mange"], ["VERB"]), ("du", ["de", "le"], ["ADP", "DET"]),
+     ("pain", ["pain"], ["NOUN"]), (".", ["."], ["PUNCT"])],
+    [("Il", ["Il"], ["PRON"]), ("va", ["va"], ["VERB"]), ("au", ["à", "le"], ["ADP", "DET"]),
+     ("marché", ["marché"], ["NOUN"]), (".", ["."], ["PUNCT"])],
+    [("Elle", ["Elle"], ["PRON"]), ("parle", ["parle"], ["VERB"]),
+     ("du", ["de", "le"], ["ADP", "DET"]), ("film", ["film"], ["NOUN"]), (".", ["."], ["PUNCT"])],
+    [("Nous", ["Nous"], ["PRON"]), ("allons", ["allons"], ["VERB"]),
+     ("au", ["à", "le"], ["ADP", "DET"]), ("cinéma", ["cinéma"], ["NOUN"]),
+     (".", ["."], ["PUNCT"])],
+    [("Il", ["Il"], ["PRON"]), ("mange", ["mange"], ["VERB"]), ("des", ["des"], ["DET"]),
+     ("pommes", ["pommes"], ["NOUN"]), (".", ["."], ["PUNCT"])],
+    [("Elle", ["Elle"], ["PRON"]), ("parle", ["parle"], ["VERB"]),
+     ("des", ["de", "les"], ["ADP", "DET"]), ("livres", ["livres"], ["NOUN"]),
+     (".", ["."], ["PUNCT"])],
+]
+
+
+def write_fr(path):
+    lines = []
+    for i, sent in enumerate(FR, 1):
+        lines += [f"# sent_id = {i}", "# text = " + " ".join(t for t, _, _ in sent[:-1]) + "."]
+        n = 0
+        for k, (token, words, tags) in enumerate(sent):
+            misc = "SpaceAfter=No" if k == len(sent) - 2 else "_"
+            if len(words) > 1:
+                lines.append(f"{n + 1}-{n + len(words)}\t{token}\t_\t_\t_\t_\t_\t_\t_\t{misc}")
+                misc = "_"
+            for w, t in zip(words, tags):
+                n += 1
+                lines.append(f"{n}\t{w}\t_\t{t}\t_\t_\t_\t_\t_\t{misc}")
+        lines.append("")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

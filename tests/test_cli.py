@@ -6,6 +6,7 @@ import zipfile
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import write_fr, write_zh
 
 from postag_cli import __version__
 from postag_cli import model as M
@@ -83,25 +84,11 @@ def test_tag_formats(model, tmp_path):
     assert "7\t.\t_\tPUNCT\t_\t_\t1\tpunct\t_\t_\n" in conllu_text
 
 
-ZH = [  # original sentences of a toy Chinese treebank (words, UPOS)
-    (["我们", "今天", "参观", "大学", "。"], ["PRON", "NOUN", "VERB", "NOUN", "PUNCT"]),
-    (["他", "喜欢", "北京", "。"], ["PRON", "VERB", "PROPN", "PUNCT"]),
-    (["我们", "喜欢", "手机", "。"], ["PRON", "VERB", "NOUN", "PUNCT"]),
-    (["他", "今天", "参观", "北京", "。"], ["PRON", "NOUN", "VERB", "PROPN", "PUNCT"]),
-]
-
-
 def test_raw_text_without_spaces_is_segmented_by_the_training_words(tmp_path):
     """Chinese raw text is cut into the model's training words (longest first; 北京大学, not a
     training word, becomes 北京 大学), with SpaceAfter=No inside; a model of a language with
     spaces leaves such text whole (test_tokenizer)."""
-    lines = []
-    for i, (words, tags) in enumerate(ZH, 1):
-        lines += [f"# sent_id = {i}", "# text = " + "".join(words)]
-        lines += [f"{j}\t{w}\t_\t{t}\t_\t_\t_\t_\t_\t{'_' if j == len(words) else 'SpaceAfter=No'}"
-                  for j, (w, t) in enumerate(zip(words, tags), 1)] + [""]
-    corpus = tmp_path / "zh.conllu"
-    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    corpus = write_zh(tmp_path / "zh.conllu")
     model = tmp_path / "zh.npz"
     r = run("train", corpus, "-o", model, "--epochs", 30, "--hidden", 8, "--char-hidden", 4,
             "--no-checkpoint", "--skip-gradcheck")
@@ -120,6 +107,38 @@ def test_raw_text_without_spaces_is_segmented_by_the_training_words(tmp_path):
     r = run("evaluate", corpus, "-m", model, "--raw", "--json")  # the gold file's own text
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["Tokens"]["f1"] == 1.0
+
+
+def test_raw_text_gets_the_multiword_tokens_of_the_training_data(tmp_path):
+    """A French model expands du -> de le and au -> à le in raw text (written so in its
+    training data, in the token's case), but not des (as often the article); the CoNLL-U
+    output has range lines, and against the training file's own text every word is found
+    but the des = de les of the last sentence."""
+    corpus = write_fr(tmp_path / "fr.conllu")
+    model = tmp_path / "fr.npz"
+    r = run("train", corpus, "-o", model, "--epochs", 30, "--hidden", 8, "--char-hidden", 4,
+            "--no-checkpoint", "--skip-gradcheck")
+    assert r.exit_code == 0, r.output
+    assert "2 multiword tokens for raw text (au -> à le, du -> de le, ...)" in r.stderr
+    from postag_cli.tagger import Tagger
+    assert Tagger.load(model).expansions == {"au": ["à", "le"], "du": ["de", "le"]}
+    assert "raw text        2 multiword tokens (au = à le, du = de le)\n" in \
+        run("info", model).stdout
+    for jobs in ("1", "2"):
+        r = run("tag", "-", "-m", model, "--jobs", jobs, "--format", "conllu",
+                input="Du pain au marché, des pommes.\n")
+        assert r.exit_code == 0, r.output
+        rows = [x.split("\t") for x in r.stdout.splitlines() if x and not x.startswith("#")]
+        assert [x[0] + " " + x[1] for x in rows][:8] == [
+            "1-2 Du", "1 De", "2 le", "3 pain", "4-5 au", "4 à", "5 le", "6 marché"]
+        assert [x[1] for x in rows][8:] == [",", "des", "pommes", "."]
+    assert [w for w, _ in Tagger.load(model).tag_text("Il mange du pain.")] == \
+        ["Il", "mange", "de", "le", "pain", "."]
+    r = run("evaluate", corpus, "-m", model, "--raw", "--json")
+    assert r.exit_code == 0, r.output
+    scores = json.loads(r.stdout)
+    # 35 gold words, 34 system words (des whole), 33 of them right
+    assert scores["Tokens"]["f1"] == 1.0 and scores["Words"]["f1"] == pytest.approx(66 / 69)
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +178,7 @@ def test_english_multiword_splits_only_for_a_model_trained_on_them(model, englis
              "pay", "."]
     from postag_cli.tagger import Tagger
     assert not Tagger.load(model).multiword and Tagger.load(english_model).multiword
+    assert Tagger.load(english_model).expansions == {}  # English has its rules instead
     assert Tagger.load(model).tag_text("I don't")[1][0] == "don't"
 
 

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from postag_cli.tokenizer import (Token, is_nospace_char, normalize_text, nospace_words, split_sentences, tokenize,
+from postag_cli.tokenizer import (Token, is_nospace_char, learn_expansions, normalize_text,
+                                  nospace_words, split_sentences, tokenize,
                                   tokenize_words)
 
 
@@ -324,3 +325,66 @@ def test_property_segmentation_only_adds_boundaries(text, words):
         if (t.start, t.end) not in whole and all(map(is_nospace_char, t.text)):
             assert len(t.text) == 1 or all(unicodedata.category(c)[0] == "M"
                                            for c in t.text[1:])
+
+
+# ---------------------------------------------------------------------------
+# other languages' multiword tokens, learned from the training data
+# ---------------------------------------------------------------------------
+
+
+class Sent:
+    def __init__(self, words, multiword=()):
+        self.words, self.multiword = words, list(multiword)
+
+
+def test_learn_expansions_keeps_what_is_mostly_a_multiword_token():
+    sents = [Sent(["de", "le", "pain"], [("du", ("de", "le"))]),
+             Sent(["De", "le", "vin"], [("Du", ("De", "le"))]),  # counted lower-cased
+             Sent(["à", "le", "marché"], [("au", ("à", "le"))]),  # once: too rare
+             Sent(["des", "pommes"]), Sent(["des", "poires"]),  # the article, twice ...
+             Sent(["de", "les", "a"], [("des", ("de", "les"))]),  # ... a contraction, twice
+             Sent(["de", "les", "b"], [("des", ("de", "les"))]),
+             Sent(["zu", "dem"], [("zum", ("zu", "dem"))]), Sent(["zu", "m"], [("zum", ("zu", "m"))]),
+             Sent(["x", "y"], [("x y", ("x", "y"))]), Sent(["x", "y"], [("x y", ("x", "y"))]),
+             Sent(["a"], [("a", ("a",))]), Sent(["a"], [("a", ("a",))])]
+    # des: 2 as a token, 2 as a word: whole; zum: a tie of expansions goes to the first in
+    # sorted order; a surface with a space or of one word is never kept
+    assert learn_expansions(sents) == {"du": ["de", "le"], "zum": ["zu", "dem"]}
+    assert learn_expansions(sents, min_count=1) == {
+        "du": ["de", "le"], "zum": ["zu", "dem"], "au": ["à", "le"]}
+    assert learn_expansions([]) == {}
+
+
+def test_expansions_split_one_word_tokens_in_their_case():
+    table = {"du": ["de", "le"], "au": ["à", "le"], "dont": ["do", "nt"]}
+    toks = tokenize("Du pain au chocolat, DU vin ! Dont", False, None, table)
+    assert [t.words for t in toks] == [("De", "le"), ("pain",), ("à", "le"), ("chocolat",),
+                                       (",",), ("DE", "LE"), ("vin",), ("!",), ("Do", "nt")]
+    assert [t.text for t in toks] == [t.text for t in tokenize("Du pain au chocolat, DU vin ! Dont",
+                                                               False)]
+    # a token the English rules split is left to them
+    assert [t.words for t in tokenize("don't", True, None, {"don't": ["x", "y"]})] == \
+        [("do", "n't")]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(INTERESTING, max_size=30).map("".join))
+def test_property_expansions_keep_the_tokens(text):
+    """Expansions change words only: the tokens, their offsets and spaces stay."""
+    table = {"a": ["x", "y"], "n't": ["no", "t"], "ß": ["s", "s"], "日本": ["日", "本"]}
+    plain = tokenize(text, False)
+    expanded = check_invariants_but_words(text, table)
+    assert [(t.text, t.start, t.end, t.space_after) for t in plain] == \
+        [(t.text, t.start, t.end, t.space_after) for t in expanded]
+    for p, e in zip(plain, expanded):
+        assert e.words == p.words or (p.text.lower() in table and len(e.words) == 2)
+
+
+def check_invariants_but_words(text, table):
+    norm = normalize_text(text)
+    toks = tokenize(text, False, None, table)
+    assert "".join(t.text for t in toks) == "".join(norm.split())
+    for t in toks:
+        assert t.text and norm[t.start:t.end] == t.text
+        assert all(w and not any(c.isspace() for c in w) for w in t.words)
+    return toks

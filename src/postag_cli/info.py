@@ -38,6 +38,7 @@ def describe(path) -> dict:
             "feature_dropout", "adversarial", "adversarial_stride", "patience",
             "average", "average_snapshots")},
         "history": meta.get("history", []),
+        "multiword_tokens": meta.get("multiword_tokens", {}),
     }
 
 
@@ -79,6 +80,13 @@ def format_info(d: dict) -> str:
         f"features        {d['features']:,} ({', '.join(d['feature_templates'])}); "
         f"vocabulary {d['vocabulary']:,} words",
         f"tagset          {len(d['tags'])} {d['tag_column']} tags: {' '.join(d['tags'])}",
+    ]
+    mwt = d["multiword_tokens"]
+    if mwt:
+        lines.append(f"raw text        {len(mwt):,} multiword tokens ("
+                     + ", ".join(f"{k} = {' '.join(v)}" for k, v in list(mwt.items())[:5])
+                     + (", ..." if len(mwt) > 5 else "") + ")")
+    lines += [
         f"parameters      {d['parameters']:,}",
         f"weights sha256  {d['weights_sha256']} "
         f"({'verified' if d['weights_verified'] else 'MISMATCH'})",

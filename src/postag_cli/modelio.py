@@ -285,6 +285,13 @@ def _validate(path, params, features, tags, meta, extra):
     stride = meta.get("adversarial_stride", 1)
     if not (type(stride) is int and stride >= 1):
         raise PostagError(f"{path}: corrupt model: bad adversarial stride {stride!r}")
+    mwt = meta.get("multiword_tokens", {})
+    if not (isinstance(mwt, dict) and all(
+            k and isinstance(v, list) and len(v) >= 2
+            and all(isinstance(w, str) and w and not any(c.isspace() for c in w)
+                    for w in (k, *v)) for k, v in mwt.items())):
+        raise PostagError(f"{path}: corrupt model: bad multiword_tokens (a JSON object of "
+                          "token -> a list of two or more words, none with whitespace)")
     expected = param_shapes(len(features), len(tags), hidden, arch, layers, len(chars),
                             char_hidden, embed, len(aux_tags), crf)
     if set(params) != set(expected):

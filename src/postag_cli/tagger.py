@@ -67,6 +67,12 @@ class _Tagging:
         return self.is_known("n't")
 
     @property
+    def expansions(self) -> dict:
+        """The multiword tokens that raw text gets from the training data (`du` -> `de le`):
+        lower-cased token -> words; none for an English model, which has its rules."""
+        return {} if self.multiword else self._first().meta.get("multiword_tokens") or {}
+
+    @property
     def lexicon(self) -> frozenset:
         """The training words in scripts written without spaces (Chinese, Japanese, Thai,
         ...), by which the tokenizer cuts such text into words; empty for other models."""
@@ -80,7 +86,7 @@ class _Tagging:
         if not isinstance(text, str):
             raise TypeError(f"tag_text takes a string, not {type(text).__name__}")
         from .tokenizer import tokenize_words
-        words = tokenize_words(text, self.multiword, self.lexicon)
+        words = tokenize_words(text, self.multiword, self.lexicon, self.expansions)
         return list(zip(words, self.tag(words)))
 
     def top_k(self, probs: np.ndarray, k: int) -> list[list[tuple[str, float]]]:

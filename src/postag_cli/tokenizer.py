@@ -17,7 +17,8 @@ Guarantees (for any input string ``s``, with ``n = normalize_text(s)``):
 * ``"".join(t.text for t in tokenize(s)) == "".join(n.split())`` - no character
   is ever lost, added or altered, whatever the script;
 * ``n[t.start:t.end] == t.text`` for every token;
-* ``"".join(t.words) == t.text``; every word is non-empty and has no whitespace.
+* ``"".join(t.words) == t.text`` (but for ``expansions``); every word is non-empty and
+  has no whitespace.
 
 Scripts written without spaces between words (Chinese, Japanese kana, Thai, Lao, Khmer,
 Myanmar) come out of those rules as whole clauses.  Given a ``lexicon`` (the words a model
@@ -25,6 +26,12 @@ was trained on), such a run is cut into words by forward maximum matching: at ea
 the longest word of the lexicon that starts there, else one character (with its combining
 marks); letters of other scripts in the same run (``iPhone手机``) become tokens of their own.
 The guarantees below hold either way.
+
+A model of a language other than English brings its own multiword tokens instead of the
+English rules: ``expansions`` (see :func:`learn_expansions`) maps a lower-cased token that its
+training data wrote as a multiword token (French ``du`` -> ``de le``, German ``zum`` -> ``zu
+dem``) to its words, which take the token's case (``Du`` -> ``De le``).  Such words need not
+spell the token, so the last guarantee below excludes them.
 
 Whitespace is whatever ``str.isspace`` says (the ``re`` module's Unicode ``\\s``
 is the same set), so tabs, NBSP, thin spaces, ideographic spaces, ... all
@@ -41,8 +48,8 @@ import sys
 import unicodedata
 from typing import NamedTuple
 
-__all__ = ["Token", "is_nospace_char", "normalize_text", "nospace_words", "split_sentences",
-           "tokenize", "tokenize_words"]
+__all__ = ["Token", "is_nospace_char", "learn_expansions", "normalize_text", "nospace_words",
+           "split_sentences", "tokenize", "tokenize_words"]
 
 
 class Token(NamedTuple):
@@ -377,8 +384,55 @@ def _segment_all(out: list[Token], lexicon: frozenset) -> list[Token]:
     return result
 
 
-def tokenize(text: str, multiword: bool = True, lexicon: frozenset | None = None
-             ) -> list[Token]:
+MAX_EXPANSIONS = 10_000  # multiword tokens a model keeps for raw text (the most frequent)
+
+
+def learn_expansions(sentences, min_count: int = 2) -> dict[str, list[str]]:
+    """The multiword tokens of training sentences (each with .words and .multiword, a list of
+    (surface, words) pairs) worth expanding in raw text: lower-cased surface -> its most
+    frequent words, lower-cased, for a surface written as a multiword token at least
+    `min_count` times and more often than as a word of its own (French ``des`` is mostly the
+    article, so it stays whole). The most frequent first, at most MAX_EXPANSIONS."""
+    as_token: dict[str, dict[tuple, int]] = {}
+    as_word: dict[str, int] = {}
+    for s in sentences:
+        for w in s.words:
+            low = w.lower()
+            as_word[low] = as_word.get(low, 0) + 1
+        for surface, words in s.multiword:
+            ws = tuple(w.lower() for w in words)
+            if len(ws) < 2 or not surface or not all(ws) or \
+                    any(c.isspace() for x in (surface, *ws) for c in x):
+                continue
+            counts = as_token.setdefault(surface.lower(), {})
+            counts[ws] = counts.get(ws, 0) + 1
+    ranked = sorted(((sum(c.values()), f) for f, c in as_token.items()),
+                    key=lambda x: (-x[0], x[1]))
+    table = {}
+    for n, f in ranked:
+        if n >= min_count and n > as_word.get(f, 0):
+            c = as_token[f]
+            table[f] = list(min(c, key=lambda ws: (-c[ws], ws)))  # most frequent, then first
+            if len(table) == MAX_EXPANSIONS:
+                break
+    return table
+
+
+def _expand(text: str, words) -> tuple[str, ...]:
+    """The words of an expanded token, in its case: cut from the token itself when they spell
+    it, else upper-cased for an upper-case token, capitalised for a capitalised one."""
+    if "".join(words) == text.lower() and len(text.lower()) == len(text):
+        cuts = itertools.accumulate(len(w) for w in words)
+        return tuple(text[a:b] for a, b in itertools.pairwise(itertools.chain([0], cuts)))
+    if len(text) > 1 and text.isupper():
+        return tuple(w.upper() for w in words)
+    if text[:1].isupper():
+        return (words[0][:1].upper() + words[0][1:], *words[1:])
+    return tuple(words)
+
+
+def tokenize(text: str, multiword: bool = True, lexicon: frozenset | None = None,
+             expansions: dict | None = None) -> list[Token]:
     """Tokenize one sentence (or line, or paragraph) of text.
 
     The text is normalised with :func:`normalize_text` first; token offsets
@@ -387,6 +441,8 @@ def tokenize(text: str, multiword: bool = True, lexicon: frozenset | None = None
     every token is then one word, for a model not trained on such splits.
     ``lexicon`` (see :func:`nospace_words`) segments runs of scripts written
     without spaces; without one (or with an empty one) they stay whole.
+    ``expansions`` (see :func:`learn_expansions`) splits the tokens it lists that
+    are still one word into their words.
     """
     text = normalize_text(text)
     split_word = _split_word if multiword else _one_word
@@ -463,14 +519,19 @@ def tokenize(text: str, multiword: bool = True, lexicon: frozenset | None = None
         _apply_context_splits(out, context)
     if lexicon:
         out = _segment_all(out, lexicon)
+    if expansions:
+        for i, tok in enumerate(out):
+            found = expansions.get(tok.text.lower()) if len(tok.words) == 1 else None
+            if found:
+                out[i] = tok._replace(words=_expand(tok.text, found))
     return out
 
 
-def tokenize_words(text: str, multiword: bool = True, lexicon: frozenset | None = None
-                   ) -> list[str]:
+def tokenize_words(text: str, multiword: bool = True, lexicon: frozenset | None = None,
+                   expansions: dict | None = None) -> list[str]:
     """Tokenize and flatten multiword tokens into their syntactic words."""
     words: list[str] = []
-    for tok in tokenize(text, multiword, lexicon):
+    for tok in tokenize(text, multiword, lexicon, expansions):
         words.extend(tok.words)
     return words
 

@@ -226,6 +226,7 @@ class TaggedSentence:
     text: str | None = None
     extra: dict = field(default_factory=dict)
     other: list[str | None] | None = None  # the other tag column (XPOS when tags are UPOS)
+    multiword: list = field(default_factory=list)  # (surface form, its words) of each range
 
 
 def tagged_sentences(path, column="upos", skip_bad=False, stats=None, binary=None):
@@ -243,7 +244,18 @@ def tagged_sentences(path, column="upos", skip_bad=False, stats=None, binary=Non
                              [None if t[column] == "_" else t[column] for t in ws],
                              sent.metadata.get("sent_id", ""), sent.lineno,
                              sent.metadata.get("text"),
-                             other=[None if t[other] in ("_", None) else t[other] for t in ws])
+                             other=[None if t[other] in ("_", None) else t[other] for t in ws],
+                             multiword=multiword_tokens(sent))
+
+
+def multiword_tokens(sent) -> list[tuple[str, tuple[str, ...]]]:
+    """(surface form, words) of each multiword token (range line a-b) of a sentence."""
+    ranges = [t for t in sent if isinstance(t["id"], tuple) and t["id"][1] == "-"]
+    if not ranges:
+        return []
+    form = {t["id"]: t["form"] for t in sent if isinstance(t["id"], int)}
+    return [(t["form"], tuple(form.get(i, "") for i in range(t["id"][0], t["id"][2] + 1)))
+            for t in ranges]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,8 +12,9 @@ Measures
       carry no document part) with single spaces;
   (c) tokenizer speed in tokens per second;
   (d) with --train (default: the train file beside the treebank, when there is one): the
-      words F1 without the English rules, as a model of another language tokenizes, with
-      and without the multiword tokens learned from that train file (``learn_expansions``).
+      token and word F1 without the English rules, as a model of another language tokenizes,
+      with and without what such a model learns from that train file (``make_lexicon``:
+      its multiword tokens and elided words).
 
 Usage:  python bench/tokenizer_eval.py [--treebank PATH] [--show-errors N]
 Exits 0 with "skipped: ..." on stderr when the treebank is not found.
@@ -35,12 +36,16 @@ DEFAULT_DIR = REPO_ROOT / ".." / "shared" / "data" / "ud-english-ewt"
 
 try:  # prefer the installed package; fall back to the source tree
     from postag_cli.align import score_documents
-    from postag_cli.tokenizer import learn_expansions, split_sentences, tokenize
+    from postag_cli.features import normalise
+    from postag_cli.tokenizer import (learn_elisions, learn_expansions, make_lexicon,
+                                      split_sentences, tokenize)
     from postag_cli.treebank import tagged_sentences
 except ImportError:  # pragma: no cover - depends on the environment
     sys.path.insert(0, str(REPO_ROOT / "src"))
     from postag_cli.align import score_documents
-    from postag_cli.tokenizer import learn_expansions, split_sentences, tokenize
+    from postag_cli.features import normalise
+    from postag_cli.tokenizer import (learn_elisions, learn_expansions, make_lexicon,
+                                      split_sentences, tokenize)
     from postag_cli.treebank import tagged_sentences
 
 import conllu
@@ -56,11 +61,11 @@ def default_treebank() -> Path:
     return (Path(folder) if folder else DEFAULT_DIR) / DEFAULT_NAME
 
 
-def system_tokenlist(text: str, multiword=True, expansions=None) -> TokenList:
+def system_tokenlist(text: str, multiword=True, lexicon=None) -> TokenList:
     """A CoNLL-U sentence from tokenize(text): MWT lines for multiword tokens."""
     rows = []
     wid = 0
-    for tok in tokenize(text, multiword, None, expansions):
+    for tok in tokenize(text, multiword, lexicon):
         misc = None if tok.space_after else {"SpaceAfter": "No"}
         if len(tok.words) > 1:
             rows.append(ConlluToken(id=(wid + 1, "-", wid + len(tok.words)), form=tok.text,
@@ -234,14 +239,19 @@ def main(argv: list[str] | None = None) -> int:
     train = args.train or path.with_name(re.sub(r"-(dev|test)\.conllu$", "-train.conllu",
                                                 path.name))
     if train != path and train.is_file():
-        table = learn_expansions(tagged_sentences(train))
+        sents = list(tagged_sentences(train))
+        table = learn_expansions(sents)
+        lexicon = make_lexicon({normalise(w) for s in sents for w in s.words}, table,
+                               learn_elisions(sents))
 
-        def words_f1(expansions):
-            system = [system_tokenlist(t, False, expansions) for t in texts]
-            return 100 * score_documents(gold_sents, system)["Words"].f1
-        print(f"without the English rules (a model of another language), words F1: "
-              f"{words_f1(None):.2f}; with the {len(table)} multiword tokens learned from "
-              f"{train.name}: {words_f1(table):.2f}")
+        def scores(lexicon):
+            system = [system_tokenlist(t, False, lexicon) for t in texts]
+            return {k: 100 * v.f1 for k, v in score_documents(gold_sents, system).items()}
+        plain, learned = scores(None), scores(lexicon)
+        print(f"without the English rules (a model of another language), tokens / words F1: "
+              f"{plain['Tokens']:.2f} / {plain['Words']:.2f}; with what a model learns from "
+              f"{train.name} ({len(table)} multiword tokens, {len(lexicon.elisions)} elided "
+              f"words): {learned['Tokens']:.2f} / {learned['Words']:.2f}")
     return 0
 
 

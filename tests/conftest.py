@@ -106,16 +106,26 @@ FR = [  # original sentences of a toy French treebank: (token, words, UPOS of ea
     [("Elle", ["Elle"], ["PRON"]), ("parle", ["parle"], ["VERB"]),
      ("des", ["de", "les"], ["ADP", "DET"]), ("livres", ["livres"], ["NOUN"]),
      (".", ["."], ["PUNCT"])],
+    [("J'", ["J'"], ["PRON"]), ("aime", ["aime"], ["VERB"]), ("l'", ["l'"], ["DET"]),
+     ("école", ["école"], ["NOUN"]), (".", ["."], ["PUNCT"])],
+    [("J'", ["J'"], ["PRON"]), ("aime", ["aime"], ["VERB"]), ("l'", ["l'"], ["DET"]),
+     ("hiver", ["hiver"], ["NOUN"]), (".", ["."], ["PUNCT"])],
 ]
 
 
 def write_fr(path):
+    """The toy French treebank as CoNLL-U: range lines for du, au, des = de les; no space
+    before the final full stop or after an elided word (l')."""
     lines = []
     for i, sent in enumerate(FR, 1):
-        lines += [f"# sent_id = {i}", "# text = " + " ".join(t for t, _, _ in sent[:-1]) + "."]
+        glued = [k == len(sent) - 2 or token.endswith("'") for k, (token, _, _) in
+                 enumerate(sent)]
+        text = "".join(token + ("" if g or k == len(sent) - 1 else " ")
+                       for k, ((token, _, _), g) in enumerate(zip(sent, glued)))
+        lines += [f"# sent_id = {i}", "# text = " + text]
         n = 0
-        for k, (token, words, tags) in enumerate(sent):
-            misc = "SpaceAfter=No" if k == len(sent) - 2 else "_"
+        for (token, words, tags), g in zip(sent, glued):
+            misc = "SpaceAfter=No" if g else "_"
             if len(words) > 1:
                 lines.append(f"{n + 1}-{n + len(words)}\t{token}\t_\t_\t_\t_\t_\t_\t_\t{misc}")
                 misc = "_"

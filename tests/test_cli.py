@@ -94,7 +94,7 @@ def test_raw_text_without_spaces_is_segmented_by_the_training_words(tmp_path):
             "--no-checkpoint", "--skip-gradcheck")
     assert r.exit_code == 0, r.output
     from postag_cli.tagger import Tagger
-    assert Tagger.load(model).lexicon == {"我们", "今天", "参观", "大学", "喜欢", "北京", "手机"}
+    assert Tagger.load(model).lexicon.nospace == {"我们", "今天", "参观", "大学", "喜欢", "北京", "手机"}
     for jobs in ("1", "2"):
         r = run("tag", "-", "-m", model, "--jobs", jobs, "--format", "conllu",
                 input="我们今天参观北京大学。\n")
@@ -111,7 +111,8 @@ def test_raw_text_without_spaces_is_segmented_by_the_training_words(tmp_path):
 
 def test_raw_text_gets_the_multiword_tokens_of_the_training_data(tmp_path):
     """A French model expands du -> de le and au -> à le in raw text (written so in its
-    training data, in the token's case), but not des (as often the article); the CoNLL-U
+    training data, in the token's case), but not des (as often the article), and splits
+    off the elided words it was trained on (J'aime -> J' aime); the CoNLL-U
     output has range lines, and against the training file's own text every word is found
     but the des = de les of the last sentence."""
     corpus = write_fr(tmp_path / "fr.conllu")
@@ -121,9 +122,10 @@ def test_raw_text_gets_the_multiword_tokens_of_the_training_data(tmp_path):
     assert r.exit_code == 0, r.output
     assert "2 multiword tokens for raw text (au -> à le, du -> de le, ...)" in r.stderr
     from postag_cli.tagger import Tagger
-    assert Tagger.load(model).expansions == {"au": ["à", "le"], "du": ["de", "le"]}
-    assert "raw text        2 multiword tokens (au = à le, du = de le)\n" in \
-        run("info", model).stdout
+    assert Tagger.load(model).lexicon.expansions == {"au": ["à", "le"], "du": ["de", "le"]}
+    assert "raw text        2 multiword tokens (au = à le, du = de le)\n" \
+        "raw text        2 elided words split off (j' l')\n" in run("info", model).stdout
+    assert "2 elided words for raw text (j' l')" in r.stderr
     for jobs in ("1", "2"):
         r = run("tag", "-", "-m", model, "--jobs", jobs, "--format", "conllu",
                 input="Du pain au marché, des pommes.\n")
@@ -134,11 +136,14 @@ def test_raw_text_gets_the_multiword_tokens_of_the_training_data(tmp_path):
         assert [x[1] for x in rows][8:] == [",", "des", "pommes", "."]
     assert [w for w, _ in Tagger.load(model).tag_text("Il mange du pain.")] == \
         ["Il", "mange", "de", "le", "pain", "."]
+    # the elided words of the training data are split off (but for an English model)
+    assert [w for w, _ in Tagger.load(model).tag_text("J'aime l'homme.")] == \
+        ["J'", "aime", "l'", "homme", "."]
     r = run("evaluate", corpus, "-m", model, "--raw", "--json")
     assert r.exit_code == 0, r.output
     scores = json.loads(r.stdout)
-    # 35 gold words, 34 system words (des whole), 33 of them right
-    assert scores["Tokens"]["f1"] == 1.0 and scores["Words"]["f1"] == pytest.approx(66 / 69)
+    # 45 gold words, 44 system words (des whole), 43 of them right
+    assert scores["Tokens"]["f1"] == 1.0 and scores["Words"]["f1"] == pytest.approx(86 / 89)
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +183,7 @@ def test_english_multiword_splits_only_for_a_model_trained_on_them(model, englis
              "pay", "."]
     from postag_cli.tagger import Tagger
     assert not Tagger.load(model).multiword and Tagger.load(english_model).multiword
-    assert Tagger.load(english_model).expansions == {}  # English has its rules instead
+    assert not Tagger.load(english_model).lexicon.expansions  # English has its rules instead
     assert Tagger.load(model).tag_text("I don't")[1][0] == "don't"
 
 

@@ -24,8 +24,7 @@ def test_tokenizer_f1_on_ewt_dev(ewt):
     class Dummy:  # tags are irrelevant here: a tagger that always says X
         tags = ["X"]
         multiword = True  # (an EWT model: trained on n't)
-        lexicon = frozenset()  # (no words of scripts written without spaces)
-        expansions = {}  # (an English model has its rules instead)
+        lexicon = None  # (no words of scripts written without spaces)
 
         def probabilities(self, sents):
             import numpy as np

@@ -445,6 +445,9 @@ HOSTILE = {
                                     "bad multiword_tokens"),
     "multiword_tokens_not_str": (_meta(multiword_tokens={"du": ["de", 3]}),
                                  "bad multiword_tokens"),
+    "elisions_not_list": (_meta(elisions="l'"), "bad elisions"),
+    "elisions_no_apostrophe": (_meta(elisions=["le"]), "bad elisions"),
+    "elisions_space": (_meta(elisions=["l '"]), "bad elisions"),
     # vocabulary and tagset
     "duplicate_tags": (_set("tags", np.array(["DET", "NOUN", "NOUN", "VERB"])),
                        "tagset is empty or has duplicates"),

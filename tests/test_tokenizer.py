@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from postag_cli.tokenizer import (Token, is_nospace_char, learn_expansions, normalize_text,
-                                  nospace_words, split_sentences, tokenize,
+from postag_cli.tokenizer import (Lexicon, Token, is_nospace_char, learn_elisions, learn_expansions,
+                                  make_lexicon,
+                                  normalize_text, nospace_words, split_sentences, tokenize,
                                   tokenize_words)
 
 
@@ -268,8 +269,8 @@ LEXICON = nospace_words(["我们", "今天", "北京", "大学", "北京大学",
                          "テスト", "します", "ภาษา", "ไทย", "ไม่", "มี", "English", "a", "的"])
 
 
-def seg(text, lexicon=LEXICON):
-    return [t.text for t in tokenize(text, False, lexicon)]
+def seg(text, words=LEXICON):
+    return [t.text for t in tokenize(text, False, Lexicon(words) if words else None)]
 
 
 def test_lexicon_holds_only_words_of_scripts_without_spaces():
@@ -286,18 +287,18 @@ def test_lexicon_segments_scripts_written_without_spaces():
     assert seg("ภาษาไทยไม่มี") == ["ภาษา", "ไทย", "ไม่", "มี"]
     assert seg("ช่อง") == ["ช่", "อ", "ง"]  # an unknown character keeps its combining marks
     # space_after: False inside a run, the run's own at its end
-    assert [(t.text, t.space_after) for t in tokenize("我们今天 参观", False, LEXICON)] == \
+    assert [(t.text, t.space_after) for t in tokenize("我们今天 参观", False, Lexicon(LEXICON))] == \
         [("我们", False), ("今天", True), ("参观", True)]
     # other text is untouched, and the English splits still apply to it
-    assert [t.words for t in tokenize("I don't 我们", True, LEXICON)] == \
+    assert [t.words for t in tokenize("I don't 我们", True, Lexicon(LEXICON))] == \
         [("I",), ("do", "n't"), ("我们",)]
-    assert tokenize_words("我们今天", False, LEXICON) == ["我们", "今天"]
+    assert tokenize_words("我们今天", False, Lexicon(LEXICON)) == ["我们", "今天"]
 
 
 def test_without_a_lexicon_runs_stay_whole():
     for text in ("我们今天去北京大学参观。", "ภาษาไทยไม่มี", "日本語の文章も"):
-        assert tokenize(text, False, frozenset()) == tokenize(text, False) == \
-            tokenize(text, False, None)
+        assert tokenize(text, False, Lexicon()) == tokenize(text, False) == \
+            tokenize(text, False, make_lexicon(["北", "english", "don't"]))
     assert seg("我们今天去北京大学参观。", None) == ["我们今天去北京大学参观", "。"]
 
 
@@ -314,7 +315,7 @@ def test_property_segmentation_only_adds_boundaries(text, words):
     text is kept, and each new token is a lexicon word or one character with its marks."""
     lexicon = nospace_words(words)
     plain = check_invariants(text, False)
-    toks = check_invariants(text, False, lexicon)
+    toks = check_invariants(text, False, Lexicon(lexicon))
     assert {t.start for t in plain} <= {t.start for t in toks}
     assert {t.end for t in plain} <= {t.end for t in toks}
     whole = {(t.start, t.end) for t in plain}
@@ -357,13 +358,13 @@ def test_learn_expansions_keeps_what_is_mostly_a_multiword_token():
 
 def test_expansions_split_one_word_tokens_in_their_case():
     table = {"du": ["de", "le"], "au": ["à", "le"], "dont": ["do", "nt"]}
-    toks = tokenize("Du pain au chocolat, DU vin ! Dont", False, None, table)
+    toks = tokenize("Du pain au chocolat, DU vin ! Dont", False, Lexicon(expansions=table))
     assert [t.words for t in toks] == [("De", "le"), ("pain",), ("à", "le"), ("chocolat",),
                                        (",",), ("DE", "LE"), ("vin",), ("!",), ("Do", "nt")]
     assert [t.text for t in toks] == [t.text for t in tokenize("Du pain au chocolat, DU vin ! Dont",
                                                                False)]
     # a token the English rules split is left to them
-    assert [t.words for t in tokenize("don't", True, None, {"don't": ["x", "y"]})] == \
+    assert [t.words for t in tokenize("don't", True, Lexicon(expansions={"don't": ["x", "y"]}))] == \
         [("do", "n't")]
 
 
@@ -382,9 +383,53 @@ def test_property_expansions_keep_the_tokens(text):
 
 def check_invariants_but_words(text, table):
     norm = normalize_text(text)
-    toks = tokenize(text, False, None, table)
+    toks = tokenize(text, False, Lexicon(expansions=table))
     assert "".join(t.text for t in toks) == "".join(norm.split())
     for t in toks:
         assert t.text and norm[t.start:t.end] == t.text
         assert all(w and not any(c.isspace() for c in w) for w in t.words)
     return toks
+
+
+def test_elided_words_are_split_off_unless_the_whole_token_is_a_word():
+    lex = make_lexicon(["aujourd'hui", "homme", "''"], elisions=["l'", "qu'", "dell'"])
+    assert lex.elisions == {"l'", "qu'", "dell'"} and lex.apostrophe_words == {"aujourd'hui"}
+    toks = tokenize("L'homme qu'il aime aujourd'hui, dell'anno l\u2019école rock'n'roll", False,
+                    lex)
+    assert [t.text for t in toks] == ["L'", "homme", "qu'", "il", "aime", "aujourd'hui", ",",
+                                      "dell'", "anno", "l\u2019", "école", "rock'n'roll"]
+    assert [t.space_after for t in toks[:4]] == [False, True, False, True]
+    # an English model keeps its rules: no elisions, no multiword tokens of its own
+    english = make_lexicon(["l'", "y'", "n't"], {"du": ["de", "le"]}, ["l'"], english=True)
+    assert english == Lexicon()
+    assert [t.text for t in tokenize("y'all l'homme", True, english)] == ["y'all", "l'homme"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["l'", "L'", "qu'", "a", "b", "'", "\u2019", " ", "x'y", ",",
+                                 "aujourd'hui"]), max_size=20).map("".join))
+def test_property_elisions_only_add_boundaries(text):
+    lexicon = make_lexicon(["aujourd'hui"], elisions=["l'", "qu'", "a'"])
+    plain = check_invariants(text, False)
+    toks = check_invariants(text, False, lexicon)
+    assert {t.start for t in plain} <= {t.start for t in toks}
+    assert {t.end for t in plain} <= {t.end for t in toks}
+    for t in toks:
+        if (t.start, t.end) not in {(p.start, p.end) for p in plain}:
+            assert t.text.lower().replace("\u2019", "'") in lexicon.elisions or \
+                any(p.start < t.start and t.end == p.end for p in plain)
+
+
+def test_learn_elisions_keeps_apostrophe_words_glued_to_the_next_token():
+    class S:
+        def __init__(self, words, glued=(), multiword=()):
+            self.words, self.glued, self.multiword = words, list(glued), list(multiword)
+    sents = [S(["l'", "homme"], ["l'"]), S(["L\u2019", "école"], ["L\u2019"]),  # twice: kept
+             S(["qu'", "il"], ["qu'"]),  # once: too rare
+             S(["cookin'", "it"], ["cookin'"]), S(["cookin'", "it"], ["cookin'"]),
+             S(["cookin'", "x"]), S(["cookin'", "y"]), S(["cookin'", "z"]),  # mostly spaced
+             S(["''", "x"], ["''"]), S(["''", "x"], ["''"]),  # no letter
+             S(["de", "l'"], ["dell'"], [("dell'", ("de", "l'"))]),  # a multiword token's
+             S(["de", "l'"], ["dell'"], [("dell'", ("de", "l'"))])]
+    assert learn_elisions(sents) == ["dell'", "l'"]
+    assert learn_elisions(sents, min_count=1) == ["dell'", "l'", "qu'"]

@@ -146,7 +146,6 @@ class Features:
         self.index = {n: i for i, n in enumerate(self.names)}
         self.unk = np.array([self.index[f"{t}={UNK}"] for t in self.templates], dtype=np.int64)
         self._cache: dict[str, np.ndarray] = {}
-        self._lexicon: frozenset | None = None
 
     @classmethod
     def build(cls, words, templates=RICH_TEMPLATES, min_count=1, char_model=False):
@@ -193,13 +192,9 @@ class Features:
             return np.zeros((0, len(self.templates)), dtype=np.int64)
         return np.stack([self.encode_word(w) for w in words])
 
-    @property
-    def lexicon(self) -> frozenset:
-        """The `w` words in scripts written without spaces (`tokenizer.nospace_words`)."""
-        if self._lexicon is None:
-            from .tokenizer import nospace_words
-            self._lexicon = nospace_words(n[2:] for n in self.names if n.startswith("w="))
-        return self._lexicon
+    def words(self) -> list[str]:
+        """The vocabulary: the normalised words of the `w` feature (without <unk>)."""
+        return [n[2:] for n in self.names if n.startswith("w=") and n != "w=" + UNK]
 
     def is_known(self, word: str) -> bool:
         """Whether the word's `w` feature was in training (else it is an unseen word)."""

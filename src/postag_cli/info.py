@@ -39,6 +39,7 @@ def describe(path) -> dict:
             "average", "average_snapshots")},
         "history": meta.get("history", []),
         "multiword_tokens": meta.get("multiword_tokens", {}),
+        "elisions": meta.get("elisions", []),
     }
 
 
@@ -86,6 +87,10 @@ def format_info(d: dict) -> str:
         lines.append(f"raw text        {len(mwt):,} multiword tokens ("
                      + ", ".join(f"{k} = {' '.join(v)}" for k, v in list(mwt.items())[:5])
                      + (", ..." if len(mwt) > 5 else "") + ")")
+    if d["elisions"]:
+        lines.append(f"raw text        {len(d['elisions']):,} elided words split off ("
+                     + " ".join(d["elisions"][:8]) + (" ..." if len(d["elisions"]) > 8 else "")
+                     + ")")
     lines += [
         f"parameters      {d['parameters']:,}",
         f"weights sha256  {d['weights_sha256']} "

@@ -292,6 +292,12 @@ def _validate(path, params, features, tags, meta, extra):
                     for w in (k, *v)) for k, v in mwt.items())):
         raise PostagError(f"{path}: corrupt model: bad multiword_tokens (a JSON object of "
                           "token -> a list of two or more words, none with whitespace)")
+    elisions = meta.get("elisions", [])
+    if not (isinstance(elisions, list) and all(
+            isinstance(w, str) and len(w) > 1 and w[-1] in "'\u2019"
+            and not any(c.isspace() for c in w) for w in elisions)):
+        raise PostagError(f"{path}: corrupt model: bad elisions (a list of words that end in "
+                          "an apostrophe)")
     expected = param_shapes(len(features), len(tags), hidden, arch, layers, len(chars),
                             char_hidden, embed, len(aux_tags), crf)
     if set(params) != set(expected):

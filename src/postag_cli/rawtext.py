@@ -15,10 +15,9 @@ def system_sentences(tagger: Tagger, texts):
     """Tokenize and tag raw sentences; returns conllu TokenLists of our CoNLL-U output."""
     from .tokenizer import tokenize
     multiword = tagger.multiword  # the English splits only for a model trained on them
-    lexicon = tagger.lexicon  # words of scripts written without spaces
-    expansions = tagger.expansions  # other languages' multiword tokens (du -> de le)
-    toks = [[(t.text, t.words, t.space_after)
-             for t in tokenize(text, multiword, lexicon, expansions)] for text in texts]
+    lexicon = tagger.lexicon  # what the training data taught the tokenizer
+    toks = [[(t.text, t.words, t.space_after) for t in tokenize(text, multiword, lexicon)]
+            for text in texts]
     probs = tagger.probabilities([[w for _, ws, _ in ts for w in ws] for ts in toks])
     out = []
     for i, (text, ts, p) in enumerate(zip(texts, toks, probs), 1):

@@ -67,16 +67,18 @@ class _Tagging:
         return self.is_known("n't")
 
     @property
-    def expansions(self) -> dict:
-        """The multiword tokens that raw text gets from the training data (`du` -> `de le`):
-        lower-cased token -> words; none for an English model, which has its rules."""
-        return {} if self.multiword else self._first().meta.get("multiword_tokens") or {}
-
-    @property
-    def lexicon(self) -> frozenset:
-        """The training words in scripts written without spaces (Chinese, Japanese, Thai,
-        ...), by which the tokenizer cuts such text into words; empty for other models."""
-        return self._first().features.lexicon
+    def lexicon(self):
+        """What the tokenizer learns from the training data (`tokenizer.make_lexicon`): the
+        words of scripts written without spaces (Chinese, Japanese, Thai, ...), by which such
+        text is cut into words; and, but for an English model, which has its rules, the
+        multiword tokens (`du` -> `de le`) and elided words (`l'homme` -> `l' homme`)."""
+        first = self._first()
+        if first._lexicon is None:
+            from .tokenizer import make_lexicon
+            first._lexicon = make_lexicon(first.features.words(),
+                                          first.meta.get("multiword_tokens"),
+                                          first.meta.get("elisions") or (), self.multiword)
+        return first._lexicon
 
     def _first(self):
         return self
@@ -86,7 +88,7 @@ class _Tagging:
         if not isinstance(text, str):
             raise TypeError(f"tag_text takes a string, not {type(text).__name__}")
         from .tokenizer import tokenize_words
-        words = tokenize_words(text, self.multiword, self.lexicon, self.expansions)
+        words = tokenize_words(text, self.multiword, self.lexicon)
         return list(zip(words, self.tag(words)))
 
     def top_k(self, probs: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
@@ -108,6 +110,7 @@ class Tagger(_Tagging):
         D, H = M.n_directions(self.arch), self.params["Whh"].shape[1]
         self._type_cache = np.empty((TYPE_CACHE, D, H), dtype=np.float32)
         self._type_index: dict[str, int] = {}
+        self._lexicon = None  # (built on first use)
 
     @classmethod
     def load(cls, path, verify=False) -> Tagger:

@@ -13,7 +13,7 @@ import os
 import sys
 import unicodedata
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from .fileio import atomic_file, open_binary, read_line
 from .tokenizer import normalize_text
@@ -31,8 +31,7 @@ class TagOptions:
     probs: bool = False
     top_k: int = 0
     multiword: bool = True  # the tokenizer's English multiword splits (set from the model)
-    lexicon: frozenset = frozenset()  # the model's words of scripts written without spaces
-    expansions: dict = field(default_factory=dict)  # its multiword tokens (du -> de le)
+    lexicon: object = None  # what the model's training data taught the tokenizer (Lexicon)
 
 
 @contextmanager
@@ -117,8 +116,7 @@ def text_sentences(units, opts: TagOptions):
             yield " ".join(words), [(w, (w,), True) for w in words]
         else:
             yield " ".join(words), [(t.text, t.words, t.space_after)
-                                    for t in tokenize(unit, opts.multiword, opts.lexicon,
-                                                      opts.expansions)]
+                                    for t in tokenize(unit, opts.multiword, opts.lexicon)]
 
 
 def _misc_probs(ranked, opts):
@@ -290,8 +288,7 @@ def tag_file(input_path, output_path, model_paths, opts: TagOptions, jobs=1, ver
     """Tag a file with one model, or the average of several (a list of paths)."""
     from .tagger import load_tagger
     tagger = load_tagger(model_paths, verify=verify)
-    opts = replace(opts, multiword=tagger.multiword, lexicon=tagger.lexicon,
-                   expansions=tagger.expansions)
+    opts = replace(opts, multiword=tagger.multiword, lexicon=tagger.lexicon)
     if opts.input_format == "conllu":
         from .treebank import read_conllu
         work = ((chunk, opts, i * CHUNK)

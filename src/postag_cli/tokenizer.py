@@ -27,11 +27,13 @@ the longest word of the lexicon that starts there, else one character (with its 
 marks); letters of other scripts in the same run (``iPhone手机``) become tokens of their own.
 The guarantees below hold either way.
 
-A model of a language other than English brings its own multiword tokens instead of the
-English rules: ``expansions`` (see :func:`learn_expansions`) maps a lower-cased token that its
-training data wrote as a multiword token (French ``du`` -> ``de le``, German ``zum`` -> ``zu
-dem``) to its words, which take the token's case (``Du`` -> ``De le``).  Such words need not
-spell the token, so the last guarantee below excludes them.
+A model of a language other than English brings its own knowledge instead of the English
+rules (a :class:`Lexicon`, see :func:`make_lexicon`): its multiword tokens (see
+:func:`learn_expansions`: French ``du`` -> ``de le``, German ``zum`` -> ``zu dem``), whose
+words take the token's case (``Du`` -> ``De le``) and need not spell it, so the last
+guarantee below excludes them; and its elided words (French ``l'``, ``qu'``, Italian
+``dell'``), split off the token they are glued to (``l'homme`` -> ``l'`` ``homme``) unless the
+model knows the whole token as a word (``aujourd'hui``).
 
 Whitespace is whatever ``str.isspace`` says (the ``re`` module's Unicode ``\\s``
 is the same set), so tabs, NBSP, thin spaces, ideographic spaces, ... all
@@ -48,8 +50,8 @@ import sys
 import unicodedata
 from typing import NamedTuple
 
-__all__ = ["Token", "is_nospace_char", "learn_expansions", "normalize_text", "nospace_words",
-           "split_sentences", "tokenize", "tokenize_words"]
+__all__ = ["Lexicon", "Token", "is_nospace_char", "learn_elisions", "learn_expansions", "make_lexicon",
+           "normalize_text", "nospace_words", "split_sentences", "tokenize", "tokenize_words"]
 
 
 class Token(NamedTuple):
@@ -343,6 +345,72 @@ def nospace_words(words) -> frozenset:
     return frozenset(w for w in words if len(w) > 1 and all(map(is_nospace_char, w)))
 
 
+_APOSTROPHES = "'\u2019"
+
+
+class Lexicon(NamedTuple):
+    """What a model's training words tell the tokenizer (see :func:`make_lexicon`)."""
+
+    nospace: frozenset = frozenset()  # words of scripts written without spaces
+    expansions: dict | None = None  # multiword tokens: lower-cased token -> its words
+    elisions: frozenset = frozenset()  # words that end in an apostrophe: l', qu', dell'
+    apostrophe_words: frozenset = frozenset()  # words with one inside: aujourd'hui
+
+
+def _straight(word: str) -> str:
+    return word.replace("\u2019", "'")
+
+
+def learn_elisions(sentences, min_count: int = 2) -> list[str]:
+    """The elided words of training sentences (each with .words, .multiword and .glued, the
+    tokens ending in an apostrophe written without a space after them): lower-cased, with a
+    straight apostrophe and a letter before it, glued to the next token at least `min_count`
+    times and in at least half of their occurrences (French l', qu'; not English cookin')."""
+    glued: dict[str, int] = {}
+    total: dict[str, int] = {}
+    for s in sentences:
+        for f in s.glued:
+            key = _straight(f.lower())
+            glued[key] = glued.get(key, 0) + 1
+        for f in (*s.words, *(surface for surface, _ in s.multiword)):
+            if f[-1:] in _APOSTROPHES:
+                key = _straight(f.lower())
+                total[key] = total.get(key, 0) + 1
+    return sorted(w for w, n in glued.items() if n >= min_count and 2 * n >= total.get(w, n)
+                  and any(c.isalpha() for c in w[:-1]))
+
+
+def make_lexicon(words, expansions=None, elisions=(), english=False) -> Lexicon:
+    """The tokenizer's knowledge from a model's (lower-cased) training words, multiword tokens
+    and elided words. An English model has the English rules, so only the no-space words."""
+    words = list(words)
+    if english:
+        return Lexicon(nospace_words(words))
+    return Lexicon(
+        nospace_words(words), dict(expansions or {}), frozenset(map(_straight, elisions)),
+        frozenset(_straight(w) for w in words if any(c in _APOSTROPHES for c in w[1:-1])))
+
+
+def _split_elisions(tok: Token, lexicon: Lexicon) -> list[Token]:
+    """A one-word token cut after each apostrophe that ends a known elided word (l'homme ->
+    l' homme, qu'il -> qu' il), unless the whole token is a known word (aujourd'hui)."""
+    text = tok.text
+    low = _straight(text.lower())
+    if len(low) != len(text) or low in lexicon.apostrophe_words:
+        return [tok]
+    cuts, start = [], 0
+    for i in range(1, len(text) - 1):
+        if low[i] == "'" and low[start:i + 1] in lexicon.elisions:
+            cuts.append(i + 1)
+            start = i + 1
+    if not cuts:
+        return [tok]
+    bounds = [0, *cuts, len(text)]
+    return [Token(text[a:b], tok.start + a, tok.start + b, (text[a:b],),
+                  tok.space_after if b == len(text) else False)
+            for a, b in zip(bounds[:-1], bounds[1:])]
+
+
 def _segment(tok: Token, lexicon: frozenset, longest: int) -> list[Token]:
     """A one-word token cut into tokens: runs of other characters stay whole, runs of
     no-space scripts are matched against the lexicon, longest word first."""
@@ -431,18 +499,16 @@ def _expand(text: str, words) -> tuple[str, ...]:
     return tuple(words)
 
 
-def tokenize(text: str, multiword: bool = True, lexicon: frozenset | None = None,
-             expansions: dict | None = None) -> list[Token]:
+def tokenize(text: str, multiword: bool = True, lexicon: Lexicon | None = None) -> list[Token]:
     """Tokenize one sentence (or line, or paragraph) of text.
 
     The text is normalised with :func:`normalize_text` first; token offsets
     refer to the normalised string. ``multiword=False`` leaves out the English
     (EWT) multiword splits (``don't -> do n't``, ``gonna``, ``its``, ``payers'``):
     every token is then one word, for a model not trained on such splits.
-    ``lexicon`` (see :func:`nospace_words`) segments runs of scripts written
-    without spaces; without one (or with an empty one) they stay whole.
-    ``expansions`` (see :func:`learn_expansions`) splits the tokens it lists that
-    are still one word into their words.
+    A ``lexicon`` (see :func:`make_lexicon`) splits elided words off, segments
+    runs of scripts written without spaces (without one they stay whole) and
+    expands the multiword tokens it lists, in that order.
     """
     text = normalize_text(text)
     split_word = _split_word if multiword else _one_word
@@ -517,21 +583,27 @@ def tokenize(text: str, multiword: bool = True, lexicon: frozenset | None = None
             append(Token(tok, tstart, q, (tok,), space_after))
     if context:
         _apply_context_splits(out, context)
-    if lexicon:
-        out = _segment_all(out, lexicon)
-    if expansions:
+    if lexicon is None:
+        return out
+    if lexicon.elisions:
+        out = [piece for tok in out for piece in (
+            _split_elisions(tok, lexicon) if len(tok.words) == 1 and
+            ("'" in tok.text or "\u2019" in tok.text) else (tok,))]
+    if lexicon.nospace:
+        out = _segment_all(out, lexicon.nospace)
+    if lexicon.expansions:
         for i, tok in enumerate(out):
-            found = expansions.get(tok.text.lower()) if len(tok.words) == 1 else None
+            found = lexicon.expansions.get(tok.text.lower()) if len(tok.words) == 1 else None
             if found:
                 out[i] = tok._replace(words=_expand(tok.text, found))
     return out
 
 
-def tokenize_words(text: str, multiword: bool = True, lexicon: frozenset | None = None,
-                   expansions: dict | None = None) -> list[str]:
+def tokenize_words(text: str, multiword: bool = True, lexicon: Lexicon | None = None
+                   ) -> list[str]:
     """Tokenize and flatten multiword tokens into their syntactic words."""
     words: list[str] = []
-    for tok in tokenize(text, multiword, lexicon, expansions):
+    for tok in tokenize(text, multiword, lexicon):
         words.extend(tok.words)
     return words
 

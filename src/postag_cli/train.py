@@ -46,7 +46,7 @@ from .features import (CASED_TEMPLATES, LEAN_TEMPLATES, RICH_TEMPLATES, WORD_TEM
 from .modelio import (CHECKPOINT_MAGIC, MAX_ELEMENTS, MAX_HIDDEN, MAX_LAYERS, MAX_TOTAL_BYTES,
                       file_sha256, load_model, save_model)
 from .tagger import MAX_SEGMENT, Tagger
-from .tokenizer import learn_expansions
+from .tokenizer import learn_elisions, learn_expansions
 from .treebank import ReadStats, tagged_sentences
 
 FEATURE_SETS = {"word": WORD_TEMPLATES, "rich": RICH_TEMPLATES, "cased": CASED_TEMPLATES,
@@ -684,14 +684,18 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         "corpus_sentences": len(train_sents),
         "corpus_words": n_words,
         "dev": os.path.basename(str(dev_path)) if dev_path else None,
-        # raw text: the training data's multiword tokens (du -> de le), for other languages
-        # than English, which has its own rules
+        # raw text: the training data's multiword tokens (du -> de le) and elided words (l'),
+        # for other languages than English, which has its own rules
         "multiword_tokens": {} if feats.is_known("n't") else learn_expansions(train_sents),
+        "elisions": [] if feats.is_known("n't") else learn_elisions(train_sents),
     }
     if meta["multiword_tokens"]:
         shown = list(meta["multiword_tokens"].items())[:3]
         log(f"{len(meta['multiword_tokens'])} multiword tokens for raw text ("
             + ", ".join(f"{k} -> {' '.join(v)}" for k, v in shown) + ", ...)")
+    if meta["elisions"]:
+        log(f"{len(meta['elisions'])} elided words for raw text ("
+            + " ".join(meta["elisions"][:8]) + (" ...)" if len(meta["elisions"]) > 8 else ")"))
     check_model_size(M.param_shapes(len(feats), len(tagset), config.hidden, config.arch,
                                     config.layers, len(feats.chars), config.char_hidden,
                                     config.embed_size, len(aux_tagset), config.crf),

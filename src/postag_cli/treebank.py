@@ -227,6 +227,7 @@ class TaggedSentence:
     extra: dict = field(default_factory=dict)
     other: list[str | None] | None = None  # the other tag column (XPOS when tags are UPOS)
     multiword: list = field(default_factory=list)  # (surface form, its words) of each range
+    glued: list = field(default_factory=list)  # tokens ending in an apostrophe, SpaceAfter=No
 
 
 def tagged_sentences(path, column="upos", skip_bad=False, stats=None, binary=None):
@@ -245,7 +246,20 @@ def tagged_sentences(path, column="upos", skip_bad=False, stats=None, binary=Non
                              sent.metadata.get("sent_id", ""), sent.lineno,
                              sent.metadata.get("text"),
                              other=[None if t[other] in ("_", None) else t[other] for t in ws],
-                             multiword=multiword_tokens(sent))
+                             multiword=multiword_tokens(sent), glued=glued_elisions(sent))
+
+
+def glued_elisions(sent) -> list[str]:
+    """The surface tokens of a sentence that end in an apostrophe and are written without a
+    space after them (French l'homme: l'); elided words, see tokenizer.learn_elisions."""
+    out = []
+    for t in sent:
+        if isinstance(t["id"], tuple) and t["id"][1] != "-":
+            continue  # an empty node
+        form = t["form"] or ""
+        if form[-1:] in ("'", "\u2019") and "SpaceAfter=No" in (t["misc"] or "").split("|"):
+            out.append(form)
+    return out
 
 
 def multiword_tokens(sent) -> list[tuple[str, tuple[str, ...]]]:

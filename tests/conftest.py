@@ -110,6 +110,8 @@ FR = [  # original sentences of a toy French treebank: (token, words, UPOS of ea
      ("école", ["école"], ["NOUN"]), (".", ["."], ["PUNCT"])],
     [("J'", ["J'"], ["PRON"]), ("aime", ["aime"], ["VERB"]), ("l'", ["l'"], ["DET"]),
      ("hiver", ["hiver"], ["NOUN"]), (".", ["."], ["PUNCT"])],
+    [("Jean-Pierre", ["Jean-Pierre"], ["PROPN"]), ("mange", ["mange"], ["VERB"]),
+     ("peut-être", ["peut-être"], ["ADV"]), (".", ["."], ["PUNCT"])],
 ]
 
 

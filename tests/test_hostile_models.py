@@ -448,6 +448,7 @@ HOSTILE = {
     "elisions_not_list": (_meta(elisions="l'"), "bad elisions"),
     "elisions_no_apostrophe": (_meta(elisions=["le"]), "bad elisions"),
     "elisions_space": (_meta(elisions=["l '"]), "bad elisions"),
+    "hyphenated_words_string": (_meta(hyphenated_words="yes"), "bad hyphenated_words"),
     # vocabulary and tagset
     "duplicate_tags": (_set("tags", np.array(["DET", "NOUN", "NOUN", "VERB"])),
                        "tagset is empty or has duplicates"),

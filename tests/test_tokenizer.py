@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from postag_cli.tokenizer import (Lexicon, Token, is_nospace_char, learn_elisions, learn_expansions,
-                                  make_lexicon,
+                                  learn_hyphenation, make_lexicon,
                                   normalize_text, nospace_words, split_sentences, tokenize,
                                   tokenize_words)
 
@@ -433,3 +433,34 @@ def test_learn_elisions_keeps_apostrophe_words_glued_to_the_next_token():
              S(["de", "l'"], ["dell'"], [("dell'", ("de", "l'"))])]
     assert learn_elisions(sents) == ["dell'", "l'"]
     assert learn_elisions(sents, min_count=1) == ["dell'", "l'", "qu'"]
+
+
+def test_hyphenated_words_stay_whole_for_a_language_that_writes_them_so():
+    lex = Lexicon(hyphenated=True)
+    words = lambda text, lexicon=lex: [t.text for t in tokenize(text, False, lexicon)]
+    assert words("peut-être Jean-Pierre что-то E-Mail-Adresse COVID-19 a-b-c!") == \
+        ["peut-être", "Jean-Pierre", "что-то", "E-Mail-Adresse", "COVID-19", "a-b-c", "!"]
+    # numbers, spaced or dangling hyphens and dashes are left alone
+    assert words("2010-2011 a - b x- -y a--b") == \
+        ["2010", "-", "2011", "a", "-", "b", "x", "-", "-", "y", "a", "--", "b"]
+    assert words("peut-être", None) == ["peut", "-", "être"]  # EWT's way: three tokens
+    assert make_lexicon([], hyphenated=True).hyphenated
+    assert not make_lexicon([], hyphenated=True, english=True).hyphenated
+
+
+def test_learn_hyphenation_follows_the_majority():
+    class S:
+        def __init__(self, whole, split):
+            self.hyphens = (whole, split)
+    assert learn_hyphenation([S(2, 0), S(1, 1)]) is True
+    assert learn_hyphenation([S(1, 1)]) is False and learn_hyphenation([]) is False
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["a", "b1", "7", "-", "\u2010", " ", "--", "e-mail", "é", ".",
+                                 "что"]), max_size=20).map("".join))
+def test_property_hyphenation_only_removes_boundaries(text):
+    plain = check_invariants(text, False)
+    toks = check_invariants(text, False, Lexicon(hyphenated=True))
+    assert {t.start for t in toks} <= {t.start for t in plain}
+    assert {t.end for t in toks} <= {t.end for t in plain}

@@ -3,7 +3,8 @@
 import numpy as np
 
 from postag_cli.features import UNK, Features, capitalisation, normalise, word_features, word_shape
-from postag_cli.treebank import ReadStats, read_conllu, serialize, tagged_sentences, words
+from postag_cli.treebank import (ReadStats, read_conllu, serialize, surface_tokens, tagged_sentences,
+                                 words)
 
 SENT = """# newdoc id = d1
 # sent_id = a1
@@ -79,3 +80,34 @@ def test_character_vocabulary_and_batches():
     long = f.encode_chars("xylophone-extraordinaire")
     assert len(long) == 16
     assert np.all(f.encode_chars("zzz") == 0)
+
+
+RAW = """# text = l'e-mail du well-known
+1\tl'\t_\tDET\t_\t_\t_\t_\t_\tSpaceAfter=No
+2\te-mail\t_\tNOUN\t_\t_\t_\t_\t_\t_
+3-4\tdu\t_\t_\t_\t_\t_\t_\t_\t_
+3\tde\t_\tADP\t_\t_\t_\t_\t_\t_
+4\tle\t_\tDET\t_\t_\t_\t_\t_\t_
+4.1\tx'\t_\tX\t_\t_\t_\t_\t_\tSpaceAfter=No
+5\twell\t_\tADV\t_\t_\t_\t_\t_\tSpaceAfter=No
+6\t-\t_\tPUNCT\t_\t_\t_\t_\t_\tSpaceAfter=No
+7\tknown\t_\tADJ\t_\t_\t_\t_\t_\t_
+8\t-\t_\tPUNCT\t_\t_\t_\t_\t_\tSpaceAfter=No
+9\tx\t_\tX\t_\t_\t_\t_\t_\t_
+
+"""
+
+
+def test_what_raw_text_learns_from_a_sentence(tmp_path):
+    """Surface tokens (range lines, not their words; no empty nodes), the multiword tokens,
+    the elided words glued to the next token, and the two ways of writing hyphens."""
+    f = tmp_path / "raw.conllu"
+    f.write_text(RAW, encoding="utf-8")
+    sent = next(iter(read_conllu(f)))
+    assert surface_tokens(sent) == [("l'", True), ("e-mail", False), ("du", False),
+                                    ("well", True), ("-", True), ("known", False), ("-", True),
+                                    ("x", False)]
+    s = next(iter(tagged_sentences(f)))
+    assert s.multiword == [("du", ("de", "le"))]
+    assert s.glued == ["l'"]  # (the empty node x' is not a token)
+    assert s.hyphens == (1, 1)  # e-mail; well - known (the spaced "- x" is no word's hyphen)

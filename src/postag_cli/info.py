@@ -40,6 +40,7 @@ def describe(path) -> dict:
         "history": meta.get("history", []),
         "multiword_tokens": meta.get("multiword_tokens", {}),
         "elisions": meta.get("elisions", []),
+        "hyphenated_words": bool(meta.get("hyphenated_words", False)),
     }
 
 
@@ -87,6 +88,8 @@ def format_info(d: dict) -> str:
         lines.append(f"raw text        {len(mwt):,} multiword tokens ("
                      + ", ".join(f"{k} = {' '.join(v)}" for k, v in list(mwt.items())[:5])
                      + (", ..." if len(mwt) > 5 else "") + ")")
+    if d["hyphenated_words"]:
+        lines.append("raw text        hyphenated words are one token (peut-être)")
     if d["elisions"]:
         lines.append(f"raw text        {len(d['elisions']):,} elided words split off ("
                      + " ".join(d["elisions"][:8]) + (" ..." if len(d["elisions"]) > 8 else "")

@@ -298,6 +298,9 @@ def _validate(path, params, features, tags, meta, extra):
             and not any(c.isspace() for c in w) for w in elisions)):
         raise PostagError(f"{path}: corrupt model: bad elisions (a list of words that end in "
                           "an apostrophe)")
+    if not isinstance(meta.get("hyphenated_words", False), bool):
+        raise PostagError(f"{path}: corrupt model: bad hyphenated_words "
+                          f"{meta.get('hyphenated_words')!r} (true or false)")
     expected = param_shapes(len(features), len(tags), hidden, arch, layers, len(chars),
                             char_hidden, embed, len(aux_tags), crf)
     if set(params) != set(expected):

@@ -33,7 +33,9 @@ rules (a :class:`Lexicon`, see :func:`make_lexicon`): its multiword tokens (see
 words take the token's case (``Du`` -> ``De le``) and need not spell it, so the last
 guarantee below excludes them; and its elided words (French ``l'``, ``qu'``, Italian
 ``dell'``), split off the token they are glued to (``l'homme`` -> ``l'`` ``homme``) unless the
-model knows the whole token as a word (``aujourd'hui``).
+model knows the whole token as a word (``aujourd'hui``); and whether its language writes
+hyphenated words as one token (French ``peut-être``, Russian ``что-то``) rather than three,
+as EWT does (``well - known``).
 
 Whitespace is whatever ``str.isspace`` says (the ``re`` module's Unicode ``\\s``
 is the same set), so tabs, NBSP, thin spaces, ideographic spaces, ... all
@@ -50,7 +52,8 @@ import sys
 import unicodedata
 from typing import NamedTuple
 
-__all__ = ["Lexicon", "Token", "is_nospace_char", "learn_elisions", "learn_expansions", "make_lexicon",
+__all__ = ["Lexicon", "Token", "is_hyphenated", "is_nospace_char", "is_word_token",
+           "learn_elisions", "learn_expansions", "learn_hyphenation", "make_lexicon",
            "normalize_text", "nospace_words", "split_sentences", "tokenize", "tokenize_words"]
 
 
@@ -355,6 +358,56 @@ class Lexicon(NamedTuple):
     expansions: dict | None = None  # multiword tokens: lower-cased token -> its words
     elisions: frozenset = frozenset()  # words that end in an apostrophe: l', qu', dell'
     apostrophe_words: frozenset = frozenset()  # words with one inside: aujourd'hui
+    hyphenated: bool = False  # hyphenated words are one token (peut-être, что-то)
+
+
+_WORD_TOKEN_RE = re.compile(rf"{_WC}+")
+_HYPHENATED_RE = re.compile(rf"{_WC}+(?:[-\u2010]{_WC}+)+")
+_HYPHEN_PIECE_RE = re.compile(rf"{_WC}+(?:[-\u2010]{_WC}+)*")
+
+
+def is_word_token(form: str) -> bool:
+    """Whether a token is made of word characters only (letters, digits, marks)."""
+    return _WORD_TOKEN_RE.fullmatch(form) is not None
+
+
+def is_hyphenated(form: str) -> bool:
+    """Whether a token is word characters joined by hyphens, with a letter (e-mail, что-то;
+    not 2010-2011)."""
+    return _HYPHENATED_RE.fullmatch(form) is not None and any(c.isalpha() for c in form)
+
+
+def learn_hyphenation(sentences) -> bool:
+    """Whether training sentences (each with .hyphens, see treebank.hyphen_counts) write
+    hyphenated words as one token (peut-être) more often than as three (well - known, as
+    English EWT does)."""
+    whole = split = 0
+    for s in sentences:
+        whole += s.hyphens[0]
+        split += s.hyphens[1]
+    return whole > split
+
+
+def _join_hyphenated(out: list[Token]) -> list[Token]:
+    """Glued runs word - word (- word ...) made one token again, when one of the words
+    has a letter."""
+    result: list[Token] = []
+    i = 0
+    while i < len(out):
+        j = i
+        while (j + 2 < len(out) and out[j + 1].text in ("-", "\u2010")
+               and out[j].end == out[j + 1].start and out[j + 1].end == out[j + 2].start
+               and all(len(t.words) == 1 and _HYPHEN_PIECE_RE.fullmatch(t.text)
+                       for t in (out[j], out[j + 2]))):
+            j += 2
+        if j > i and any(c.isalpha() for t in out[i:j + 1] for c in t.text):
+            text = "".join(t.text for t in out[i:j + 1])
+            result.append(Token(text, out[i].start, out[j].end, (text,), out[j].space_after))
+            i = j + 1
+        else:
+            result.append(out[i])
+            i += 1
+    return result
 
 
 def _straight(word: str) -> str:
@@ -380,15 +433,18 @@ def learn_elisions(sentences, min_count: int = 2) -> list[str]:
                   and any(c.isalpha() for c in w[:-1]))
 
 
-def make_lexicon(words, expansions=None, elisions=(), english=False) -> Lexicon:
-    """The tokenizer's knowledge from a model's (lower-cased) training words, multiword tokens
-    and elided words. An English model has the English rules, so only the no-space words."""
+def make_lexicon(words, expansions=None, elisions=(), english=False, hyphenated=False
+                 ) -> Lexicon:
+    """The tokenizer's knowledge from a model's (lower-cased) training words, multiword tokens,
+    elided words and way with hyphens. An English model has the English rules, so only the
+    no-space words."""
     words = list(words)
     if english:
         return Lexicon(nospace_words(words))
     return Lexicon(
         nospace_words(words), dict(expansions or {}), frozenset(map(_straight, elisions)),
-        frozenset(_straight(w) for w in words if any(c in _APOSTROPHES for c in w[1:-1])))
+        frozenset(_straight(w) for w in words if any(c in _APOSTROPHES for c in w[1:-1])),
+        bool(hyphenated))
 
 
 def _split_elisions(tok: Token, lexicon: Lexicon) -> list[Token]:
@@ -506,9 +562,10 @@ def tokenize(text: str, multiword: bool = True, lexicon: Lexicon | None = None) 
     refer to the normalised string. ``multiword=False`` leaves out the English
     (EWT) multiword splits (``don't -> do n't``, ``gonna``, ``its``, ``payers'``):
     every token is then one word, for a model not trained on such splits.
-    A ``lexicon`` (see :func:`make_lexicon`) splits elided words off, segments
-    runs of scripts written without spaces (without one they stay whole) and
-    expands the multiword tokens it lists, in that order.
+    A ``lexicon`` (see :func:`make_lexicon`) keeps hyphenated words whole (if its
+    language does), splits elided words off, segments runs of scripts written
+    without spaces (without one they stay whole) and expands the multiword tokens
+    it lists, in that order.
     """
     text = normalize_text(text)
     split_word = _split_word if multiword else _one_word
@@ -585,6 +642,8 @@ def tokenize(text: str, multiword: bool = True, lexicon: Lexicon | None = None) 
         _apply_context_splits(out, context)
     if lexicon is None:
         return out
+    if lexicon.hyphenated:
+        out = _join_hyphenated(out)
     if lexicon.elisions:
         out = [piece for tok in out for piece in (
             _split_elisions(tok, lexicon) if len(tok.words) == 1 and

@@ -228,6 +228,7 @@ class TaggedSentence:
     other: list[str | None] | None = None  # the other tag column (XPOS when tags are UPOS)
     multiword: list = field(default_factory=list)  # (surface form, its words) of each range
     glued: list = field(default_factory=list)  # tokens ending in an apostrophe, SpaceAfter=No
+    hyphens: tuple = (0, 0)  # tokens with a hyphen inside (e-mail), hyphens as tokens (e - mail)
 
 
 def tagged_sentences(path, column="upos", skip_bad=False, stats=None, binary=None):
@@ -246,20 +247,43 @@ def tagged_sentences(path, column="upos", skip_bad=False, stats=None, binary=Non
                              sent.metadata.get("sent_id", ""), sent.lineno,
                              sent.metadata.get("text"),
                              other=[None if t[other] in ("_", None) else t[other] for t in ws],
-                             multiword=multiword_tokens(sent), glued=glued_elisions(sent))
+                             multiword=multiword_tokens(sent), glued=glued_elisions(sent),
+                             hyphens=hyphen_counts(sent))
+
+
+def surface_tokens(sent) -> list[tuple[str, bool]]:
+    """(FORM, SpaceAfter=No?) of the surface tokens: range lines and words outside ranges."""
+    out, inside = [], 0
+    for t in sent:
+        tid = t["id"]
+        if isinstance(tid, tuple):
+            if tid[1] != "-":
+                continue  # an empty node
+            inside = tid[2]
+        elif tid <= inside:
+            continue
+        out.append((t["form"] or "", "SpaceAfter=No" in (t["misc"] or "").split("|")))
+    return out
+
+
+def hyphen_counts(sent) -> tuple[int, int]:
+    """How a sentence writes hyphenated words: (tokens with a hyphen between two word
+    characters, like e-mail; hyphens that are tokens of their own between two glued word
+    tokens, like e - mail). See tokenizer.learn_hyphenation."""
+    from .tokenizer import is_hyphenated, is_word_token
+    toks = surface_tokens(sent)
+    whole = sum(1 for form, _ in toks if is_hyphenated(form))
+    split = sum(1 for (a, glued_a), (h, glued_h), (b, _) in zip(toks, toks[1:], toks[2:])
+                if h in ("-", "\u2010") and glued_a and glued_h and is_word_token(a)
+                and is_word_token(b))
+    return whole, split
 
 
 def glued_elisions(sent) -> list[str]:
     """The surface tokens of a sentence that end in an apostrophe and are written without a
     space after them (French l'homme: l'); elided words, see tokenizer.learn_elisions."""
-    out = []
-    for t in sent:
-        if isinstance(t["id"], tuple) and t["id"][1] != "-":
-            continue  # an empty node
-        form = t["form"] or ""
-        if form[-1:] in ("'", "\u2019") and "SpaceAfter=No" in (t["misc"] or "").split("|"):
-            out.append(form)
-    return out
+    return [form for form, glued in surface_tokens(sent)
+            if glued and form[-1:] in ("'", "\u2019")]
 
 
 def multiword_tokens(sent) -> list[tuple[str, tuple[str, ...]]]:

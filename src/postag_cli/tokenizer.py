@@ -345,7 +345,8 @@ def is_nospace_char(ch: str) -> bool:
 def nospace_words(words) -> frozenset:
     """The words of a lexicon that segmentation can match: two or more characters, all of
     scripts written without spaces."""
-    return frozenset(w for w in words if len(w) > 1 and all(map(is_nospace_char, w)))
+    return frozenset(w for w in words if len(w) > 1 and _NOSPACE_RE.match(w)
+                     and all(map(is_nospace_char, w)))
 
 
 _APOSTROPHES = "'\u2019"

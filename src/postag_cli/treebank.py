@@ -228,6 +228,7 @@ class TaggedSentence:
     other: list[str | None] | None = None  # the other tag column (XPOS when tags are UPOS)
     multiword: list = field(default_factory=list)  # (surface form, its words) of each range
     glued: list = field(default_factory=list)  # tokens ending in an apostrophe, SpaceAfter=No
+    # (elided words: French l'homme, see tokenizer.learn_elisions)
     hyphens: tuple = (0, 0)  # tokens with a hyphen inside (e-mail), hyphens as tokens (e - mail)
 
 
@@ -247,8 +248,16 @@ def tagged_sentences(path, column="upos", skip_bad=False, stats=None, binary=Non
                              sent.metadata.get("sent_id", ""), sent.lineno,
                              sent.metadata.get("text"),
                              other=[None if t[other] in ("_", None) else t[other] for t in ws],
-                             multiword=multiword_tokens(sent), glued=glued_elisions(sent),
-                             hyphens=hyphen_counts(sent))
+                             multiword=multiword_tokens(sent), **_spacing(sent))
+
+
+def _spacing(sent) -> dict:
+    """What the spacing of the sentence's surface tokens shows (TaggedSentence.glued and
+    .hyphens), from one pass over them."""
+    toks = surface_tokens(sent)
+    return {"glued": [form for form, glued in toks if glued and form[-1:] in ("'", "\u2019")],
+            "hyphens": _hyphen_counts(toks) if any("-" in f or "\u2010" in f for f, _ in toks)
+            else (0, 0)}
 
 
 def surface_tokens(sent) -> list[tuple[str, bool]]:
@@ -270,8 +279,11 @@ def hyphen_counts(sent) -> tuple[int, int]:
     """How a sentence writes hyphenated words: (tokens with a hyphen between two word
     characters, like e-mail; hyphens that are tokens of their own between two glued word
     tokens, like e - mail). See tokenizer.learn_hyphenation."""
+    return _hyphen_counts(surface_tokens(sent))
+
+
+def _hyphen_counts(toks) -> tuple[int, int]:
     from .tokenizer import is_hyphenated, is_word_token
-    toks = surface_tokens(sent)
     whole = sum(1 for form, _ in toks if is_hyphenated(form))
     split = sum(1 for (a, glued_a), (h, glued_h), (b, _) in zip(toks, toks[1:], toks[2:])
                 if h in ("-", "\u2010") and glued_a and glued_h and is_word_token(a)
@@ -279,11 +291,6 @@ def hyphen_counts(sent) -> tuple[int, int]:
     return whole, split
 
 
-def glued_elisions(sent) -> list[str]:
-    """The surface tokens of a sentence that end in an apostrophe and are written without a
-    space after them (French l'homme: l'); elided words, see tokenizer.learn_elisions."""
-    return [form for form, glued in surface_tokens(sent)
-            if glued and form[-1:] in ("'", "\u2019")]
 
 
 def multiword_tokens(sent) -> list[tuple[str, tuple[str, ...]]]:

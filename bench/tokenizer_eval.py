@@ -37,15 +37,17 @@ DEFAULT_DIR = REPO_ROOT / ".." / "shared" / "data" / "ud-english-ewt"
 try:  # prefer the installed package; fall back to the source tree
     from postag_cli.align import score_documents
     from postag_cli.features import normalise
-    from postag_cli.tokenizer import (learn_elisions, learn_expansions, learn_hyphenation,
-                                      make_lexicon, split_sentences, tokenize)
+    from postag_cli.tokenizer import (learn_abbreviations, learn_elisions, learn_expansions,
+                                      learn_hyphenation, make_lexicon, split_sentences,
+                                      tokenize)
     from postag_cli.treebank import tagged_sentences
 except ImportError:  # pragma: no cover - depends on the environment
     sys.path.insert(0, str(REPO_ROOT / "src"))
     from postag_cli.align import score_documents
     from postag_cli.features import normalise
-    from postag_cli.tokenizer import (learn_elisions, learn_expansions, learn_hyphenation,
-                                      make_lexicon, split_sentences, tokenize)
+    from postag_cli.tokenizer import (learn_abbreviations, learn_elisions, learn_expansions,
+                                      learn_hyphenation, make_lexicon, split_sentences,
+                                      tokenize)
     from postag_cli.treebank import tagged_sentences
 
 import conllu
@@ -242,7 +244,8 @@ def main(argv: list[str] | None = None) -> int:
         sents = list(tagged_sentences(train))
         table = learn_expansions(sents)
         lexicon = make_lexicon({normalise(w) for s in sents for w in s.words}, table,
-                               learn_elisions(sents), hyphenated=learn_hyphenation(sents))
+                               learn_elisions(sents), hyphenated=learn_hyphenation(sents),
+                               abbreviations=learn_abbreviations(sents))
 
         def scores(lexicon):
             system = [system_tokenlist(t, False, lexicon) for t in texts]
@@ -251,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"without the English rules (a model of another language), tokens / words F1: "
               f"{plain['Tokens']:.2f} / {plain['Words']:.2f}; with what a model learns from "
               f"{train.name} ({len(table)} multiword tokens, {len(lexicon.elisions)} elided "
-              f"words, hyphenated words {'whole' if lexicon.hyphenated else 'split'}): "
+              f"words, {len(lexicon.abbreviations)} abbreviations, hyphenated words "
+              f"{'whole' if lexicon.hyphenated else 'split'}): "
               f"{learned['Tokens']:.2f} / {learned['Words']:.2f}")
     return 0
 

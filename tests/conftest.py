@@ -112,6 +112,10 @@ FR = [  # original sentences of a toy French treebank: (token, words, UPOS of ea
      ("hiver", ["hiver"], ["NOUN"]), (".", ["."], ["PUNCT"])],
     [("Jean-Pierre", ["Jean-Pierre"], ["PROPN"]), ("mange", ["mange"], ["VERB"]),
      ("peut-être", ["peut-être"], ["ADV"]), (".", ["."], ["PUNCT"])],
+    [("Il", ["Il"], ["PRON"]), ("habite", ["habite"], ["VERB"]), ("bd.", ["bd."], ["NOUN"]),
+     ("Voltaire", ["Voltaire"], ["PROPN"]), (".", ["."], ["PUNCT"])],
+    [("Elle", ["Elle"], ["PRON"]), ("va", ["va"], ["VERB"]), ("bd.", ["bd."], ["NOUN"]),
+     ("Raspail", ["Raspail"], ["PROPN"]), (".", ["."], ["PUNCT"])],
 ]
 
 

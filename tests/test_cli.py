@@ -111,8 +111,9 @@ def test_raw_text_without_spaces_is_segmented_by_the_training_words(tmp_path):
 
 def test_raw_text_gets_the_multiword_tokens_of_the_training_data(tmp_path):
     """A French model expands du -> de le and au -> à le in raw text (written so in its
-    training data, in the token's case), but not des (as often the article), and splits
-    off the elided words it was trained on (J'aime -> J' aime); the CoNLL-U
+    training data, in the token's case), but not des (as often the article), splits off the
+    elided words it was trained on (J'aime -> J' aime), keeps its hyphenated words and
+    abbreviations (bd.) whole; the CoNLL-U
     output has range lines, and against the training file's own text every word is found
     but the des = de les of the last sentence."""
     corpus = write_fr(tmp_path / "fr.conllu")
@@ -125,6 +126,7 @@ def test_raw_text_gets_the_multiword_tokens_of_the_training_data(tmp_path):
     assert Tagger.load(model).lexicon.expansions == {"au": ["à", "le"], "du": ["de", "le"]}
     assert "raw text        2 multiword tokens (au = à le, du = de le)\n" \
         "raw text        hyphenated words are one token (peut-être)\n" \
+        "raw text        1 abbreviations kept whole (bd.)\n" \
         "raw text        2 elided words split off (j' l')\n" in run("info", model).stdout
     assert "2 elided words for raw text (j' l')" in r.stderr
     for jobs in ("1", "2"):
@@ -143,11 +145,13 @@ def test_raw_text_gets_the_multiword_tokens_of_the_training_data(tmp_path):
         ["J'", "aime", "l'", "homme", "."]
     assert [w for w, _ in Tagger.load(model).tag_text("Jean-Luc mange peut-être du pain.")] \
         == ["Jean-Luc", "mange", "peut-être", "de", "le", "pain", "."]
+    assert [w for w, _ in Tagger.load(model).tag_text("Il habite bd. Voltaire, av. Foch.")] \
+        == ["Il", "habite", "bd.", "Voltaire", ",", "av", ".", "Foch", "."]  # (av.: unseen)
     r = run("evaluate", corpus, "-m", model, "--raw", "--json")
     assert r.exit_code == 0, r.output
     scores = json.loads(r.stdout)
-    # 49 gold words, 48 system words (des whole), 47 of them right
-    assert scores["Tokens"]["f1"] == 1.0 and scores["Words"]["f1"] == pytest.approx(94 / 97)
+    # 59 gold words, 58 system words (des whole), 57 of them right
+    assert scores["Tokens"]["f1"] == 1.0 and scores["Words"]["f1"] == pytest.approx(114 / 117)
 
 
 @pytest.fixture(scope="module")

@@ -449,6 +449,8 @@ HOSTILE = {
     "elisions_no_apostrophe": (_meta(elisions=["le"]), "bad elisions"),
     "elisions_space": (_meta(elisions=["l '"]), "bad elisions"),
     "hyphenated_words_string": (_meta(hyphenated_words="yes"), "bad hyphenated_words"),
+    "abbreviations_no_stop": (_meta(abbreviations=["usw"]), "bad abbreviations"),
+    "abbreviations_space": (_meta(abbreviations=["z. b."]), "bad abbreviations"),
     # vocabulary and tagset
     "duplicate_tags": (_set("tags", np.array(["DET", "NOUN", "NOUN", "VERB"])),
                        "tagset is empty or has duplicates"),

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from postag_cli.tokenizer import (Lexicon, Token, is_nospace_char, learn_elisions, learn_expansions,
+from postag_cli.tokenizer import (Lexicon, Token, is_nospace_char, learn_abbreviations,
+                                  learn_elisions, learn_expansions,
                                   learn_hyphenation, make_lexicon,
                                   normalize_text, nospace_words, split_sentences, tokenize,
                                   tokenize_words)
@@ -464,3 +465,20 @@ def test_property_hyphenation_only_removes_boundaries(text):
     toks = check_invariants(text, False, Lexicon(hyphenated=True))
     assert {t.start for t in toks} <= {t.start for t in plain}
     assert {t.end for t in toks} <= {t.end for t in plain}
+
+
+def test_learned_abbreviations_keep_their_full_stop():
+    class S:
+        def __init__(self, words):
+            self.words = words
+    sents = [S(["z.B.", "usw.", "Nr.", "5"]), S(["usw.", "Nr."]), S(["Nr.", "x"]),
+             S(["Haus", "."]), S(["Haus."]), S(["Haus."]), S(["Haus", "."]), S(["Haus", "."]),
+             S(["Es", "."]), S(["..", "a"]), S(["..", "a"]), S(["5.", "x"]), S(["5.", "y"])]
+    # Haus.: twice as one token, three times as two; "..", "5.": no letter
+    assert learn_abbreviations(sents) == ["nr.", "usw."]
+    assert learn_abbreviations(sents, min_count=1) == ["nr.", "usw.", "z.b."]
+    lex = make_lexicon([], abbreviations=["nr.", "usw."])
+    words = [t.text for t in tokenize("Nr. 5, usw. NR. 7 Nr . 8 Haus. Nr.", False, lex)]
+    assert words == ["Nr.", "5", ",", "usw.", "NR.", "7", "Nr", ".", "8", "Haus", ".", "Nr", "."]
+    # (the last full stop of a text ends the sentence as often as an abbreviation)
+    assert not make_lexicon([], abbreviations=["nr."], english=True).abbreviations

@@ -41,6 +41,7 @@ def describe(path) -> dict:
         "multiword_tokens": meta.get("multiword_tokens", {}),
         "elisions": meta.get("elisions", []),
         "hyphenated_words": bool(meta.get("hyphenated_words", False)),
+        "abbreviations": meta.get("abbreviations", []),
     }
 
 
@@ -90,6 +91,10 @@ def format_info(d: dict) -> str:
                      + (", ..." if len(mwt) > 5 else "") + ")")
     if d["hyphenated_words"]:
         lines.append("raw text        hyphenated words are one token (peut-être)")
+    if d["abbreviations"]:
+        lines.append(f"raw text        {len(d['abbreviations']):,} abbreviations kept whole ("
+                     + " ".join(d["abbreviations"][:8])
+                     + (" ..." if len(d["abbreviations"]) > 8 else "") + ")")
     if d["elisions"]:
         lines.append(f"raw text        {len(d['elisions']):,} elided words split off ("
                      + " ".join(d["elisions"][:8]) + (" ..." if len(d["elisions"]) > 8 else "")

@@ -298,6 +298,12 @@ def _validate(path, params, features, tags, meta, extra):
             and not any(c.isspace() for c in w) for w in elisions)):
         raise PostagError(f"{path}: corrupt model: bad elisions (a list of words that end in "
                           "an apostrophe)")
+    abbreviations = meta.get("abbreviations", [])
+    if not (isinstance(abbreviations, list) and all(
+            isinstance(w, str) and len(w) > 1 and w[-1] == "."
+            and not any(c.isspace() for c in w) for w in abbreviations)):
+        raise PostagError(f"{path}: corrupt model: bad abbreviations (a list of words that "
+                          "end in a full stop)")
     if not isinstance(meta.get("hyphenated_words", False), bool):
         raise PostagError(f"{path}: corrupt model: bad hyphenated_words "
                           f"{meta.get('hyphenated_words')!r} (true or false)")

@@ -35,7 +35,7 @@ guarantee below excludes them; and its elided words (French ``l'``, ``qu'``, Ita
 ``dell'``), split off the token they are glued to (``l'homme`` -> ``l'`` ``homme``) unless the
 model knows the whole token as a word (``aujourd'hui``); and whether its language writes
 hyphenated words as one token (French ``peut-être``, Russian ``что-то``) rather than three,
-as EWT does (``well - known``).
+as EWT does (``well - known``); and its abbreviations (German ``usw.``), kept whole.
 
 Whitespace is whatever ``str.isspace`` says (the ``re`` module's Unicode ``\\s``
 is the same set), so tabs, NBSP, thin spaces, ideographic spaces, ... all
@@ -53,7 +53,8 @@ import unicodedata
 from typing import NamedTuple
 
 __all__ = ["Lexicon", "Token", "is_hyphenated", "is_nospace_char", "is_word_token",
-           "learn_elisions", "learn_expansions", "learn_hyphenation", "make_lexicon",
+           "learn_abbreviations", "learn_elisions", "learn_expansions", "learn_hyphenation",
+           "make_lexicon",
            "normalize_text", "nospace_words", "split_sentences", "tokenize", "tokenize_words"]
 
 
@@ -360,6 +361,7 @@ class Lexicon(NamedTuple):
     elisions: frozenset = frozenset()  # words that end in an apostrophe: l', qu', dell'
     apostrophe_words: frozenset = frozenset()  # words with one inside: aujourd'hui
     hyphenated: bool = False  # hyphenated words are one token (peut-être, что-то)
+    abbreviations: frozenset = frozenset()  # words that end in a full stop: usw., г., Nr.
 
 
 _WORD_TOKEN_RE = re.compile(rf"{_WC}+")
@@ -411,6 +413,41 @@ def _join_hyphenated(out: list[Token]) -> list[Token]:
     return result
 
 
+def learn_abbreviations(sentences, min_count: int = 2) -> list[str]:
+    """The abbreviations of training sentences (each with .words): lower-cased words of two
+    or more characters, with a letter, that end in a full stop, written so at least
+    `min_count` times and more often than as the word followed by a full stop of its own
+    (German usw., Nr.; Russian г.)."""
+    whole: dict[str, int] = {}
+    split: dict[str, int] = {}
+    for s in sentences:
+        words = s.words
+        for i, w in enumerate(words):
+            if len(w) > 1 and w[-1] == "." and w[-2] != "." and any(c.isalpha() for c in w):
+                key = w.lower()
+                whole[key] = whole.get(key, 0) + 1
+            elif w == "." and i > 0:
+                key = words[i - 1].lower() + "."
+                split[key] = split.get(key, 0) + 1
+    return sorted(w for w, n in whole.items() if n >= min_count and n > split.get(w, 0))
+
+
+def _join_abbreviations(out: list[Token], abbreviations: frozenset) -> list[Token]:
+    """A word and the full stop glued to it made one token when the training data has them
+    as one (usw.), but for the last full stop of the text, which ends a sentence as often
+    (I said no.)."""
+    result: list[Token] = []
+    for i, tok in enumerate(out):
+        prev = result[-1] if result else None
+        if (tok.text == "." and prev is not None and prev.end == tok.start and i < len(out) - 1
+                and len(prev.words) == 1 and (prev.text + ".").lower() in abbreviations):
+            text = prev.text + "."
+            result[-1] = Token(text, prev.start, tok.end, (text,), tok.space_after)
+        else:
+            result.append(tok)
+    return result
+
+
 def _straight(word: str) -> str:
     return word.replace("\u2019", "'")
 
@@ -434,18 +471,18 @@ def learn_elisions(sentences, min_count: int = 2) -> list[str]:
                   and any(c.isalpha() for c in w[:-1]))
 
 
-def make_lexicon(words, expansions=None, elisions=(), english=False, hyphenated=False
-                 ) -> Lexicon:
+def make_lexicon(words, expansions=None, elisions=(), english=False, hyphenated=False,
+                 abbreviations=()) -> Lexicon:
     """The tokenizer's knowledge from a model's (lower-cased) training words, multiword tokens,
-    elided words and way with hyphens. An English model has the English rules, so only the
-    no-space words."""
+    elided words, way with hyphens and abbreviations. An English model has the English rules,
+    so only the no-space words."""
     words = list(words)
     if english:
         return Lexicon(nospace_words(words))
     return Lexicon(
         nospace_words(words), dict(expansions or {}), frozenset(map(_straight, elisions)),
         frozenset(_straight(w) for w in words if any(c in _APOSTROPHES for c in w[1:-1])),
-        bool(hyphenated))
+        bool(hyphenated), frozenset(abbreviations))
 
 
 def _split_elisions(tok: Token, lexicon: Lexicon) -> list[Token]:
@@ -564,7 +601,7 @@ def tokenize(text: str, multiword: bool = True, lexicon: Lexicon | None = None) 
     (EWT) multiword splits (``don't -> do n't``, ``gonna``, ``its``, ``payers'``):
     every token is then one word, for a model not trained on such splits.
     A ``lexicon`` (see :func:`make_lexicon`) keeps hyphenated words whole (if its
-    language does), splits elided words off, segments runs of scripts written
+    language does), keeps its abbreviations whole, splits elided words off, segments runs of scripts written
     without spaces (without one they stay whole) and expands the multiword tokens
     it lists, in that order.
     """
@@ -645,6 +682,8 @@ def tokenize(text: str, multiword: bool = True, lexicon: Lexicon | None = None) 
         return out
     if lexicon.hyphenated:
         out = _join_hyphenated(out)
+    if lexicon.abbreviations:
+        out = _join_abbreviations(out, lexicon.abbreviations)
     if lexicon.elisions:
         out = [piece for tok in out for piece in (
             _split_elisions(tok, lexicon) if len(tok.words) == 1 and

@@ -46,7 +46,8 @@ from .features import (CASED_TEMPLATES, LEAN_TEMPLATES, RICH_TEMPLATES, WORD_TEM
 from .modelio import (CHECKPOINT_MAGIC, MAX_ELEMENTS, MAX_HIDDEN, MAX_LAYERS, MAX_TOTAL_BYTES,
                       file_sha256, load_model, save_model)
 from .tagger import MAX_SEGMENT, Tagger
-from .tokenizer import learn_elisions, learn_expansions, learn_hyphenation
+from .tokenizer import (learn_abbreviations, learn_elisions, learn_expansions,
+                        learn_hyphenation)
 from .treebank import ReadStats, tagged_sentences
 
 FEATURE_SETS = {"word": WORD_TEMPLATES, "rich": RICH_TEMPLATES, "cased": CASED_TEMPLATES,
@@ -689,6 +690,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         "multiword_tokens": {} if feats.is_known("n't") else learn_expansions(train_sents),
         "elisions": [] if feats.is_known("n't") else learn_elisions(train_sents),
         "hyphenated_words": not feats.is_known("n't") and learn_hyphenation(train_sents),
+        "abbreviations": [] if feats.is_known("n't") else learn_abbreviations(train_sents),
     }
     if meta["multiword_tokens"]:
         shown = list(meta["multiword_tokens"].items())[:3]
@@ -696,6 +698,10 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
             + ", ".join(f"{k} -> {' '.join(v)}" for k, v in shown) + ", ...)")
     if meta["hyphenated_words"]:
         log("raw text: hyphenated words are one token (as in the training data)")
+    if meta["abbreviations"]:
+        log(f"{len(meta['abbreviations'])} abbreviations for raw text ("
+            + " ".join(meta["abbreviations"][:8]) + (" ...)" if len(meta["abbreviations"]) > 8
+                                                     else ")"))
     if meta["elisions"]:
         log(f"{len(meta['elisions'])} elided words for raw text ("
             + " ".join(meta["elisions"][:8]) + (" ...)" if len(meta["elisions"]) > 8 else ")"))

@@ -482,3 +482,15 @@ def test_learned_abbreviations_keep_their_full_stop():
     assert words == ["Nr.", "5", ",", "usw.", "NR.", "7", "Nr", ".", "8", "Haus", ".", "Nr", "."]
     # (the last full stop of a text ends the sentence as often as an abbreviation)
     assert not make_lexicon([], abbreviations=["nr."], english=True).abbreviations
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["Nr", "nr", "usw", "x", ".", " ", "5", ",", "..", "Nr."]),
+                max_size=20).map("".join))
+def test_property_abbreviations_only_remove_boundaries(text):
+    plain = check_invariants(text, False)
+    toks = check_invariants(text, False, make_lexicon([], abbreviations=["nr.", "usw."]))
+    assert {t.start for t in toks} <= {t.start for t in plain}
+    assert {t.end for t in toks} <= {t.end for t in plain}
+    if plain and plain[-1].text == ".":
+        assert toks[-1] == plain[-1]  # the text's last full stop is never joined

@@ -512,3 +512,12 @@ def test_share_rows_updates_each_row_once_with_both_parts():
         only_a, only_b = len(a) - shared, len(b) - shared
         best = max(abs(only_a - only_b) - shared, (only_a + only_b + shared) % 2)
         assert abs(len(here) - len(there)) <= max(best, 1)
+
+
+def test_a_treebank_without_its_text_is_refused(tmp_path):
+    """Some UD treebanks ship with FORM _ (the text under another licence): nothing to learn."""
+    from conftest import write_conllu
+    f = write_conllu(tmp_path / "notext.conllu", [(["_", "_", "_"], ["DET", "NOUN", "VERB"])] * 3)
+    with pytest.raises(PostagError, match="FORM column is _ everywhere"):
+        train(f, tmp_path / "m.npz", cfg(), **QUIET)
+    assert not (tmp_path / "m.npz").exists()

@@ -515,6 +515,9 @@ def read_corpus(path, column, skip_bad=False, what="training file", binary=None)
             if what in ("training file", "dev file") else ""
         raise PostagError(f"{path}: the {column.upper()} column is _ everywhere; nothing to learn "
                           f"from{hint}")
+    if all(w == "_" for s in sents for w in s.words):
+        raise PostagError(f"{path}: the FORM column is _ everywhere: the treebank was "
+                          "distributed without its text; restore the word forms first")
     return sents, stats
 
 

@@ -147,6 +147,9 @@ def test_raw_text_gets_the_multiword_tokens_of_the_training_data(tmp_path):
         == ["Jean-Luc", "mange", "peut-être", "de", "le", "pain", "."]
     assert [w for w, _ in Tagger.load(model).tag_text("Il habite bd. Voltaire, av. Foch.")] \
         == ["Il", "habite", "bd.", "Voltaire", ",", "av", ".", "Foch", "."]  # (av.: unseen)
+    r = run("tag", "-", "-m", model, "--split-sentences", input="Il va bd. raspail. Il mange.\n")
+    assert [[t.rsplit("/", 1)[0] for t in line.split()] for line in r.stdout.splitlines()] \
+        == [["Il", "va", "bd.", "raspail", "."], ["Il", "mange", "."]]  # bd. ends no sentence
     r = run("evaluate", corpus, "-m", model, "--raw", "--json")
     assert r.exit_code == 0, r.output
     scores = json.loads(r.stdout)

@@ -494,3 +494,11 @@ def test_property_abbreviations_only_remove_boundaries(text):
     assert {t.end for t in toks} <= {t.end for t in plain}
     if plain and plain[-1].text == ".":
         assert toks[-1] == plain[-1]  # the text's last full stop is never joined
+
+
+def test_the_splitter_knows_a_models_abbreviations():
+    text = "Wir kaufen Äpfel usw. und gehen. Er wohnt in der Str. am Platz. Gut."
+    assert split_sentences(text) == ["Wir kaufen Äpfel usw.", "und gehen.", "Er wohnt in der Str.",
+                                     "am Platz.", "Gut."]
+    assert split_sentences(text, frozenset({"usw.", "str."})) == [
+        "Wir kaufen Äpfel usw. und gehen.", "Er wohnt in der Str. am Platz.", "Gut."]

@@ -82,16 +82,17 @@ def text_units(lines, opts: TagOptions):
             yield line
         return
     from .tokenizer import split_sentences
+    abbreviations = opts.lexicon.abbreviations if opts.lexicon else frozenset()
     para: list[str] = []
     for _, line in lines:
         if line.strip():
             para.append(_norm(line, opts))
             continue
         if para:
-            yield from split_sentences("\n".join(para))
+            yield from split_sentences("\n".join(para), abbreviations)
         para = []
     if para:
-        yield from split_sentences("\n".join(para))
+        yield from split_sentences("\n".join(para), abbreviations)
 
 
 def is_sentence(unit: str) -> bool:

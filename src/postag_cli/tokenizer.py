@@ -754,7 +754,8 @@ def _word_before(para: str, pos: int) -> tuple[int, str]:
     return k, para[k:pos]
 
 
-def _is_boundary(para: str, m: re.Match, nxt_pos: int, begin: int) -> bool:
+def _is_boundary(para: str, m: re.Match, nxt_pos: int, begin: int,
+                 abbreviations: frozenset = frozenset()) -> bool:
     """Decide whether the terminator match ``m`` (followed by whitespace) ends a sentence.
 
     The rules and their order were chosen from counts on the EWT training data:
@@ -779,6 +780,7 @@ def _is_boundary(para: str, m: re.Match, nxt_pos: int, begin: int) -> bool:
     if term != ".":
         return cls != "o"  # "?", "!", "?!", ".?", ...
     k, word = _word_before(para, m.start())
+    known = word in _ABBREVIATION_SET or (word.lower() + ".") in abbreviations
     if cls == "U":
         if word in _NONFINAL:
             return False  # "Mr. Smith", "e.g. Paris"
@@ -788,12 +790,12 @@ def _is_boundary(para: str, m: re.Match, nxt_pos: int, begin: int) -> bool:
             return False  # enumerator at the start of a sentence: "1. Introduction"
         # "Sept. 11", "No. 5", "Inc. (713)", "10 a.m. (CDT)": an abbreviation before a
         # number or a bracket does not end a sentence
-        return not ((nxt.isdigit() or nxt == "(") and (word in _ABBREVIATION_SET or "." in word))
+        return not ((nxt.isdigit() or nxt == "(") and (known or "." in word))
     # before a lower-case word or a symbol: only after an ordinary word
-    return not (word in _ABBREVIATION_SET or "." in word or len(word) <= 1)
+    return not (known or "." in word or len(word) <= 1)
 
 
-def _split_paragraph(para: str) -> list[str]:
+def _split_paragraph(para: str, abbreviations: frozenset = frozenset()) -> list[str]:
     sentences: list[str] = []
     n = len(para)
     begin = 0
@@ -807,7 +809,7 @@ def _split_paragraph(para: str) -> list[str]:
             j += 1
         if j >= n:
             break  # end of the text: the rest is the last sentence
-        if not _is_boundary(para, m, j, begin):
+        if not _is_boundary(para, m, j, begin, abbreviations):
             continue
         sent = para[begin:end].strip()
         if sent:
@@ -819,7 +821,7 @@ def _split_paragraph(para: str) -> list[str]:
     return sentences
 
 
-def split_sentences(text: str) -> list[str]:
+def split_sentences(text: str, abbreviations: frozenset = frozenset()) -> list[str]:
     """Split a paragraph (or a whole text) into sentences.
 
     Rule based, on punctuation and Unicode character classes (English only adds
@@ -841,12 +843,14 @@ def split_sentences(text: str) -> list[str]:
     period stays with its sentence.  Blank lines are paragraph breaks and
     always end a sentence; the end of the text ends the last one.  Returned
     sentences are stripped of surrounding whitespace (inner newlines are kept).
+    ``abbreviations`` (a model's, see :func:`learn_abbreviations`: lower-cased,
+    with their full stop) count as abbreviations too.
     """
     text = normalize_text(text)
     out: list[str] = []
     for para in _PARAGRAPH_RE.split(text):
         if para.strip():
-            out.extend(_split_paragraph(para))
+            out.extend(_split_paragraph(para, abbreviations))
     return out
 
 

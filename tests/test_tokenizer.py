@@ -445,6 +445,9 @@ def test_hyphenated_words_stay_whole_for_a_language_that_writes_them_so():
     assert words("2010-2011 a - b x- -y a--b") == \
         ["2010", "-", "2011", "a", "-", "b", "x", "-", "-", "y", "a", "--", "b"]
     assert words("peut-être", None) == ["peut", "-", "être"]  # EWT's way: three tokens
+    assert words("c'est-à-dire") == ["c'est-à-dire"]
+    lex2 = make_lexicon([], elisions=["c'"], hyphenated=True)  # then elided words split off
+    assert words("c'est-à-dire", lex2) == ["c'", "est-à-dire"]
     assert make_lexicon([], hyphenated=True).hyphenated
     assert not make_lexicon([], hyphenated=True, english=True).hyphenated
 

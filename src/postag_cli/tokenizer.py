@@ -366,7 +366,7 @@ class Lexicon(NamedTuple):
 
 _WORD_TOKEN_RE = re.compile(rf"{_WC}+")
 _HYPHENATED_RE = re.compile(rf"{_WC}+(?:[-\u2010]{_WC}+)+")
-_HYPHEN_PIECE_RE = re.compile(rf"{_WC}+(?:[-\u2010]{_WC}+)*")
+_HYPHEN_PIECE_RE = re.compile(rf"{_WC}+(?:[-\u2010'\u2019]{_WC}+)*")  # (c'est-à-dire)
 
 
 def is_word_token(form: str) -> bool:

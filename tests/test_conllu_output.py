@@ -38,6 +38,8 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from conftest import DATA, write_fr, write_zh
@@ -850,3 +852,34 @@ def test_other_languages_raw_output_is_valid_and_aligns(tmp_path):
         state = udtools.Validator(lang="ud", level=3, output=None).validate_files([str(out)])
         errors = [str(e).splitlines()[0] for e in state.error_tracker if e.is_error()]
         assert not errors and state, (name, errors[:5])
+
+
+@pytest.fixture(scope="module")
+def french_model(tmp_path_factory):
+    d = tmp_path_factory.mktemp("fr_model")
+    model = d / "fr.npz"
+    train(write_fr(d / "fr.conllu"), model, TrainConfig(epochs=1, hidden=8, gradcheck=False),
+          log=lambda m: None, progress=False)
+    return model
+
+
+PIECES = ["du", "Du", "DU", "au", "des", "l'", "L'", "J'", "aime", "école", "peut-être", "bd.",
+          "Jean-Pierre", "c'est-à-dire", "-", ".", ",", "!", "'", "’", " ", " ", "\t", "x", "7",
+          "我们", "\u00a0", "«", "»", "..."]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=12).map("".join), min_size=1,
+                max_size=4))
+def test_raw_output_with_learned_tokens_follows_ud_rules(french_model, tmp_path, lines):
+    """Whatever the text, a model that expands du, splits off l', keeps peut-être and bd. whole
+    writes CoNLL-U that passes the rule checks (range lines, # text, SpaceAfter)."""
+    raw = tmp_path / "in.txt"
+    raw.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.conllu"
+    r = CliRunner().invoke(cli, ["tag", str(raw), "-m", str(french_model), "--format", "conllu",
+                                 "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    if any(line.split() for line in lines):
+        check_all(out.read_bytes())

@@ -37,17 +37,13 @@ DEFAULT_DIR = REPO_ROOT / ".." / "shared" / "data" / "ud-english-ewt"
 try:  # prefer the installed package; fall back to the source tree
     from postag_cli.align import score_documents
     from postag_cli.features import normalise
-    from postag_cli.tokenizer import (learn_abbreviations, learn_elisions, learn_expansions,
-                                      learn_hyphenation, make_lexicon, split_sentences,
-                                      tokenize)
+    from postag_cli.tokenizer import learn_raw_text, model_lexicon, split_sentences, tokenize
     from postag_cli.treebank import tagged_sentences
 except ImportError:  # pragma: no cover - depends on the environment
     sys.path.insert(0, str(REPO_ROOT / "src"))
     from postag_cli.align import score_documents
     from postag_cli.features import normalise
-    from postag_cli.tokenizer import (learn_abbreviations, learn_elisions, learn_expansions,
-                                      learn_hyphenation, make_lexicon, split_sentences,
-                                      tokenize)
+    from postag_cli.tokenizer import learn_raw_text, model_lexicon, split_sentences, tokenize
     from postag_cli.treebank import tagged_sentences
 
 import conllu
@@ -242,10 +238,9 @@ def main(argv: list[str] | None = None) -> int:
                                                 path.name))
     if train != path and train.is_file():
         sents = list(tagged_sentences(train))
-        table = learn_expansions(sents)
-        lexicon = make_lexicon({normalise(w) for s in sents for w in s.words}, table,
-                               learn_elisions(sents), hyphenated=learn_hyphenation(sents),
-                               abbreviations=learn_abbreviations(sents))
+        learned = learn_raw_text(sents, english=False)  # as if it were another language
+        table = learned["multiword_tokens"]
+        lexicon = model_lexicon({normalise(w) for s in sents for w in s.words}, learned, False)
 
         def scores(lexicon):
             system = [system_tokenlist(t, False, lexicon) for t in texts]

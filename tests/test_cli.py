@@ -121,14 +121,14 @@ def test_raw_text_gets_the_multiword_tokens_of_the_training_data(tmp_path):
     r = run("train", corpus, "-o", model, "--epochs", 30, "--hidden", 8, "--char-hidden", 4,
             "--no-checkpoint", "--skip-gradcheck")
     assert r.exit_code == 0, r.output
-    assert "2 multiword tokens for raw text (au -> à le, du -> de le, ...)" in r.stderr
+    assert "raw text: 2 multiword tokens (au = à le, du = de le)" in r.stderr
     from postag_cli.tagger import Tagger
     assert Tagger.load(model).lexicon.expansions == {"au": ["à", "le"], "du": ["de", "le"]}
     assert "raw text        2 multiword tokens (au = à le, du = de le)\n" \
         "raw text        hyphenated words are one token (peut-être)\n" \
         "raw text        1 abbreviations kept whole (bd.)\n" \
         "raw text        2 elided words split off (j' l')\n" in run("info", model).stdout
-    assert "2 elided words for raw text (j' l')" in r.stderr
+    assert "raw text: 2 elided words split off (j' l')" in r.stderr
     for jobs in ("1", "2"):
         r = run("tag", "-", "-m", model, "--jobs", jobs, "--format", "conllu",
                 input="Du pain au marché, des pommes.\n")

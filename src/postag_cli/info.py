@@ -84,21 +84,8 @@ def format_info(d: dict) -> str:
         f"vocabulary {d['vocabulary']:,} words",
         f"tagset          {len(d['tags'])} {d['tag_column']} tags: {' '.join(d['tags'])}",
     ]
-    mwt = d["multiword_tokens"]
-    if mwt:
-        lines.append(f"raw text        {len(mwt):,} multiword tokens ("
-                     + ", ".join(f"{k} = {' '.join(v)}" for k, v in list(mwt.items())[:5])
-                     + (", ..." if len(mwt) > 5 else "") + ")")
-    if d["hyphenated_words"]:
-        lines.append("raw text        hyphenated words are one token (peut-être)")
-    if d["abbreviations"]:
-        lines.append(f"raw text        {len(d['abbreviations']):,} abbreviations kept whole ("
-                     + " ".join(d["abbreviations"][:8])
-                     + (" ..." if len(d["abbreviations"]) > 8 else "") + ")")
-    if d["elisions"]:
-        lines.append(f"raw text        {len(d['elisions']):,} elided words split off ("
-                     + " ".join(d["elisions"][:8]) + (" ..." if len(d["elisions"]) > 8 else "")
-                     + ")")
+    from .tokenizer import describe_raw_text
+    lines += [f"raw text        {line}" for line in describe_raw_text(d)]
     lines += [
         f"parameters      {d['parameters']:,}",
         f"weights sha256  {d['weights_sha256']} "

@@ -68,19 +68,15 @@ class _Tagging:
 
     @property
     def lexicon(self):
-        """What the tokenizer learns from the training data (`tokenizer.make_lexicon`): the
+        """What the tokenizer learns from the training data (`tokenizer.model_lexicon`): the
         words of scripts written without spaces (Chinese, Japanese, Thai, ...), by which such
         text is cut into words; and, but for an English model, which has its rules, the
         multiword tokens (`du` -> `de le`), elided words (`l'homme` -> `l' homme`),
         abbreviations (`usw.`) and whether hyphenated words are one token (`peut-être`)."""
         first = self._first()
         if first._lexicon is None:
-            from .tokenizer import make_lexicon
-            first._lexicon = make_lexicon(first.features.words(),
-                                          first.meta.get("multiword_tokens"),
-                                          first.meta.get("elisions") or (), self.multiword,
-                                          first.meta.get("hyphenated_words", False),
-                                          first.meta.get("abbreviations") or ())
+            from .tokenizer import model_lexicon
+            first._lexicon = model_lexicon(first.features.words(), first.meta, self.multiword)
         return first._lexicon
 
     def _first(self):

@@ -53,8 +53,8 @@ import unicodedata
 from typing import NamedTuple
 
 __all__ = ["Lexicon", "Token", "is_hyphenated", "is_nospace_char", "is_word_token",
-           "learn_abbreviations", "learn_elisions", "learn_expansions", "learn_hyphenation",
-           "make_lexicon",
+           "describe_raw_text", "learn_abbreviations", "learn_elisions", "learn_expansions",
+           "learn_hyphenation", "learn_raw_text", "make_lexicon", "model_lexicon",
            "normalize_text", "nospace_words", "split_sentences", "tokenize", "tokenize_words"]
 
 
@@ -381,7 +381,7 @@ def is_hyphenated(form: str) -> bool:
 
 
 def learn_hyphenation(sentences) -> bool:
-    """Whether training sentences (each with .hyphens, see treebank.hyphen_counts) write
+    """Whether training sentences (each with .hyphens, see treebank.TaggedSentence) write
     hyphenated words as one token (peut-être) more often than as three (well - known, as
     English EWT does)."""
     whole = split = 0
@@ -471,6 +471,39 @@ def learn_elisions(sentences, min_count: int = 2) -> list[str]:
                   and any(c.isalpha() for c in w[:-1]))
 
 
+def learn_raw_text(sentences, english: bool) -> dict:
+    """What a model keeps for tokenizing raw text, from its training sentences (the settings
+    `multiword_tokens`, `elisions`, `hyphenated_words`, `abbreviations`); nothing for an
+    English model, which has the English rules."""
+    if english:
+        return {"multiword_tokens": {}, "elisions": [], "hyphenated_words": False,
+                "abbreviations": []}
+    return {"multiword_tokens": learn_expansions(sentences),
+            "elisions": learn_elisions(sentences),
+            "hyphenated_words": learn_hyphenation(sentences),
+            "abbreviations": learn_abbreviations(sentences)}
+
+
+def describe_raw_text(settings: dict) -> list[str]:
+    """One line for each thing of `learn_raw_text` a model has (for `train` and `info`)."""
+    def some(items, sep=" ", n=8):
+        return sep.join(items[:n]) + (f"{sep}..." if len(items) > n else "")
+    mwt = settings.get("multiword_tokens") or {}
+    lines = []
+    if mwt:
+        lines.append(f"{len(mwt):,} multiword tokens ("
+                     + some([f"{k} = {' '.join(v)}" for k, v in mwt.items()], ", ", 5) + ")")
+    if settings.get("hyphenated_words"):
+        lines.append("hyphenated words are one token (peut-être)")
+    if settings.get("abbreviations"):
+        lines.append(f"{len(settings['abbreviations']):,} abbreviations kept whole ("
+                     + some(settings["abbreviations"]) + ")")
+    if settings.get("elisions"):
+        lines.append(f"{len(settings['elisions']):,} elided words split off ("
+                     + some(settings["elisions"]) + ")")
+    return lines
+
+
 def make_lexicon(words, expansions=None, elisions=(), english=False, hyphenated=False,
                  abbreviations=()) -> Lexicon:
     """The tokenizer's knowledge from a model's (lower-cased) training words, multiword tokens,
@@ -483,6 +516,14 @@ def make_lexicon(words, expansions=None, elisions=(), english=False, hyphenated=
         nospace_words(words), dict(expansions or {}), frozenset(map(_straight, elisions)),
         frozenset(_straight(w) for w in words if any(c in _APOSTROPHES for c in w[1:-1])),
         bool(hyphenated), frozenset(abbreviations))
+
+
+def model_lexicon(words, settings: dict, english: bool) -> Lexicon:
+    """The Lexicon of a model: its (normalised) training words and the settings that
+    `learn_raw_text` gave it (older models have none of them)."""
+    return make_lexicon(words, settings.get("multiword_tokens"), settings.get("elisions") or (),
+                        english, settings.get("hyphenated_words", False),
+                        settings.get("abbreviations") or ())
 
 
 def _split_elisions(tok: Token, lexicon: Lexicon) -> list[Token]:

@@ -46,8 +46,7 @@ from .features import (CASED_TEMPLATES, LEAN_TEMPLATES, RICH_TEMPLATES, WORD_TEM
 from .modelio import (CHECKPOINT_MAGIC, MAX_ELEMENTS, MAX_HIDDEN, MAX_LAYERS, MAX_TOTAL_BYTES,
                       file_sha256, load_model, save_model)
 from .tagger import MAX_SEGMENT, Tagger
-from .tokenizer import (learn_abbreviations, learn_elisions, learn_expansions,
-                        learn_hyphenation)
+from .tokenizer import describe_raw_text, learn_raw_text
 from .treebank import ReadStats, tagged_sentences
 
 FEATURE_SETS = {"word": WORD_TEMPLATES, "rich": RICH_TEMPLATES, "cased": CASED_TEMPLATES,
@@ -688,26 +687,11 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         "corpus_sentences": len(train_sents),
         "corpus_words": n_words,
         "dev": os.path.basename(str(dev_path)) if dev_path else None,
-        # raw text: the training data's multiword tokens (du -> de le) and elided words (l'),
-        # for other languages than English, which has its own rules
-        "multiword_tokens": {} if feats.is_known("n't") else learn_expansions(train_sents),
-        "elisions": [] if feats.is_known("n't") else learn_elisions(train_sents),
-        "hyphenated_words": not feats.is_known("n't") and learn_hyphenation(train_sents),
-        "abbreviations": [] if feats.is_known("n't") else learn_abbreviations(train_sents),
+        # raw text in other languages than English: multiword tokens (du -> de le), ...
+        **learn_raw_text(train_sents, english=feats.is_known("n't")),
     }
-    if meta["multiword_tokens"]:
-        shown = list(meta["multiword_tokens"].items())[:3]
-        log(f"{len(meta['multiword_tokens'])} multiword tokens for raw text ("
-            + ", ".join(f"{k} -> {' '.join(v)}" for k, v in shown) + ", ...)")
-    if meta["hyphenated_words"]:
-        log("raw text: hyphenated words are one token (as in the training data)")
-    if meta["abbreviations"]:
-        log(f"{len(meta['abbreviations'])} abbreviations for raw text ("
-            + " ".join(meta["abbreviations"][:8]) + (" ...)" if len(meta["abbreviations"]) > 8
-                                                     else ")"))
-    if meta["elisions"]:
-        log(f"{len(meta['elisions'])} elided words for raw text ("
-            + " ".join(meta["elisions"][:8]) + (" ...)" if len(meta["elisions"]) > 8 else ")"))
+    for line in describe_raw_text(meta):
+        log("raw text: " + line)
     check_model_size(M.param_shapes(len(feats), len(tagset), config.hidden, config.arch,
                                     config.layers, len(feats.chars), config.char_hidden,
                                     config.embed_size, len(aux_tagset), config.crf),

@@ -275,22 +275,16 @@ def surface_tokens(sent) -> list[tuple[str, bool]]:
     return out
 
 
-def hyphen_counts(sent) -> tuple[int, int]:
-    """How a sentence writes hyphenated words: (tokens with a hyphen between two word
-    characters, like e-mail; hyphens that are tokens of their own between two glued word
-    tokens, like e - mail). See tokenizer.learn_hyphenation."""
-    return _hyphen_counts(surface_tokens(sent))
-
-
 def _hyphen_counts(toks) -> tuple[int, int]:
+    """How a sentence (its surface tokens) writes hyphenated words: (tokens with a hyphen
+    between two word characters, like e-mail; hyphens that are tokens of their own between
+    two glued word tokens, like e - mail). See tokenizer.learn_hyphenation."""
     from .tokenizer import is_hyphenated, is_word_token
     whole = sum(1 for form, _ in toks if is_hyphenated(form))
     split = sum(1 for (a, glued_a), (h, glued_h), (b, _) in zip(toks, toks[1:], toks[2:])
                 if h in ("-", "\u2010") and glued_a and glued_h and is_word_token(a)
                 and is_word_token(b))
     return whole, split
-
-
 
 
 def multiword_tokens(sent) -> list[tuple[str, tuple[str, ...]]]:

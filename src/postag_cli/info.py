@@ -8,6 +8,7 @@ from .modelio import load_model, weights_sha256
 
 
 def describe(path) -> dict:
+    from .tokenizer import raw_text_settings
     params, features, tags, meta, _ = load_model(path)
     n_params = int(sum(a.size for a in params.values()))
     return {
@@ -38,10 +39,7 @@ def describe(path) -> dict:
             "feature_dropout", "adversarial", "adversarial_stride", "patience",
             "average", "average_snapshots")},
         "history": meta.get("history", []),
-        "multiword_tokens": meta.get("multiword_tokens", {}),
-        "elisions": meta.get("elisions", []),
-        "hyphenated_words": bool(meta.get("hyphenated_words", False)),
-        "abbreviations": meta.get("abbreviations", []),
+        **raw_text_settings(meta),
     }
 
 

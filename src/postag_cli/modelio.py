@@ -239,6 +239,11 @@ def _validate_checkpoint(path, params, meta, extra):
             raise PostagError(f"{path}: corrupt checkpoint: incomplete {group} arrays")
 
 
+def _is_word(w) -> bool:
+    """A non-empty string without whitespace."""
+    return isinstance(w, str) and w != "" and not any(c.isspace() for c in w)
+
+
 def _validate(path, params, features, tags, meta, extra):
     arch, layers, hidden = meta.get("arch"), meta.get("layers"), meta.get("hidden")
     templates = meta.get("templates")
@@ -285,25 +290,20 @@ def _validate(path, params, features, tags, meta, extra):
     stride = meta.get("adversarial_stride", 1)
     if not (type(stride) is int and stride >= 1):
         raise PostagError(f"{path}: corrupt model: bad adversarial stride {stride!r}")
+    # what raw text learned (tokenizer.learn_raw_text)
     mwt = meta.get("multiword_tokens", {})
-    if not (isinstance(mwt, dict) and all(
-            k and isinstance(v, list) and len(v) >= 2
-            and all(isinstance(w, str) and w and not any(c.isspace() for c in w)
-                    for w in (k, *v)) for k, v in mwt.items())):
+    if not (isinstance(mwt, dict) and all(isinstance(v, list) and len(v) >= 2
+                                          and all(map(_is_word, (k, *v)))
+                                          for k, v in mwt.items())):
         raise PostagError(f"{path}: corrupt model: bad multiword_tokens (a JSON object of "
                           "token -> a list of two or more words, none with whitespace)")
-    elisions = meta.get("elisions", [])
-    if not (isinstance(elisions, list) and all(
-            isinstance(w, str) and len(w) > 1 and w[-1] in "'\u2019"
-            and not any(c.isspace() for c in w) for w in elisions)):
-        raise PostagError(f"{path}: corrupt model: bad elisions (a list of words that end in "
-                          "an apostrophe)")
-    abbreviations = meta.get("abbreviations", [])
-    if not (isinstance(abbreviations, list) and all(
-            isinstance(w, str) and len(w) > 1 and w[-1] == "."
-            and not any(c.isspace() for c in w) for w in abbreviations)):
-        raise PostagError(f"{path}: corrupt model: bad abbreviations (a list of words that "
-                          "end in a full stop)")
+    for key, ends, what in (("elisions", "'\u2019", "an apostrophe"),
+                            ("abbreviations", ".", "a full stop")):
+        ws = meta.get(key, [])
+        if not (isinstance(ws, list) and all(_is_word(w) and len(w) > 1 and w[-1] in ends
+                                             for w in ws)):
+            raise PostagError(f"{path}: corrupt model: bad {key} (a list of words that end in "
+                              f"{what})")
     if not isinstance(meta.get("hyphenated_words", False), bool):
         raise PostagError(f"{path}: corrupt model: bad hyphenated_words "
                           f"{meta.get('hyphenated_words')!r} (true or false)")

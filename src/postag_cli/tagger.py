@@ -64,7 +64,8 @@ class _Tagging:
     def multiword(self) -> bool:
         """Whether raw text gets the English (EWT) multiword splits (don't -> do n't): only
         when the training data had them, i.e. the vocabulary holds the word n't."""
-        return self.is_known("n't")
+        from .tokenizer import ENGLISH_MARK
+        return self.is_known(ENGLISH_MARK)
 
     @property
     def lexicon(self):

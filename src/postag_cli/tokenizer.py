@@ -25,13 +25,13 @@ Myanmar) come out of those rules as whole clauses.  Given a ``lexicon`` (the wor
 was trained on), such a run is cut into words by forward maximum matching: at each point
 the longest word of the lexicon that starts there, else one character (with its combining
 marks); letters of other scripts in the same run (``iPhone手机``) become tokens of their own.
-The guarantees below hold either way.
+The guarantees above hold either way.
 
 A model of a language other than English brings its own knowledge instead of the English
 rules (a :class:`Lexicon`, see :func:`make_lexicon`): its multiword tokens (see
 :func:`learn_expansions`: French ``du`` -> ``de le``, German ``zum`` -> ``zu dem``), whose
 words take the token's case (``Du`` -> ``De le``) and need not spell it, so the last
-guarantee below excludes them; and its elided words (French ``l'``, ``qu'``, Italian
+guarantee above excludes them; and its elided words (French ``l'``, ``qu'``, Italian
 ``dell'``), split off the token they are glued to (``l'homme`` -> ``l'`` ``homme``) unless the
 model knows the whole token as a word (``aujourd'hui``); and whether its language writes
 hyphenated words as one token (French ``peut-être``, Russian ``что-то``) rather than three,
@@ -46,15 +46,18 @@ of the text it is True, matching the CoNLL-U default (no ``SpaceAfter=No``).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import sys
 import unicodedata
+from collections import Counter
 from typing import NamedTuple
 
 __all__ = ["Lexicon", "Token", "is_hyphenated", "is_nospace_char", "is_word_token",
            "describe_raw_text", "learn_abbreviations", "learn_elisions", "learn_expansions",
            "learn_hyphenation", "learn_raw_text", "make_lexicon", "model_lexicon",
+           "raw_text_settings", "ENGLISH_MARK",
            "normalize_text", "nospace_words", "split_sentences", "tokenize", "tokenize_words"]
 
 
@@ -351,6 +354,7 @@ def nospace_words(words) -> frozenset:
 
 
 _APOSTROPHES = "'\u2019"
+ENGLISH_MARK = "n't"  # a model whose training words hold it gets the English (EWT) rules
 
 
 class Lexicon(NamedTuple):
@@ -418,18 +422,15 @@ def learn_abbreviations(sentences, min_count: int = 2) -> list[str]:
     or more characters, with a letter, that end in a full stop, written so at least
     `min_count` times and more often than as the word followed by a full stop of its own
     (German usw., Nr.; Russian г.)."""
-    whole: dict[str, int] = {}
-    split: dict[str, int] = {}
+    whole, split = Counter(), Counter()
     for s in sentences:
         words = s.words
         for i, w in enumerate(words):
             if len(w) > 1 and w[-1] == "." and w[-2] != "." and any(c.isalpha() for c in w):
-                key = w.lower()
-                whole[key] = whole.get(key, 0) + 1
+                whole[w.lower()] += 1
             elif w == "." and i > 0:
-                key = words[i - 1].lower() + "."
-                split[key] = split.get(key, 0) + 1
-    return sorted(w for w, n in whole.items() if n >= min_count and n > split.get(w, 0))
+                split[words[i - 1].lower() + "."] += 1
+    return sorted(w for w, n in whole.items() if n >= min_count and n > split[w])
 
 
 def _join_abbreviations(out: list[Token], abbreviations: frozenset) -> list[Token]:
@@ -457,18 +458,22 @@ def learn_elisions(sentences, min_count: int = 2) -> list[str]:
     tokens ending in an apostrophe written without a space after them): lower-cased, with a
     straight apostrophe and a letter before it, glued to the next token at least `min_count`
     times and in at least half of their occurrences (French l', qu'; not English cookin')."""
-    glued: dict[str, int] = {}
-    total: dict[str, int] = {}
+    glued, total = Counter(), Counter()
     for s in sentences:
-        for f in s.glued:
-            key = _straight(f.lower())
-            glued[key] = glued.get(key, 0) + 1
-        for f in (*s.words, *(surface for surface, _ in s.multiword)):
-            if f[-1:] in _APOSTROPHES:
-                key = _straight(f.lower())
-                total[key] = total.get(key, 0) + 1
-    return sorted(w for w, n in glued.items() if n >= min_count and 2 * n >= total.get(w, n)
+        glued.update(_straight(f.lower()) for f in s.glued)
+        total.update(_straight(f.lower()) for f in (*s.words, *(m for m, _ in s.multiword))
+                     if f[-1:] in _APOSTROPHES)
+    return sorted(w for w, n in glued.items() if n >= min_count and 2 * n >= total[w]
                   and any(c.isalpha() for c in w[:-1]))
+
+
+def raw_text_settings(meta: dict) -> dict:
+    """The settings of `learn_raw_text` in a model's metadata, with their defaults (what an
+    English model, or one older than these settings, has)."""
+    return {"multiword_tokens": meta.get("multiword_tokens") or {},
+            "elisions": meta.get("elisions") or [],
+            "hyphenated_words": bool(meta.get("hyphenated_words", False)),
+            "abbreviations": meta.get("abbreviations") or []}
 
 
 def learn_raw_text(sentences, english: bool) -> dict:
@@ -476,8 +481,7 @@ def learn_raw_text(sentences, english: bool) -> dict:
     `multiword_tokens`, `elisions`, `hyphenated_words`, `abbreviations`); nothing for an
     English model, which has the English rules."""
     if english:
-        return {"multiword_tokens": {}, "elisions": [], "hyphenated_words": False,
-                "abbreviations": []}
+        return raw_text_settings({})
     return {"multiword_tokens": learn_expansions(sentences),
             "elisions": learn_elisions(sentences),
             "hyphenated_words": learn_hyphenation(sentences),
@@ -488,19 +492,20 @@ def describe_raw_text(settings: dict) -> list[str]:
     """One line for each thing of `learn_raw_text` a model has (for `train` and `info`)."""
     def some(items, sep=" ", n=8):
         return sep.join(items[:n]) + (f"{sep}..." if len(items) > n else "")
-    mwt = settings.get("multiword_tokens") or {}
+    settings = raw_text_settings(settings)
+    mwt, abbreviations, elisions = (settings[k] for k in (
+        "multiword_tokens", "abbreviations", "elisions"))
     lines = []
     if mwt:
         lines.append(f"{len(mwt):,} multiword tokens ("
                      + some([f"{k} = {' '.join(v)}" for k, v in mwt.items()], ", ", 5) + ")")
-    if settings.get("hyphenated_words"):
+    if settings["hyphenated_words"]:
         lines.append("hyphenated words are one token (peut-être)")
-    if settings.get("abbreviations"):
-        lines.append(f"{len(settings['abbreviations']):,} abbreviations kept whole ("
-                     + some(settings["abbreviations"]) + ")")
-    if settings.get("elisions"):
-        lines.append(f"{len(settings['elisions']):,} elided words split off ("
-                     + some(settings["elisions"]) + ")")
+    if abbreviations:
+        lines.append(f"{len(abbreviations):,} abbreviations kept whole ("
+                     + some(abbreviations) + ")")
+    if elisions:
+        lines.append(f"{len(elisions):,} elided words split off (" + some(elisions) + ")")
     return lines
 
 
@@ -521,9 +526,9 @@ def make_lexicon(words, expansions=None, elisions=(), english=False, hyphenated=
 def model_lexicon(words, settings: dict, english: bool) -> Lexicon:
     """The Lexicon of a model: its (normalised) training words and the settings that
     `learn_raw_text` gave it (older models have none of them)."""
-    return make_lexicon(words, settings.get("multiword_tokens"), settings.get("elisions") or (),
-                        english, settings.get("hyphenated_words", False),
-                        settings.get("abbreviations") or ())
+    s = raw_text_settings(settings)
+    return make_lexicon(words, s["multiword_tokens"], s["elisions"], english,
+                        s["hyphenated_words"], s["abbreviations"])
 
 
 def _split_elisions(tok: Token, lexicon: Lexicon) -> list[Token]:
@@ -575,8 +580,14 @@ def _segment(tok: Token, lexicon: frozenset, longest: int) -> list[Token]:
 MAX_LEXICON_WORD = 32  # longer lexicon words are not matched (keeps segmentation linear)
 
 
+@functools.lru_cache(maxsize=8)
+def _longest_word(lexicon: frozenset) -> int:
+    """The longest word segmentation tries (once per lexicon: a frozenset keeps its hash)."""
+    return min(max(map(len, lexicon)), MAX_LEXICON_WORD)
+
+
 def _segment_all(out: list[Token], lexicon: frozenset) -> list[Token]:
-    longest = min(max(map(len, lexicon)), MAX_LEXICON_WORD)
+    longest = _longest_word(lexicon)
     result: list[Token] = []
     for tok in out:
         if len(tok.words) == 1 and _NOSPACE_RE.search(tok.text) \
@@ -596,24 +607,21 @@ def learn_expansions(sentences, min_count: int = 2) -> dict[str, list[str]]:
     frequent words, lower-cased, for a surface written as a multiword token at least
     `min_count` times and more often than as a word of its own (French ``des`` is mostly the
     article, so it stays whole). The most frequent first, at most MAX_EXPANSIONS."""
-    as_token: dict[str, dict[tuple, int]] = {}
-    as_word: dict[str, int] = {}
+    as_token: dict[str, Counter] = {}
+    as_word = Counter()
     for s in sentences:
-        for w in s.words:
-            low = w.lower()
-            as_word[low] = as_word.get(low, 0) + 1
+        as_word.update(w.lower() for w in s.words)
         for surface, words in s.multiword:
             ws = tuple(w.lower() for w in words)
             if len(ws) < 2 or not surface or not all(ws) or \
                     any(c.isspace() for x in (surface, *ws) for c in x):
                 continue
-            counts = as_token.setdefault(surface.lower(), {})
-            counts[ws] = counts.get(ws, 0) + 1
+            as_token.setdefault(surface.lower(), Counter())[ws] += 1
     ranked = sorted(((sum(c.values()), f) for f, c in as_token.items()),
                     key=lambda x: (-x[0], x[1]))
     table = {}
     for n, f in ranked:
-        if n >= min_count and n > as_word.get(f, 0):
+        if n >= min_count and n > as_word[f]:
             c = as_token[f]
             table[f] = list(min(c, key=lambda ws: (-c[ws], ws)))  # most frequent, then first
             if len(table) == MAX_EXPANSIONS:
@@ -642,9 +650,9 @@ def tokenize(text: str, multiword: bool = True, lexicon: Lexicon | None = None) 
     (EWT) multiword splits (``don't -> do n't``, ``gonna``, ``its``, ``payers'``):
     every token is then one word, for a model not trained on such splits.
     A ``lexicon`` (see :func:`make_lexicon`) keeps hyphenated words whole (if its
-    language does), keeps its abbreviations whole, splits elided words off, segments runs of scripts written
-    without spaces (without one they stay whole) and expands the multiword tokens
-    it lists, in that order.
+    language does), keeps its abbreviations whole, splits elided words off,
+    segments runs of scripts written without spaces (without one they stay whole)
+    and expands the multiword tokens it lists, in that order.
     """
     text = normalize_text(text)
     split_word = _split_word if multiword else _one_word

@@ -46,7 +46,7 @@ from .features import (CASED_TEMPLATES, LEAN_TEMPLATES, RICH_TEMPLATES, WORD_TEM
 from .modelio import (CHECKPOINT_MAGIC, MAX_ELEMENTS, MAX_HIDDEN, MAX_LAYERS, MAX_TOTAL_BYTES,
                       file_sha256, load_model, save_model)
 from .tagger import MAX_SEGMENT, Tagger
-from .tokenizer import describe_raw_text, learn_raw_text
+from .tokenizer import ENGLISH_MARK, describe_raw_text, learn_raw_text
 from .treebank import ReadStats, tagged_sentences
 
 FEATURE_SETS = {"word": WORD_TEMPLATES, "rich": RICH_TEMPLATES, "cased": CASED_TEMPLATES,
@@ -688,7 +688,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         "corpus_words": n_words,
         "dev": os.path.basename(str(dev_path)) if dev_path else None,
         # raw text in other languages than English: multiword tokens (du -> de le), ...
-        **learn_raw_text(train_sents, english=feats.is_known("n't")),
+        **learn_raw_text(train_sents, english=feats.is_known(ENGLISH_MARK)),
     }
     for line in describe_raw_text(meta):
         log("raw text: " + line)

@@ -581,6 +581,77 @@ def test_tag_conllu_input_in_other_formats(model, tiny_corpus):
                           "--pretokenized"), "apply to text input")
 
 
+def test_tag_reads_conllu_without_being_told(model, tiny_corpus, tmp_path):
+    """--input-format auto (the default): a .conllu name, or CoNLL-U content under any name or
+    on stdin, is retagged as CoNLL-U, the same as with --input-format conllu; text stays text;
+    --input-format text overrides."""
+    told = run("tag", tiny_corpus[1], "--input-format", "conllu", "-m", model)
+    assert told.exit_code == 0 and told.stdout.startswith("#")
+    assert run("tag", tiny_corpus[1], "-m", model).stdout == told.stdout
+    content = tiny_corpus[1].read_text(encoding="utf-8")
+    other = tmp_path / "dev.txt"  # CoNLL-U under a name that says nothing
+    other.write_text(content, encoding="utf-8")
+    assert run("tag", other, "-m", model).stdout == told.stdout
+    assert run("tag", "-", "-m", model, input=content).stdout == told.stdout
+    r = run("tag", tiny_corpus[1], "-m", model, "--input-format", "text")
+    assert r.exit_code == 0 and "sent_id/" in r.stdout  # its lines, tagged as text
+    r = run("tag", "-", "-m", model, input="# A heading\nthe dog runs\n")
+    assert r.exit_code == 0 and r.stdout.splitlines()[1].startswith("the/")
+    assert_user_error(run("tag", other, "-m", model, "--split-sentences"),
+                      "apply to text input", "dev.txt reads as CoNLL-U", "--input-format text")
+    bad = tmp_path / "bad.txt"  # CoNLL-U by its first line, broken later: an error, not text
+    bad.write_text("1\tthe\t_\tDET\t_\t_\t_\t_\t_\t_\n2\tdog\n\n", encoding="utf-8")
+    assert_user_error(run("tag", bad, "-m", model, "-o", tmp_path / "out"), "bad.txt:2")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("head, expected", [
+    ([b"1\tThe\tthe\tDET\t_\t_\t_\t_\t_\t_\n"], "conllu"),
+    ([b"\xef\xbb\xbf# sent_id = a\n", b"# text = Du\n", b"1-2\tDu\t_\n"], "conllu"),
+    ([b"# newdoc\n", b"\n", b"1.1\tx\n"], "conllu"),
+    ([b"# sent_id = 1\r1\tThe\tthe\tDET\t_\t_\t_\t_\t_\t_\r"], "conllu"),  # CR only
+    ([b"# sent_id = 1\n", b"# text = a\n"], "conllu"),  # comments only, CoNLL-U ones
+    ([b"# A heading\n", b"1\tthe first line\n"], "conllu"),
+    ([b"# A heading\n", b"The dog runs.\n"], "text"),
+    ([b"# A heading\n"], "text"),
+    ([b"1 The dog runs.\n"], "text"),  # a number and a space: text
+    ([b"12a\tx\n"], "text"),
+    ([], "text"),
+])
+def test_detect_input_format(head, expected):
+    from postag_cli.tagio import detect_input_format
+    assert detect_input_format("-", head) == expected
+    assert detect_input_format("x.txt", head) == expected
+    assert detect_input_format("x.CoNLLU", head) == "conllu"
+
+
+def test_open_peeked_gives_the_whole_input_back(tmp_path):
+    """A seekable file is rewound; a pipe is replayed: the head, then the rest."""
+    import os
+    import threading
+
+    from postag_cli.fileio import open_peeked
+    data = b"# c\n\n" + b"".join(b"line %d\n" % i for i in range(20_000))
+    path = tmp_path / "f"
+    path.write_bytes(data)
+    head, f = open_peeked(str(path))
+    assert head == [b"# c\n", b"\n", b"line 0\n"] and f.read() == data
+    f.close()
+    r, w = os.pipe()
+    threading.Thread(target=lambda: (os.write(w, data), os.close(w))).start()
+    with open(r, "rb") as pipe:
+        head, f = _peek_pipe(open_peeked, pipe)  # stdin, a pipe: not seekable
+        assert head == [b"# c\n", b"\n", b"line 0\n"]
+        assert f.readline(4) == b"# c\n"[:4] and f.read() == data[4:]
+
+
+def _peek_pipe(open_peeked, pipe):
+    import sys
+    from unittest import mock
+    with mock.patch.object(sys, "stdin", mock.Mock(buffer=pipe)):
+        return open_peeked("-")
+
+
 def test_output_files_get_the_usual_permissions(model, tmp_path):
     import os
     old = os.umask(0o022)

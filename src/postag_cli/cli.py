@@ -259,8 +259,11 @@ def train(corpus, dev, output, skip_gradcheck, checkpoint, no_checkpoint, resume
 @click.option("-m", "--model", "models", multiple=True, default=[DEFAULT_MODEL], show_default=True,
               help="Model file; give several (-m a.npz -m b.npz) to average their predictions.")
 @click.option("-o", "--output", default="-", show_default=True, help="Output file ('-': stdout).")
-@click.option("--input-format", type=click.Choice(["text", "conllu"]), default="text",
-              show_default=True, help="text: one sentence per line; conllu: retag a CoNLL-U file.")
+@click.option("--input-format", type=click.Choice(["auto", "text", "conllu"]), default="auto",
+              show_default=True,
+              help="text: one sentence per line; conllu: retag a CoNLL-U file; auto: CoNLL-U if "
+                   "the name ends in .conllu or the first data line starts with a token ID and a "
+                   "tab, else text.")
 @click.option("--pretokenized", is_flag=True, help="Text is tokenized: split on whitespace only.")
 @click.option("--split-sentences", is_flag=True,
               help="Text may hold several sentences per line or wrapped paragraphs.")
@@ -281,10 +284,6 @@ def tag(input, models, output, input_format, pretokenized, split_sentences, fmt,
 
     if top_k < 0 or jobs < 1:
         raise UserError("--top-k must be >= 0 and --jobs >= 1")
-    if input_format == "conllu" and (pretokenized or split_sentences):
-        raise UserError("--pretokenized and --split-sentences apply to text input, not to "
-                        "--input-format conllu (its words are given)")
-    fmt = fmt or ("conllu" if input_format == "conllu" else "tagged")
     check_outputs({"output (-o)": output},
                   {"input file": input, **{f"model {m}": m for m in models}})
     if output != "-":
@@ -295,7 +294,7 @@ def tag(input, models, output, input_format, pretokenized, split_sentences, fmt,
             _fail(e)
     try:
         opts = tagio.TagOptions(input_format=input_format, pretokenized=pretokenized,
-                                split_sentences=split_sentences, fmt=fmt, probs=probs,
+                                split_sentences=split_sentences, fmt=fmt or "", probs=probs,
                                 top_k=top_k)
         tagio.tag_file(input, output, list(models), opts, jobs=jobs, verify=verify)
     except PostagError as e:

@@ -3,6 +3,7 @@ that name file and line, and atomic output (a temporary file renamed into place)
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import tempfile
@@ -23,6 +24,53 @@ def open_binary(path):
         raise PostagError(f"{path}: is a directory, not a file") from None
     except OSError as e:
         raise PostagError(f"{path}: cannot open ({e.strerror})") from None
+
+
+class _Replay(io.RawIOBase):
+    """A stream that gives `head` first, then the rest of `f`: an input read ahead (stdin, a
+    pipe) made whole again."""
+
+    def __init__(self, head: bytes, f):
+        self._head, self._f = head, f
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        if self._head:
+            n = min(len(b), len(self._head))
+            b[:n], self._head = self._head[:n], self._head[n:]
+            return n
+        data = self._f.read1(len(b)) if hasattr(self._f, "read1") else self._f.read(len(b))
+        b[:len(data)] = data
+        return len(data)
+
+
+def open_peeked(path, max_lines=100, max_bytes=1 << 16):
+    """Open `path` ('-': stdin) for binary reading and look at its start: (head, stream), where
+    head holds the first lines as bytes, up to and including the first one that is neither
+    blank nor a `#` comment (at most max_lines lines, about max_bytes), and the stream still
+    gives the whole input, head included."""
+    f = open_binary(path)
+    head, size = [], 0
+    try:
+        start = f.tell() if f.seekable() else None
+        while len(head) < max_lines and size < max_bytes:
+            line = f.readline(max_bytes - size)
+            if not line:
+                break
+            head.append(line)
+            size += len(line)
+            if line.strip() and not line.removeprefix(b"\xef\xbb\xbf").startswith(b"#"):
+                break  # the first line of data
+        if start is not None:
+            f.seek(start)
+            return head, f
+    except OSError as e:
+        if path != "-":
+            f.close()
+        raise PostagError(f"{path}: cannot read ({e.strerror or e})") from None
+    return head, io.BufferedReader(_Replay(b"".join(head), f))
 
 
 def read_line(f, name, lineno, max_bytes):

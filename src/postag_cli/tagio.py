@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from .fileio import atomic_file, open_binary, read_line
+from .errors import PostagError
+from .fileio import atomic_file, open_binary, open_peeked, read_line
 from .tokenizer import normalize_text
 
 CHUNK = 2000  # sentences per chunk
@@ -24,10 +26,10 @@ MAX_LINE_BYTES = 1_000_000  # longest input line accepted in text mode
 
 @dataclass(frozen=True)
 class TagOptions:
-    input_format: str = "text"
+    input_format: str = "text"  # or "conllu"; "auto": `detect_input_format` decides
     pretokenized: bool = False
     split_sentences: bool = False
-    fmt: str = "tagged"
+    fmt: str = "tagged"  # "": conllu for CoNLL-U input, tagged for text
     probs: bool = False
     top_k: int = 0
     multiword: bool = True  # the tokenizer's English multiword splits (set from the model)
@@ -45,12 +47,32 @@ def output_stream(path):
         yield f
 
 
-def read_text_lines(path):
+_CONLLU_LINE = re.compile(rb"[0-9]+(-[0-9]+|\.[0-9]+)?\t")  # a token line's start: ID, tab
+_CONLLU_COMMENT = re.compile(rb"# *(sent_id|text|newdoc|newpar|global\.columns)\b")
+
+
+def detect_input_format(path, head) -> str:
+    """"conllu" or "text" for `--input-format auto`: CoNLL-U if the file name ends in .conllu,
+    or if the first line that is neither blank nor a comment starts with a token ID and a tab
+    (`1<TAB>`, `1-2<TAB>`, `1.1<TAB>`), or if there is no such line among the first but there
+    are CoNLL-U comments (`# sent_id`, `# text`, ...). head: the first lines, as bytes."""
+    if path != "-" and str(path).lower().endswith(".conllu"):
+        return "conllu"
+    comments = False
+    for line in b"".join(head).removeprefix(b"\xef\xbb\xbf").replace(b"\r", b"\n").split(b"\n"):
+        if line.startswith(b"#"):
+            comments = comments or bool(_CONLLU_COMMENT.match(line))
+        elif line.strip():
+            return "conllu" if _CONLLU_LINE.match(line) else "text"
+    return "conllu" if comments else "text"
+
+
+def read_text_lines(path, binary=None):
     """Yield (line number, text) of a UTF-8 text file, BOM stripped, line ends removed. A CR
     inside a line ends a line too (old Mac files, CR only), as with Python's universal
-    newlines; the pieces keep the file's line number."""
+    newlines; the pieces keep the file's line number. binary: the file already opened."""
     name = "<stdin>" if path == "-" else path
-    f = open_binary(path)
+    f = binary if binary is not None else open_binary(path)
     try:
         lineno = 1
         while (line := read_line(f, name, lineno, MAX_LINE_BYTES)) is not None:
@@ -61,7 +83,7 @@ def read_text_lines(path):
                 yield lineno, line
             lineno += 1
     finally:
-        if path != "-":
+        if binary is None and path != "-":
             f.close()
 
 
@@ -285,20 +307,47 @@ def _worker_conllu(args):
     return tag_conllu_chunk(_WORKER["tagger"], sents, opts, first_n)
 
 
+def input_options(input_path, head, opts: TagOptions) -> TagOptions:
+    """opts with the input format decided (`auto`) and the output format's default filled in;
+    refuses text-only options on CoNLL-U input."""
+    fmt_in = opts.input_format
+    if fmt_in == "auto":
+        fmt_in = detect_input_format(input_path, head)
+    if fmt_in == "conllu" and (opts.pretokenized or opts.split_sentences):
+        how = "" if opts.input_format == "conllu" else \
+            f" ({'<stdin>' if input_path == '-' else input_path} reads as CoNLL-U; give " \
+            "--input-format text to tag it as text)"
+        raise PostagError("--pretokenized and --split-sentences apply to text input, not to "
+                          f"CoNLL-U, whose words are given{how}")
+    return replace(opts, input_format=fmt_in,
+                   fmt=opts.fmt or ("conllu" if fmt_in == "conllu" else "tagged"))
+
+
 def tag_file(input_path, output_path, model_paths, opts: TagOptions, jobs=1, verify=False):
-    """Tag a file with one model, or the average of several (a list of paths)."""
+    """Tag a file with one model, or the average of several (a list of paths). With
+    opts.input_format "auto", the file's name and first lines decide (`detect_input_format`)."""
     from .tagger import load_tagger
-    tagger = load_tagger(model_paths, verify=verify)
-    opts = replace(opts, multiword=tagger.multiword, lexicon=tagger.lexicon)
+    head, f = open_peeked(input_path)
+    try:
+        opts = input_options(input_path, head, opts)
+        tagger = load_tagger(model_paths, verify=verify)
+        opts = replace(opts, multiword=tagger.multiword, lexicon=tagger.lexicon)
+        _tag_stream(f, input_path, output_path, model_paths, tagger, opts, jobs)
+    finally:
+        if input_path != "-":
+            f.close()
+
+
+def _tag_stream(f, input_path, output_path, model_paths, tagger, opts, jobs):
     if opts.input_format == "conllu":
         from .treebank import read_conllu
-        work = ((chunk, opts, i * CHUNK)
-                for i, chunk in enumerate(_chunks(read_conllu(input_path), CHUNK)))
+        work = ((chunk, opts, i * CHUNK) for i, chunk in
+                enumerate(_chunks(read_conllu(input_path, binary=f), CHUNK)))
         worker, local = _worker_conllu, (lambda a: tag_conllu_chunk(tagger, *a))
     else:
         def numbered():  # units go to the workers, which tokenize and tag them
             n = 0
-            for chunk in _chunks(text_units(read_text_lines(input_path), opts), CHUNK):
+            for chunk in _chunks(text_units(read_text_lines(input_path, f), opts), CHUNK):
                 yield chunk, n, opts
                 n += sum(1 for unit in chunk if is_sentence(unit))
         work = numbered()

@@ -246,12 +246,17 @@ def main(argv: list[str] | None = None) -> int:
             system = [system_tokenlist(t, False, lexicon) for t in texts]
             return {k: 100 * v.f1 for k, v in score_documents(gold_sents, system).items()}
         plain, learned = scores(None), scores(lexicon)
+        spaced = (f", {len(lexicon.spaced)} words with spaces" if lexicon.spaced else "")
         print(f"without the English rules (a model of another language), tokens / words F1: "
               f"{plain['Tokens']:.2f} / {plain['Words']:.2f}; with what a model learns from "
               f"{train.name} ({len(table)} multiword tokens, {len(lexicon.elisions)} elided "
               f"words, {len(lexicon.abbreviations)} abbreviations, hyphenated words "
-              f"{'whole' if lexicon.hyphenated else 'split'}): "
+              f"{'whole' if lexicon.hyphenated else 'split'}{spaced}): "
               f"{learned['Tokens']:.2f} / {learned['Words']:.2f}")
+        if lexicon.spaced:
+            unspaced = scores(lexicon._replace(spaced=frozenset()))
+            print(f"  the same without its words with spaces: {unspaced['Tokens']:.2f} / "
+                  f"{unspaced['Words']:.2f}")
     return 0
 
 

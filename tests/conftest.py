@@ -141,3 +141,25 @@ def write_fr(path):
         lines.append("")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+VI = [  # original sentences of a toy Vietnamese treebank: words written with a space inside
+    [("Tôi", "PRON"), ("là", "AUX"), ("sinh viên", "NOUN"), (".", "PUNCT")],
+    [("Sinh viên", "NOUN"), ("học", "VERB"), ("ở", "ADP"), ("Hà Nội", "PROPN"), (".", "PUNCT")],
+    [("Chúng tôi", "PRON"), ("là", "AUX"), ("giáo viên", "NOUN"), (".", "PUNCT")],
+    [("Giáo viên", "NOUN"), ("đọc", "VERB"), ("sách", "NOUN"), (".", "PUNCT")],
+    [("Tôi", "PRON"), ("sống", "VERB"), ("ở", "ADP"), ("Hà Nội", "PROPN"), (".", "PUNCT")],
+    [("Chúng tôi", "PRON"), ("đọc", "VERB"), ("sách", "NOUN"), (".", "PUNCT")],
+]
+
+
+def write_vi(path):
+    """The toy Vietnamese treebank as CoNLL-U: FORMs with a space; the full stop glued."""
+    lines = []
+    for i, sent in enumerate(VI, 1):
+        lines += [f"# sent_id = {i}", "# text = " + " ".join(w for w, _ in sent[:-1]) + "."]
+        lines += [f"{j}\t{w}\t_\t{t}\t_\t_\t_\t_\t_\t"
+                  f"{'SpaceAfter=No' if j == len(sent) - 1 else '_'}"
+                  for j, (w, t) in enumerate(sent, 1)] + [""]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

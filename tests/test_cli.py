@@ -6,7 +6,7 @@ import zipfile
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import write_fr, write_zh
+from conftest import write_fr, write_vi, write_zh
 
 from postag_cli import __version__
 from postag_cli import model as M
@@ -107,6 +107,31 @@ def test_raw_text_without_spaces_is_segmented_by_the_training_words(tmp_path):
     r = run("evaluate", corpus, "-m", model, "--raw", "--json")  # the gold file's own text
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["Tokens"]["f1"] == 1.0
+
+
+def test_raw_text_gets_the_words_with_spaces_of_the_training_data(tmp_path):
+    """A Vietnamese model keeps the words its training data writes with a space (sinh viên,
+    Hà Nội: each at least twice) whole in raw text, in the text's case; train logs them, info
+    lists them, and --jobs 2 gives the same CoNLL-U."""
+    corpus = write_vi(tmp_path / "vi.conllu")
+    model = tmp_path / "vi.npz"
+    r = run("train", corpus, "-o", model, "--epochs", 30, "--hidden", 8, "--char-hidden", 4,
+            "--no-checkpoint", "--skip-gradcheck")
+    assert r.exit_code == 0, r.output
+    line = "4 words with spaces kept whole (chúng tôi, giáo viên, hà nội, sinh viên)"
+    assert "raw text: " + line in r.stderr
+    assert "raw text        " + line + "\n" in run("info", model).stdout
+    outputs = []
+    for jobs in ("1", "2"):
+        r = run("tag", "-", "-m", model, "--jobs", jobs, "--format", "conllu",
+                input="Chúng tôi là sinh viên ở HÀ NỘI.\n")
+        assert r.exit_code == 0, r.output
+        outputs.append(r.stdout)
+        rows = [x.split("\t") for x in r.stdout.splitlines() if x and not x.startswith("#")]
+        assert [x[1] for x in rows] == ["Chúng tôi", "là", "sinh viên", "ở", "HÀ NỘI", "."]
+    assert outputs[0] == outputs[1]
+    r = run("tag", "-", "-m", model, "--pretokenized", input="sinh viên\n")  # split as given
+    assert [t.rsplit("/", 1)[0] for t in r.stdout.split()] == ["sinh", "viên"]
 
 
 def test_raw_text_gets_the_multiword_tokens_of_the_training_data(tmp_path):

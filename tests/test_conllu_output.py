@@ -42,7 +42,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from click.testing import CliRunner
 
-from conftest import DATA, write_fr, write_zh
+from conftest import DATA, write_fr, write_vi, write_zh
 from postag_cli.cli import cli
 from postag_cli.tagio import TagOptions, text_sentences, text_units
 from postag_cli.train import TrainConfig, train
@@ -166,13 +166,15 @@ def check_file_layout(data: bytes):
 
 def check_columns(b: Block):
     """number-of-columns, empty-column, leading-/trailing-/repeated-whitespace,
-    invalid-whitespace, invalid-whitespace-mwt (and level 4's invalid-word-with-space: no
-    FORM of ours holds whitespace at all)."""
+    invalid-whitespace, invalid-whitespace-mwt (level 4's invalid-word-with-space depends on
+    the language: a FORM of ours holds a space only where the model's training data wrote
+    the word so, and then one U+0020 between its pieces)."""
     for r in b.rows:
         assert len(r) == 10, where(b, f"{len(r)} columns: {r}")
         for name, value in zip(COLS, r):
             assert value != "", where(b, f"empty {name} in {r}")
-            assert not WS.search(value) or name in ("LEMMA", "MISC"), \
+            space_ok = name in ("LEMMA", "MISC") or (name == "FORM" and r[ID].isdigit())
+            assert not WS.search(value) or (space_ok and not WS.search(value.replace(" ", ""))), \
                 where(b, f"whitespace in {name}: {value!r}")
             assert not (value[0].isspace() or value[-1].isspace() or re.search(r"\s\s", value)), \
                 where(b, f"leading, trailing or repeated whitespace in {name}: {value!r}")
@@ -820,10 +822,11 @@ def test_official_scorer_aligns_raw_text_output_with_gold(model, tmp_path):
 
 
 def test_other_languages_raw_output_is_valid_and_aligns(tmp_path):
-    """Raw text tagged by a model with learned multiword tokens (French du = de le) or a
-    lexicon of a script without spaces (Chinese): the same rules, the validator when
-    installed, and the scorer's alignment with the treebank the text came from."""
-    for name, write in (("fr", write_fr), ("zh", write_zh)):
+    """Raw text tagged by a model with learned multiword tokens (French du = de le), a
+    lexicon of a script without spaces (Chinese) or words with spaces (Vietnamese sinh viên):
+    the same rules, the validator when installed, and the scorer's alignment with the
+    treebank the text came from."""
+    for name, write in (("fr", write_fr), ("zh", write_zh), ("vi", write_vi)):
         gold = write(tmp_path / f"{name}.conllu")
         model = tmp_path / f"{name}.npz"
         train(gold, model, TrainConfig(epochs=2, hidden=8, gradcheck=False),
@@ -840,7 +843,7 @@ def test_other_languages_raw_output_is_valid_and_aligns(tmp_path):
         assert [surface_tokens(b) for b in blocks] == [surface_tokens(b) for b in gold_blocks]
         words = [[(r[FORM]) for r in b.words()] for b in blocks]
         gold_words = [[(r[FORM]) for r in b.words()] for b in gold_blocks]
-        if name == "zh":
+        if name in ("zh", "vi"):
             assert words == gold_words
         else:  # all but des = de les in sentence 6, as often an article in the treebank
             assert words[5] == ["Elle", "parle", "des", "livres", "."]

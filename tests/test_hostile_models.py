@@ -451,6 +451,10 @@ HOSTILE = {
     "hyphenated_words_string": (_meta(hyphenated_words="yes"), "bad hyphenated_words"),
     "abbreviations_no_stop": (_meta(abbreviations=["usw"]), "bad abbreviations"),
     "abbreviations_space": (_meta(abbreviations=["z. b."]), "bad abbreviations"),
+    "spaced_words_no_space": (_meta(spaced_words=["sinh"]), "bad spaced_words"),
+    "spaced_words_two_spaces": (_meta(spaced_words=["sinh  viên"]), "bad spaced_words"),
+    "spaced_words_tab": (_meta(spaced_words=["sinh\tviên"]), "bad spaced_words"),
+    "spaced_words_not_list": (_meta(spaced_words="sinh viên"), "bad spaced_words"),
     # vocabulary and tagset
     "duplicate_tags": (_set("tags", np.array(["DET", "NOUN", "NOUN", "VERB"])),
                        "tagset is empty or has duplicates"),

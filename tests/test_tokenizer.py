@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from postag_cli.tokenizer import (Lexicon, Token, is_nospace_char, learn_abbreviations,
+                                  learn_spaced_words,
                                   learn_elisions, learn_expansions,
                                   learn_hyphenation, make_lexicon,
                                   normalize_text, nospace_words, split_sentences, tokenize,
@@ -24,7 +25,9 @@ def shape(text: str) -> list:
 def check_invariants(text: str, multiword=True, lexicon=None) -> list[Token]:
     norm = normalize_text(text)
     toks = tokenize(text, multiword, lexicon)
-    assert "".join(t.text for t in toks) == "".join(norm.split())
+    spaced = lexicon.spaced if lexicon else ()  # words with one space between their pieces
+    assert "".join(t.text.replace(" ", "") if t.text.lower() in spaced else t.text
+                   for t in toks) == "".join(norm.split())
     prev_end = 0
     for t in toks:
         assert isinstance(t, Token)
@@ -33,7 +36,7 @@ def check_invariants(text: str, multiword=True, lexicon=None) -> list[Token]:
         prev_end = t.end
         assert "".join(t.words) == t.text
         for w in t.words:
-            assert w and not any(c.isspace() for c in w)
+            assert w and (not any(c.isspace() for c in w) or w.lower() in spaced)
         assert t.space_after == (t.end == len(norm) or norm[t.end].isspace())
     return toks
 
@@ -505,3 +508,49 @@ def test_the_splitter_knows_a_models_abbreviations():
                                      "am Platz.", "Gut."]
     assert split_sentences(text, frozenset({"usw.", "str."})) == [
         "Wir kaufen Äpfel usw. und gehen.", "Er wohnt in der Str. am Platz.", "Gut."]
+
+
+def test_learn_spaced_words_keeps_what_is_mostly_written_with_a_space():
+    class S:
+        def __init__(self, words):
+            self.words = words
+    sents = [S(["Tôi", "là", "sinh viên", "."]), S(["Sinh viên", "học"]),
+             S(["Hà Nội", "đẹp"]), S(["ở", "Hà Nội"]), S(["hà", "nội"]), S(["Hà", "Nội"]),
+             S(["Hà", "Nội", "x"]),  # as two words three times: stays apart
+             S(["hôm nay"]),  # once only
+             S(["10 000", "đồng"]), S(["10 000"]),
+             S(["a b c d e f g h i"]), S(["a b c d e f g h i"])]  # too many pieces
+    assert learn_spaced_words(sents) == ["10 000", "sinh viên"]
+    assert learn_spaced_words(sents, min_count=1) == ["10 000", "hôm nay", "sinh viên"]
+    assert learn_spaced_words([S(["a", "b"])]) == []
+
+
+def test_words_with_spaces_are_joined_longest_first_in_their_case():
+    lex = make_lexicon([], spaced=["sinh viên", "sinh viên y", "hà nội", "10 000"])
+    toks = tokenize("Sinh viên y ở Hà Nội, sinh  viên HÀ NỘI. 10 000 đồng sinh\nviên", False, lex)
+    assert [t.text for t in toks] == ["Sinh viên y", "ở", "Hà Nội", ",", "sinh", "viên",
+                                      "HÀ NỘI", ".", "10 000", "đồng", "sinh", "viên"]
+    assert [t.words for t in toks][:3] == [("Sinh viên y",), ("ở",), ("Hà Nội",)]
+    assert toks[2].space_after is False and toks[6].space_after is False  # (glued , and .)
+    assert not make_lexicon([], spaced=["sinh viên"], english=True).spaced
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["sinh", "Sinh", "viên", "y", "hà", "nội", " ", "  ", "\t",
+                                 ",", ".", "10", "000", "-", "\u00a0", "sinh viên", "Hà Nội",
+                                 "10 000", " y"]), max_size=20).map("".join))
+def test_property_spaced_words_only_remove_boundaries(text):
+    plain = check_invariants(text, False)
+    lex = make_lexicon([], spaced=["sinh viên", "sinh viên y", "hà nội", "10 000"])
+    toks = check_invariants(text, False, lex)
+    assert {t.start for t in toks} <= {t.start for t in plain}
+    assert {t.end for t in toks} <= {t.end for t in plain}
+    assert any(" " in t.text for t in toks) == any(
+        " ".join(p.text for p in plain[i:j]).lower() in lex.spaced
+        and all(norm_gap == " " for norm_gap in _gaps(text, plain[i:j]))
+        for i in range(len(plain)) for j in range(i + 2, min(i + 4, len(plain)) + 1))
+
+
+def _gaps(text, toks):
+    norm = normalize_text(text)
+    return [norm[a.end:b.start] for a, b in zip(toks, toks[1:])]

@@ -304,6 +304,11 @@ def _validate(path, params, features, tags, meta, extra):
                                              for w in ws)):
             raise PostagError(f"{path}: corrupt model: bad {key} (a list of words that end in "
                               f"{what})")
+    spaced = meta.get("spaced_words", [])
+    if not (isinstance(spaced, list) and all(
+            isinstance(w, str) and w == " ".join(w.split()) and " " in w for w in spaced)):
+        raise PostagError(f"{path}: corrupt model: bad spaced_words (a list of words with "
+                          "pieces separated by one space)")
     if not isinstance(meta.get("hyphenated_words", False), bool):
         raise PostagError(f"{path}: corrupt model: bad hyphenated_words "
                           f"{meta.get('hyphenated_words')!r} (true or false)")

@@ -56,7 +56,8 @@ from typing import NamedTuple
 
 __all__ = ["Lexicon", "Token", "is_hyphenated", "is_nospace_char", "is_word_token",
            "describe_raw_text", "learn_abbreviations", "learn_elisions", "learn_expansions",
-           "learn_hyphenation", "learn_raw_text", "make_lexicon", "model_lexicon",
+           "learn_hyphenation", "learn_raw_text", "learn_spaced_words", "make_lexicon",
+           "model_lexicon",
            "raw_text_settings", "ENGLISH_MARK",
            "normalize_text", "nospace_words", "split_sentences", "tokenize", "tokenize_words"]
 
@@ -366,6 +367,7 @@ class Lexicon(NamedTuple):
     apostrophe_words: frozenset = frozenset()  # words with one inside: aujourd'hui
     hyphenated: bool = False  # hyphenated words are one token (peut-être, что-то)
     abbreviations: frozenset = frozenset()  # words that end in a full stop: usw., г., Nr.
+    spaced: frozenset = frozenset()  # words written with a space inside: sinh viên, 10 000
 
 
 _WORD_TOKEN_RE = re.compile(rf"{_WC}+")
@@ -449,6 +451,71 @@ def _join_abbreviations(out: list[Token], abbreviations: frozenset) -> list[Toke
     return result
 
 
+MAX_SPACED_PIECES = 8  # longer words with spaces are not learned (keeps joining linear)
+MAX_SPACED_WORDS = 50_000  # words with spaces a model keeps for raw text (the most frequent)
+
+
+def learn_spaced_words(sentences, min_count: int = 2) -> list[str]:
+    """The words of training sentences (each with .words) written with a space inside
+    (Vietnamese sinh viên; numbers like 10 000 in some treebanks): lower-cased, their pieces
+    separated by one space, written so at least `min_count` times and more often than as
+    their pieces in a row, each a word of its own."""
+    whole = Counter()
+    for s in sentences:
+        for w in s.words:
+            if " " in w:
+                pieces = w.lower().split()
+                if 2 <= len(pieces) <= MAX_SPACED_PIECES:
+                    whole[" ".join(pieces)] += 1
+    kept = {w for w, n in whole.items() if n >= min_count}
+    if not kept:
+        return []
+    starts = {w.split(" ", 1)[0] for w in kept}
+    longest = max(w.count(" ") + 1 for w in kept)
+    apart = Counter()
+    for s in sentences:
+        low = [w.lower() for w in s.words]
+        for i, w in enumerate(low):
+            if w in starts:
+                for n in range(2, min(longest, len(low) - i) + 1):
+                    joined = " ".join(low[i:i + n])
+                    if joined in kept:
+                        apart[joined] += 1
+    ranked = sorted((w for w in kept if whole[w] > apart[w]), key=lambda w: (-whole[w], w))
+    return sorted(ranked[:MAX_SPACED_WORDS])
+
+
+@functools.lru_cache(maxsize=8)
+def _most_pieces(spaced: frozenset) -> int:
+    return max(w.count(" ") + 1 for w in spaced)
+
+
+def _join_spaced(out: list[Token], text: str, spaced: frozenset) -> list[Token]:
+    """Runs of one-word tokens separated by exactly one space made one token (the longest run
+    that is a known word with spaces, case ignored): sinh viên."""
+    most = _most_pieces(spaced)
+    result: list[Token] = []
+    i = 0
+    while i < len(out):
+        best = i
+        if len(out[i].words) == 1:
+            key = out[i].text.lower()
+            for j in range(i + 1, min(i + most, len(out))):
+                if len(out[j].words) != 1 or text[out[j - 1].end:out[j].start] != " ":
+                    break
+                key += " " + out[j].text.lower()
+                if key in spaced:
+                    best = j
+        if best > i:
+            form = text[out[i].start:out[best].end]
+            result.append(Token(form, out[i].start, out[best].end, (form,),
+                                out[best].space_after))
+        else:
+            result.append(out[i])
+        i = best + 1
+    return result
+
+
 def _straight(word: str) -> str:
     return word.replace("\u2019", "'")
 
@@ -473,19 +540,21 @@ def raw_text_settings(meta: dict) -> dict:
     return {"multiword_tokens": meta.get("multiword_tokens") or {},
             "elisions": meta.get("elisions") or [],
             "hyphenated_words": bool(meta.get("hyphenated_words", False)),
-            "abbreviations": meta.get("abbreviations") or []}
+            "abbreviations": meta.get("abbreviations") or [],
+            "spaced_words": meta.get("spaced_words") or []}
 
 
 def learn_raw_text(sentences, english: bool) -> dict:
     """What a model keeps for tokenizing raw text, from its training sentences (the settings
-    `multiword_tokens`, `elisions`, `hyphenated_words`, `abbreviations`); nothing for an
-    English model, which has the English rules."""
+    `multiword_tokens`, `elisions`, `hyphenated_words`, `abbreviations`, `spaced_words`);
+    nothing for an English model, which has the English rules."""
     if english:
         return raw_text_settings({})
     return {"multiword_tokens": learn_expansions(sentences),
             "elisions": learn_elisions(sentences),
             "hyphenated_words": learn_hyphenation(sentences),
-            "abbreviations": learn_abbreviations(sentences)}
+            "abbreviations": learn_abbreviations(sentences),
+            "spaced_words": learn_spaced_words(sentences)}
 
 
 def describe_raw_text(settings: dict) -> list[str]:
@@ -493,8 +562,8 @@ def describe_raw_text(settings: dict) -> list[str]:
     def some(items, sep=" ", n=8):
         return sep.join(items[:n]) + (f"{sep}..." if len(items) > n else "")
     settings = raw_text_settings(settings)
-    mwt, abbreviations, elisions = (settings[k] for k in (
-        "multiword_tokens", "abbreviations", "elisions"))
+    mwt, abbreviations, elisions, spaced = (settings[k] for k in (
+        "multiword_tokens", "abbreviations", "elisions", "spaced_words"))
     lines = []
     if mwt:
         lines.append(f"{len(mwt):,} multiword tokens ("
@@ -506,21 +575,24 @@ def describe_raw_text(settings: dict) -> list[str]:
                      + some(abbreviations) + ")")
     if elisions:
         lines.append(f"{len(elisions):,} elided words split off (" + some(elisions) + ")")
+    if spaced:
+        lines.append(f"{len(spaced):,} words with spaces kept whole (" + some(spaced, ", ")
+                     + ")")
     return lines
 
 
 def make_lexicon(words, expansions=None, elisions=(), english=False, hyphenated=False,
-                 abbreviations=()) -> Lexicon:
+                 abbreviations=(), spaced=()) -> Lexicon:
     """The tokenizer's knowledge from a model's (lower-cased) training words, multiword tokens,
-    elided words, way with hyphens and abbreviations. An English model has the English rules,
-    so only the no-space words."""
+    elided words, way with hyphens, abbreviations and words with spaces. An English model has
+    the English rules, so only the no-space words."""
     words = list(words)
     if english:
         return Lexicon(nospace_words(words))
     return Lexicon(
         nospace_words(words), dict(expansions or {}), frozenset(map(_straight, elisions)),
         frozenset(_straight(w) for w in words if any(c in _APOSTROPHES for c in w[1:-1])),
-        bool(hyphenated), frozenset(abbreviations))
+        bool(hyphenated), frozenset(abbreviations), frozenset(spaced))
 
 
 def model_lexicon(words, settings: dict, english: bool) -> Lexicon:
@@ -528,7 +600,7 @@ def model_lexicon(words, settings: dict, english: bool) -> Lexicon:
     `learn_raw_text` gave it (older models have none of them)."""
     s = raw_text_settings(settings)
     return make_lexicon(words, s["multiword_tokens"], s["elisions"], english,
-                        s["hyphenated_words"], s["abbreviations"])
+                        s["hyphenated_words"], s["abbreviations"], s["spaced_words"])
 
 
 def _split_elisions(tok: Token, lexicon: Lexicon) -> list[Token]:
@@ -650,9 +722,10 @@ def tokenize(text: str, multiword: bool = True, lexicon: Lexicon | None = None) 
     (EWT) multiword splits (``don't -> do n't``, ``gonna``, ``its``, ``payers'``):
     every token is then one word, for a model not trained on such splits.
     A ``lexicon`` (see :func:`make_lexicon`) keeps hyphenated words whole (if its
-    language does), keeps its abbreviations whole, splits elided words off,
-    segments runs of scripts written without spaces (without one they stay whole)
-    and expands the multiword tokens it lists, in that order.
+    language does), keeps its abbreviations whole, splits elided words off, joins
+    its words written with spaces, segments runs of scripts written without spaces
+    (without one they stay whole) and expands the multiword tokens it lists, in
+    that order.
     """
     text = normalize_text(text)
     split_word = _split_word if multiword else _one_word
@@ -737,6 +810,8 @@ def tokenize(text: str, multiword: bool = True, lexicon: Lexicon | None = None) 
         out = [piece for tok in out for piece in (
             _split_elisions(tok, lexicon) if len(tok.words) == 1 and
             ("'" in tok.text or "\u2019" in tok.text) else (tok,))]
+    if lexicon.spaced:
+        out = _join_spaced(out, text, lexicon.spaced)
     if lexicon.nospace:
         out = _segment_all(out, lexicon.nospace)
     if lexicon.expansions:

@@ -143,7 +143,7 @@ CASES = {
     "bom_mid_file.conllu": Refused(8, "byte-order mark (U+FEFF) inside the file", skip=(1, 4)),
     "crlf.conllu": Reads(2, 7, _check_crlf),
     "latin1.conllu": Refused(11, "invalid UTF-8 (byte 0xe9 at column 6)", skip=None),
-    "utf16.conllu": Refused(1, "invalid UTF-8 (byte 0xff at column 1)", skip=None),
+    "utf16.conllu": Refused(1, "UTF-16 text (it starts with a UTF-16 byte-order mark)", skip=None),
     "nul_byte.conllu": Refused(11, "NUL byte in the input", skip=None),
     "cr_only.conllu": Refused(1, "carriage return (CR) inside a line", skip=None),
     # --- tags and scripts

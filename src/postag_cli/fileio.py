@@ -85,10 +85,15 @@ def read_line(f, name, lineno, max_bytes):
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as e:
+        if lineno == 1 and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise PostagError(f"{name}:1: UTF-16 text (it starts with a UTF-16 byte-order mark); "
+                              "postag reads UTF-8: convert it first, e.g. iconv -f UTF-16 "
+                              "-t UTF-8") from None
         raise PostagError(f"{name}:{lineno}: invalid UTF-8 (byte 0x{raw[e.start]:02x} at column "
                           f"{e.start + 1})") from None
     if "\x00" in line:
-        raise PostagError(f"{name}:{lineno}: NUL byte in the input (is it a text file?)")
+        raise PostagError(f"{name}:{lineno}: NUL byte in the input (is it a text file, in "
+                          "UTF-8 rather than UTF-16?)")
     if lineno == 1 and line.startswith("\ufeff"):
         line = line[1:]
     # one line end removed: LF, CRLF, or a CR ending the file (a CR before CRLF stays, so

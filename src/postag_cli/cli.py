@@ -279,6 +279,7 @@ def tag(input, models, output, input_format, pretokenized, split_sentences, fmt,
 
     \b
     Example:  postag tag sentences.txt -m model.npz --format conllu > tagged.conllu
+              postag tag test.conllu -m model.npz > retagged.conllu
     """
     from . import tagio
 

@@ -858,30 +858,41 @@ def test_other_languages_raw_output_is_valid_and_aligns(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def french_model(tmp_path_factory):
+def learned_model(tmp_path_factory):
+    """A model of the French toy treebank and the Vietnamese one together: it learns all five
+    raw-text settings (multiword tokens, elisions, hyphens, abbreviations, words with
+    spaces)."""
     d = tmp_path_factory.mktemp("fr_model")
     model = d / "fr.npz"
-    train(write_fr(d / "fr.conllu"), model, TrainConfig(epochs=1, hidden=8, gradcheck=False),
+    vi = write_vi(d / "vi.conllu").read_text("utf-8").replace("# sent_id = ", "# sent_id = vi")
+    both = d / "fr-vi.conllu"
+    both.write_text(write_fr(d / "fr.conllu").read_text("utf-8") + vi, encoding="utf-8")
+    train(both, model, TrainConfig(epochs=1, hidden=8, gradcheck=False),
           log=lambda m: None, progress=False)
+    from postag_cli.tagger import Tagger
+    lexicon = Tagger.load(model).lexicon
+    assert lexicon.expansions and lexicon.elisions and lexicon.hyphenated
+    assert lexicon.abbreviations and lexicon.spaced
     return model
 
 
 PIECES = ["du", "Du", "DU", "au", "des", "l'", "L'", "J'", "aime", "école", "peut-être", "bd.",
           "Jean-Pierre", "c'est-à-dire", "-", ".", ",", "!", "'", "’", " ", " ", "\t", "x", "7",
-          "我们", "\u00a0", "«", "»", "..."]
+          "我们", "\u00a0", "«", "»", "...", "sinh", "viên", "sinh viên", "Hà Nội", " nội"]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(st.lists(st.lists(st.sampled_from(PIECES), max_size=12).map("".join), min_size=1,
                 max_size=4))
-def test_raw_output_with_learned_tokens_follows_ud_rules(french_model, tmp_path, lines):
-    """Whatever the text, a model that expands du, splits off l', keeps peut-être and bd. whole
-    writes CoNLL-U that passes the rule checks (range lines, # text, SpaceAfter)."""
+def test_raw_output_with_learned_tokens_follows_ud_rules(learned_model, tmp_path, lines):
+    """Whatever the text, a model that expands du, splits off l', keeps peut-être, bd. and
+    sinh viên whole writes CoNLL-U that passes the rule checks (range lines, # text,
+    SpaceAfter)."""
     raw = tmp_path / "in.txt"
     raw.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "out.conllu"
-    r = CliRunner().invoke(cli, ["tag", str(raw), "-m", str(french_model), "--format", "conllu",
+    r = CliRunner().invoke(cli, ["tag", str(raw), "-m", str(learned_model), "--format", "conllu",
                                  "-o", str(out)])
     assert r.exit_code == 0, r.output
     if any(line.split() for line in lines):

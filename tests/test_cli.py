@@ -618,6 +618,7 @@ def test_tag_reads_conllu_without_being_told(model, tiny_corpus, tmp_path):
     other.write_text(content, encoding="utf-8")
     assert run("tag", other, "-m", model).stdout == told.stdout
     assert run("tag", "-", "-m", model, input=content).stdout == told.stdout
+    assert run("tag", "-", "-m", model, "--jobs", 2, input=content).stdout == told.stdout
     r = run("tag", tiny_corpus[1], "-m", model, "--input-format", "text")
     assert r.exit_code == 0 and "sent_id/" in r.stdout  # its lines, tagged as text
     r = run("tag", "-", "-m", model, input="# A heading\nthe dog runs\n")

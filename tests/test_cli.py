@@ -130,6 +130,14 @@ def test_raw_text_gets_the_words_with_spaces_of_the_training_data(tmp_path):
         rows = [x.split("\t") for x in r.stdout.splitlines() if x and not x.startswith("#")]
         assert [x[1] for x in rows] == ["Chúng tôi", "là", "sinh viên", "ở", "HÀ NỘI", "."]
     assert outputs[0] == outputs[1]
+    import unicodedata
+    text = "Chúng tôi là sinh viên ở Hà Nội.\n"
+    nfd = unicodedata.normalize("NFD", text)
+    assert nfd != text
+    for fmt in ("tagged", "tsv", "json", "conllu"):  # decomposed input: the same words, tags
+        assert run("tag", "-", "-m", model, "--format", fmt, input=nfd).stdout == \
+            run("tag", "-", "-m", model, "--format", fmt, input=text).stdout
+    assert "sinh viên/" in run("tag", "-", "-m", model, input=nfd).stdout
     r = run("tag", "-", "-m", model, "--pretokenized", input="sinh viên\n")  # split as given
     assert [t.rsplit("/", 1)[0] for t in r.stdout.split()] == ["sinh", "viên"]
 
@@ -627,8 +635,33 @@ def test_tag_reads_conllu_without_being_told(model, tiny_corpus, tmp_path):
                       "apply to text input", "dev.txt reads as CoNLL-U", "--input-format text")
     bad = tmp_path / "bad.txt"  # CoNLL-U by its first line, broken later: an error, not text
     bad.write_text("1\tthe\t_\tDET\t_\t_\t_\t_\t_\t_\n2\tdog\n\n", encoding="utf-8")
-    assert_user_error(run("tag", bad, "-m", model, "-o", tmp_path / "out"), "bad.txt:2")
+    assert_user_error(run("tag", bad, "-m", model, "-o", tmp_path / "out"), "bad.txt:2",
+                      "read as CoNLL-U", "--input-format text")
     assert not (tmp_path / "out").exists()
+
+
+def test_tag_reports_a_bad_model_before_reading_its_input(tmp_path):
+    """With input that has not come yet (a pipe left open), a missing model is reported at
+    once, not after the first line arrives."""
+    import subprocess
+    import sys
+    p = subprocess.Popen([sys.executable, "-m", "postag_cli", "tag", "-m", tmp_path / "no.npz"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert p.wait(timeout=60) == 2
+        assert b"no.npz" in p.stderr.read()
+    finally:
+        p.kill()
+        p.stdin.close()
+        p.stdout.close()
+        p.stderr.close()
+
+
+def test_utf32_and_utf16_files_are_named(model, tmp_path):
+    for utf in ("UTF-16", "UTF-32"):
+        f = tmp_path / f"{utf}.txt"
+        f.write_bytes("the dog\n".encode(utf.lower()))
+        assert_user_error(run("tag", f, "-m", model), f"{utf} text", f"iconv -f {utf}")
 
 
 @pytest.mark.parametrize("head, expected", [
@@ -637,10 +670,15 @@ def test_tag_reads_conllu_without_being_told(model, tiny_corpus, tmp_path):
     ([b"# newdoc\n", b"\n", b"1.1\tx\n"], "conllu"),
     ([b"# sent_id = 1\r1\tThe\tthe\tDET\t_\t_\t_\t_\t_\t_\r"], "conllu"),  # CR only
     ([b"# sent_id = 1\n", b"# text = a\n"], "conllu"),  # comments only, CoNLL-U ones
-    ([b"# A heading\n", b"1\tthe first line\n"], "conllu"),
+    ([b"# A heading\n", b"1\tthe\tfirst line\n"], "conllu"),
     ([b"# A heading\n", b"The dog runs.\n"], "text"),
     ([b"# A heading\n"], "text"),
+    ([b"# text of the talk\n"], "text"),  # no CoNLL-U comment: `# text = `
     ([b"1 The dog runs.\n"], "text"),  # a number and a space: text
+    ([b"1\tThe dog runs.\n"], "text"),  # an ID and a sentence (Tatoeba, Leipzig): text
+    ([b"3.14\tpi\n"], "text"),
+    ([b"# sent_id = 1\n", b"1\tThe\n"], "conllu"),  # after CoNLL-U comments: broken CoNLL-U
+    ([b"\xef\xbb\xbf\n", b"# sent_id = 1\n", b"1\tThe\t_\n"], "conllu"),  # a BOM-only line
     ([b"12a\tx\n"], "text"),
     ([], "text"),
 ])
@@ -663,12 +701,18 @@ def test_open_peeked_gives_the_whole_input_back(tmp_path):
     head, f = open_peeked(str(path))
     assert head == [b"# c\n", b"\n", b"line 0\n"] and f.read() == data
     f.close()
+    path.write_bytes(b"\xef\xbb\xbf\n# c\n1\tx\n")  # a line of a BOM alone is no data
+    head, f = open_peeked(str(path))
+    assert len(head) == 3
+    f.close()
     r, w = os.pipe()
     threading.Thread(target=lambda: (os.write(w, data), os.close(w))).start()
     with open(r, "rb") as pipe:
         head, f = _peek_pipe(open_peeked, pipe)  # stdin, a pipe: not seekable
         assert head == [b"# c\n", b"\n", b"line 0\n"]
         assert f.readline(4) == b"# c\n"[:4] and f.read() == data[4:]
+        f.close()
+        assert pipe.closed  # closing the replay closes what it reads
 
 
 def _peek_pipe(open_peeked, pipe):

@@ -455,6 +455,7 @@ HOSTILE = {
     "spaced_words_two_spaces": (_meta(spaced_words=["sinh  viên"]), "bad spaced_words"),
     "spaced_words_tab": (_meta(spaced_words=["sinh\tviên"]), "bad spaced_words"),
     "spaced_words_not_list": (_meta(spaced_words="sinh viên"), "bad spaced_words"),
+    "spaced_words_9_pieces": (_meta(spaced_words=[" ".join("abcdefghi")]), "bad spaced_words"),
     # vocabulary and tagset
     "duplicate_tags": (_set("tags", np.array(["DET", "NOUN", "NOUN", "VERB"])),
                        "tagset is empty or has duplicates"),
@@ -538,6 +539,17 @@ def test_evil_pickle_is_live(tmp_path):
     with np.load(path, allow_pickle=True) as z:
         z["x"]
     assert marker.exists()
+
+
+def test_too_many_spaced_words_are_refused(tmp_path, monkeypatch):
+    """At most MAX_SPACED_WORDS words with spaces (tested with the limit lowered to 3)."""
+    from postag_cli import modelio
+    monkeypatch.setattr(modelio, "MAX_SPACED_WORDS", 3)
+    _meta(spaced_words=["a b", "c d", "e f"])(tmp_path / "ok.npz", tmp_path)
+    load_model(tmp_path / "ok.npz")
+    _meta(spaced_words=["a b", "c d", "e f", "g h"])(tmp_path / "bad.npz", tmp_path)
+    with pytest.raises(PostagError, match="bad spaced_words"):
+        load_model(tmp_path / "bad.npz")
 
 
 @pytest.mark.parametrize("hostile", sorted(HOSTILE), indirect=True)

@@ -263,7 +263,7 @@ def train(corpus, dev, output, skip_gradcheck, checkpoint, no_checkpoint, resume
               show_default=True,
               help="text: one sentence per line; conllu: retag a CoNLL-U file; auto: CoNLL-U if "
                    "the name ends in .conllu or the first data line starts with a token ID and a "
-                   "tab, else text.")
+                   "tab and has 3+ fields (or follows CoNLL-U comments), else text.")
 @click.option("--pretokenized", is_flag=True, help="Text is tokenized: split on whitespace only.")
 @click.option("--split-sentences", is_flag=True,
               help="Text may hold several sentences per line or wrapped paragraphs.")

@@ -90,8 +90,14 @@ def capitalisation(word: str) -> str:
     return "mixed"
 
 
+def nfc(word: str) -> str:
+    """The word in NFC, as treebanks write it (decomposed input finds the same features)."""
+    return word if unicodedata.is_normalized("NFC", word) else unicodedata.normalize("NFC", word)
+
+
 def word_features(word: str, templates) -> list[str]:
-    """The feature names of one word, one per template, in template order."""
+    """The feature names of one word (taken in NFC), one per template, in template order."""
+    word = nfc(word)
     low = normalise(word)
     return [f(word, low) for f in _extractors(tuple(templates))]
 
@@ -125,7 +131,9 @@ def _extractors(templates: tuple) -> tuple:
 
 
 def word_chars(word: str) -> str:
-    """The characters the character model reads: the whole word, or its two ends if long."""
+    """The characters the character model reads (in NFC): the whole word, or its two ends if
+    long."""
+    word = nfc(word)
     half = MAX_WORD_CHARS // 2
     return word if len(word) <= MAX_WORD_CHARS else word[:half] + word[-half:]
 

@@ -36,6 +36,11 @@ class _Replay(io.RawIOBase):
     def readable(self):
         return True
 
+    def close(self):
+        if not self.closed:
+            self._f.close()
+        super().close()
+
     def readinto(self, b):
         if self._head:
             n = min(len(b), len(self._head))
@@ -46,7 +51,7 @@ class _Replay(io.RawIOBase):
         return len(data)
 
 
-def open_peeked(path, max_lines=100, max_bytes=1 << 16):
+def open_peeked(path, max_lines=1000, max_bytes=1 << 16):
     """Open `path` ('-': stdin) for binary reading and look at its start: (head, stream), where
     head holds the first lines as bytes, up to and including the first one that is neither
     blank nor a `#` comment (at most max_lines lines, about max_bytes), and the stream still
@@ -61,7 +66,8 @@ def open_peeked(path, max_lines=100, max_bytes=1 << 16):
                 break
             head.append(line)
             size += len(line)
-            if line.strip() and not line.removeprefix(b"\xef\xbb\xbf").startswith(b"#"):
+            body = line.removeprefix(b"\xef\xbb\xbf")
+            if body.strip() and not body.startswith(b"#"):
                 break  # the first line of data
         if start is not None:
             f.seek(start)
@@ -69,7 +75,8 @@ def open_peeked(path, max_lines=100, max_bytes=1 << 16):
     except OSError as e:
         if path != "-":
             f.close()
-        raise PostagError(f"{path}: cannot read ({e.strerror or e})") from None
+        name = "<stdin>" if path == "-" else path
+        raise PostagError(f"{name}: cannot read ({e.strerror or e})") from None
     return head, io.BufferedReader(_Replay(b"".join(head), f))
 
 
@@ -85,9 +92,11 @@ def read_line(f, name, lineno, max_bytes):
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        if lineno == 1 and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise PostagError(f"{name}:1: UTF-16 text (it starts with a UTF-16 byte-order mark); "
-                              "postag reads UTF-8: convert it first, e.g. iconv -f UTF-16 "
+        utf = "UTF-32" if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")) else \
+            "UTF-16" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else None
+        if lineno == 1 and utf:
+            raise PostagError(f"{name}:1: {utf} text (it starts with a {utf} byte-order mark); "
+                              f"postag reads UTF-8: convert it first, e.g. iconv -f {utf} "
                               "-t UTF-8") from None
         raise PostagError(f"{name}:{lineno}: invalid UTF-8 (byte 0x{raw[e.start]:02x} at column "
                           f"{e.start + 1})") from None

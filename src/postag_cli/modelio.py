@@ -32,6 +32,7 @@ from .errors import PostagError
 from .features import word_features
 from .fileio import atomic_file, check_writable
 from .model import ARCHS, param_shapes
+from .tokenizer import MAX_SPACED_PIECES, MAX_SPACED_WORDS
 
 FORMAT_VERSION = 2  # 2: features as one newline-joined string; 1 is still read
 MAGIC = "postag-model"
@@ -305,10 +306,12 @@ def _validate(path, params, features, tags, meta, extra):
             raise PostagError(f"{path}: corrupt model: bad {key} (a list of words that end in "
                               f"{what})")
     spaced = meta.get("spaced_words", [])
-    if not (isinstance(spaced, list) and all(
-            isinstance(w, str) and w == " ".join(w.split()) and " " in w for w in spaced)):
-        raise PostagError(f"{path}: corrupt model: bad spaced_words (a list of words with "
-                          "pieces separated by one space)")
+    if not (isinstance(spaced, list) and len(spaced) <= MAX_SPACED_WORDS and all(
+            isinstance(w, str) and w == " ".join(w.split())
+            and 2 <= len(w.split()) <= MAX_SPACED_PIECES for w in spaced)):
+        raise PostagError(f"{path}: corrupt model: bad spaced_words (a list of at most "
+                          f"{MAX_SPACED_WORDS:,} words of 2 to {MAX_SPACED_PIECES} pieces "
+                          "separated by one space)")
     if not isinstance(meta.get("hyphenated_words", False), bool):
         raise PostagError(f"{path}: corrupt model: bad hyphenated_words "
                           f"{meta.get('hyphenated_words')!r} (true or false)")

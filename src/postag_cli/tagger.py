@@ -84,11 +84,13 @@ class _Tagging:
         return self
 
     def tag_text(self, text: str) -> list[tuple[str, str]]:
-        """Tokenize one sentence of raw text (UD English conventions) and tag it."""
+        """Tokenize one sentence of raw text (UD English conventions, or what the model's
+        training data shows; taken in NFC, as `postag tag` does) and tag it."""
         if not isinstance(text, str):
             raise TypeError(f"tag_text takes a string, not {type(text).__name__}")
+        from .features import nfc
         from .tokenizer import tokenize_words
-        words = tokenize_words(text, self.multiword, self.lexicon)
+        words = tokenize_words(nfc(text), self.multiword, self.lexicon)
         return list(zip(words, self.tag(words)))
 
     def top_k(self, probs: np.ndarray, k: int) -> list[list[tuple[str, float]]]:

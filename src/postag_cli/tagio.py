@@ -47,23 +47,29 @@ def output_stream(path):
         yield f
 
 
-_CONLLU_LINE = re.compile(rb"[0-9]+(-[0-9]+|\.[0-9]+)?\t")  # a token line's start: ID, tab
-_CONLLU_COMMENT = re.compile(rb"# *(sent_id|text|newdoc|newpar|global\.columns)\b")
+# a token line's start: an ID and a tab; with three fields or more, or after CoNLL-U comments,
+# it is CoNLL-U (`1<TAB>Hello world`, an ID and a sentence, is text)
+_CONLLU_ID = re.compile(rb"[0-9]+(-[0-9]+|\.[0-9]+)?\t")
+_CONLLU_COMMENT = re.compile(rb"# *((sent_id|text|global\.columns) *=|newdoc\b|newpar\b)")
 
 
 def detect_input_format(path, head) -> str:
     """"conllu" or "text" for `--input-format auto`: CoNLL-U if the file name ends in .conllu,
     or if the first line that is neither blank nor a comment starts with a token ID and a tab
-    (`1<TAB>`, `1-2<TAB>`, `1.1<TAB>`), or if there is no such line among the first but there
-    are CoNLL-U comments (`# sent_id`, `# text`, ...). head: the first lines, as bytes."""
+    (`1<TAB>`, `1-2<TAB>`, `1.1<TAB>`) and has three tab-separated fields or more, or comes
+    after CoNLL-U comments (`# sent_id = `, `# text = `, `# newdoc`, ...; an ID, a tab and a
+    sentence alone is text), or if the first lines hold such comments and no data. head: the
+    first lines, as bytes."""
     if path != "-" and str(path).lower().endswith(".conllu"):
         return "conllu"
     comments = False
-    for line in b"".join(head).removeprefix(b"\xef\xbb\xbf").replace(b"\r", b"\n").split(b"\n"):
+    for line in b"".join(head).replace(b"\r", b"\n").split(b"\n"):
+        line = line.removeprefix(b"\xef\xbb\xbf")
         if line.startswith(b"#"):
             comments = comments or bool(_CONLLU_COMMENT.match(line))
         elif line.strip():
-            return "conllu" if _CONLLU_LINE.match(line) else "text"
+            return "conllu" if _CONLLU_ID.match(line) and (line.count(b"\t") >= 2 or comments) \
+                else "text"
     return "conllu" if comments else "text"
 
 
@@ -89,10 +95,12 @@ def read_text_lines(path, binary=None):
 
 def _norm(text, opts: TagOptions):
     """The text as the tokenizer reads it (leading BOMs dropped), so that `# text` and the tokens
-    spell the same characters; NFC for CoNLL-U (the UD validator requires it), done before
-    tokenizing so that no token boundary falls inside a character that NFC composes."""
+    spell the same characters; in NFC, as treebanks are (the UD validator requires it), so
+    that decomposed input (cafe + U+0301) finds the model's words and tokenizes the same in
+    every output format; done before tokenizing so that no token boundary falls inside a
+    character that NFC composes."""
     text = normalize_text(text)
-    return unicodedata.normalize("NFC", text) if opts.fmt == "conllu" else text
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def text_units(lines, opts: TagOptions):
@@ -327,12 +335,23 @@ def tag_file(input_path, output_path, model_paths, opts: TagOptions, jobs=1, ver
     """Tag a file with one model, or the average of several (a list of paths). With
     opts.input_format "auto", the file's name and first lines decide (`detect_input_format`)."""
     from .tagger import load_tagger
-    head, f = open_peeked(input_path)
+    tagger = load_tagger(model_paths, verify=verify)  # (its errors come before any input)
+    if opts.input_format == "auto":
+        head, f = open_peeked(input_path)
+    else:
+        head, f = [], open_binary(input_path)
     try:
+        sniffed = opts.input_format == "auto" and not str(input_path).lower().endswith(".conllu")
         opts = input_options(input_path, head, opts)
-        tagger = load_tagger(model_paths, verify=verify)
         opts = replace(opts, multiword=tagger.multiword, lexicon=tagger.lexicon)
-        _tag_stream(f, input_path, output_path, model_paths, tagger, opts, jobs)
+        try:
+            _tag_stream(f, input_path, output_path, model_paths, tagger, opts, jobs)
+        except PostagError as e:
+            if sniffed and opts.input_format == "conllu":  # say why it was read as CoNLL-U
+                raise PostagError(f"{e} (read as CoNLL-U, as its first data line starts with "
+                                  "a token ID and a tab; give --input-format text to tag it "
+                                  "as text)") from None
+            raise
     finally:
         if input_path != "-":
             f.close()

@@ -487,7 +487,7 @@ def learn_spaced_words(sentences, min_count: int = 2) -> list[str]:
 
 @functools.lru_cache(maxsize=8)
 def _most_pieces(spaced: frozenset) -> int:
-    return max(w.count(" ") + 1 for w in spaced)
+    return min(max(w.count(" ") + 1 for w in spaced), MAX_SPACED_PIECES)
 
 
 def _join_spaced(out: list[Token], text: str, spaced: frozenset) -> list[Token]:

@@ -206,7 +206,7 @@ class Features:
 
     def is_known(self, word: str) -> bool:
         """Whether the word's `w` feature was in training (else it is an unseen word)."""
-        return ("w=" + normalise(word)) in self.index
+        return ("w=" + normalise(nfc(word))) in self.index
 
     def encode_chars(self, word: str) -> np.ndarray:
         ids = self._char_cache.get(word)

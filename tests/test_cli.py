@@ -138,6 +138,8 @@ def test_raw_text_gets_the_words_with_spaces_of_the_training_data(tmp_path):
         assert run("tag", "-", "-m", model, "--format", fmt, input=nfd).stdout == \
             run("tag", "-", "-m", model, "--format", fmt, input=text).stdout
     assert "sinh viên/" in run("tag", "-", "-m", model, input=nfd).stdout
+    from postag_cli.tagger import Tagger
+    assert Tagger.load(model).is_known(unicodedata.normalize("NFD", "Hà Nội"))
     r = run("tag", "-", "-m", model, "--pretokenized", input="sinh viên\n")  # split as given
     assert [t.rsplit("/", 1)[0] for t in r.stdout.split()] == ["sinh", "viên"]
 

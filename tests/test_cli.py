@@ -161,7 +161,7 @@ def test_raw_text_gets_the_multiword_tokens_of_the_training_data(tmp_path):
     assert Tagger.load(model).lexicon.expansions == {"au": ["à", "le"], "du": ["de", "le"]}
     assert "raw text        2 multiword tokens (au = à le, du = de le)\n" \
         "raw text        hyphenated words are one token (peut-être)\n" \
-        "raw text        1 abbreviations kept whole (bd.)\n" \
+        "raw text        1 abbreviation kept whole (bd.)\n" \
         "raw text        2 elided words split off (j' l')\n" in run("info", model).stdout
     assert "raw text: 2 elided words split off (j' l')" in r.stderr
     for jobs in ("1", "2"):
@@ -598,6 +598,7 @@ def test_settings_a_model_file_could_not_hold_are_refused(tiny_corpus, tmp_path,
     (["--bogus"], "No such option '--bogus'. (see 'postag --help')"),
     (["tag", "--format", "xml"], "'xml' is not one of"),
     (["info"], "Missing argument 'MODEL'"),
+    (["info", "-"], "-: a model is read from a file, not from stdin"),
 ])
 def test_usage_errors_are_one_line(args, phrase):
     assert_user_error(run(*args), phrase)
@@ -752,12 +753,48 @@ def test_ensemble_mismatch_names_the_models(model, tiny_corpus, tmp_path):
                       "same tagset")
 
 
+@pytest.mark.parametrize("args, phrase", [
+    (["train", "CORPUS", "--dropout", 1.5], "--dropout must be in [0, 1), not 1.5"),
+    (["train", "CORPUS", "--lr", 0], "--lr must be positive, not 0.0"),
+    (["train", "CORPUS", "--word-dropout", -1], "--word-dropout must be >= 0, not -1.0"),
+    (["tag", "-", "--jobs", 0], "--jobs must be at least 1, not 0"),
+    (["tag", "-", "--top-k", -1], "--top-k must be at least 0, not -1"),
+    (["gradcheck", "--checks", 0], "--checks must be at least 1, not 0"),
+    (["gradcheck", "--layers", 0], "--layers must be at least 1, not 0"),
+])
+def test_a_bad_setting_is_named_with_its_value(args, phrase, tiny_corpus, tmp_path):
+    args = [tiny_corpus[0] if a == "CORPUS" else a for a in args]
+    assert_user_error(run(*args, *(["-o", tmp_path / "m.npz"] if args[0] == "train" else [])),
+                      phrase)
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_top_k_needs_a_format_with_room_for_it(model):
+    assert_user_error(run("tag", "-", "-m", model, "--top-k", 2, input="the dog\n"),
+                      "--top-k needs --format tsv, json or conllu")
+    r = run("tag", "-", "-m", model, "--top-k", 2, "--format", "tsv", input="the dog\n")
+    assert r.exit_code == 0 and len(r.stdout.splitlines()[0].split("\t")) == 4
+
+
+def test_averaging_that_never_starts_is_said(tiny_corpus, tmp_path):
+    r = run("train", tiny_corpus[0], "-o", tmp_path / "m.npz", *FAST, "--epochs", 2,
+            "--average", 5)
+    assert r.exit_code == 0, r.output
+    assert "note: weight averaging starts at epoch 5 (--average), after the last epoch (2)" \
+        in r.stderr
+    assert "weight averaging from epoch 5 (4 per epoch) (not reached)" in \
+        run("info", tmp_path / "m.npz").stdout
+    r = run("train", tiny_corpus[0], "-o", tmp_path / "m3.npz", *FAST, "--epochs", 3,
+            "--average", 3)
+    assert "note:" not in r.stderr and "(not reached)" not in run("info", tmp_path / "m3.npz").stdout
+
+
 def test_diverging_training_is_one_line(tiny_corpus, tmp_path):
     r = run("train", tiny_corpus[0], "-o", tmp_path / "m.npz", *FAST, "--lr", 1e6, "--epochs", 3)
     assert r.exit_code == 1 and "Traceback" not in r.output
     log = r.stderr.strip().splitlines()  # the usual log lines, then one error line
     assert log[-1].startswith("Error: training diverged") and "Warning" not in r.stderr
-    assert all(line.startswith(("/", "epoch ")) for line in log[:-1]), log
+    assert all(line.startswith(("/", "epoch ", "note: ")) for line in log[:-1]), log
 
 
 def test_raw_text_control_characters_never_reach_the_output(model, tmp_path):

@@ -400,7 +400,7 @@ def test_recurrent_dropout_trains_and_is_checked(tiny_corpus, tmp_path):
     r = train(train_f, tmp_path / "r.npz", cfg(epochs=4, recurrent_dropout=0.3), dev_path=dev_f,
               **QUIET)
     assert r.best_dev > 0.9
-    with pytest.raises(PostagError, match="recurrent-dropout in"):
+    with pytest.raises(PostagError, match=r"--recurrent-dropout must be in \[0, 1\), not 1.0"):
         train(train_f, tmp_path / "x.npz", cfg(recurrent_dropout=1.0), **QUIET)
 
 
@@ -416,7 +416,7 @@ def test_adversarial_training_trains_and_is_checked(tiny_corpus, tmp_path):
         assert not np.array_equal(models[a]["Wxh"], models[b]["Wxh"])
     meta = load_model(tmp_path / "a21.0.npz")[3]
     assert meta["adversarial"] == 1.0 and meta["adversarial_stride"] == 2
-    for bad, msg in ((dict(adversarial=-1.0), "--adversarial >= 0"),
+    for bad, msg in ((dict(adversarial=-1.0), "--adversarial must be >= 0, not -1.0"),
                      (dict(adversarial=float("nan")), "--adversarial must be a finite number"),
                      (dict(adversarial=float("inf")), "--adversarial must be a finite number"),
                      (dict(adversarial_stride=0), "--adversarial-stride must be at least 1")):

@@ -134,7 +134,8 @@ def _sample_corpus():
               help="rich: word, prefixes, suffixes, shape, case; cased: rich plus the word as written; "
                    "lean: w, p3, s2-s4, shape, case; "
                    "word: the one-hot word only.")
-@click.option("--epochs", default=DEFAULTS["epochs"], show_default=True)
+@click.option("--epochs", default=DEFAULTS["epochs"], show_default=True,
+              help="Passes over the training data.")
 @click.option("--hidden", default=DEFAULTS["hidden"], show_default=True,
               help="Hidden units per direction (0: 192, or 128 for a corpus under 750 "
                    "sentences).")
@@ -192,7 +193,8 @@ def _sample_corpus():
                    "tagging UPOS) from the same states (0: none).")
 @click.option("--seed", default=DEFAULTS["seed"], show_default=True,
               help="Random seed: same seed, same model.")
-@click.option("--tag-column", type=click.Choice(["upos", "xpos"]), default="upos", show_default=True)
+@click.option("--tag-column", type=click.Choice(["upos", "xpos"]), default="upos", show_default=True,
+              help="The column to learn and predict.")
 @click.option("--skip-gradcheck", is_flag=True, help="Do not check gradients before training.")
 @click.option("--checkpoint", type=click.Path(dir_okay=False),
               help="Where to write a resumable checkpoint after every epoch  [default: OUTPUT.ckpt]")
@@ -284,7 +286,8 @@ def tag(input, models, output, input_format, pretokenized, split_sentences, fmt,
     from . import tagio
 
     if top_k < 0 or jobs < 1:
-        raise UserError("--top-k must be >= 0 and --jobs >= 1")
+        raise UserError(f"--top-k must be at least 0, not {top_k}" if top_k < 0 else
+                        f"--jobs must be at least 1, not {jobs}")
     check_outputs({"output (-o)": output},
                   {"input file": input, **{f"model {m}": m for m in models}})
     if output != "-":
@@ -357,7 +360,8 @@ def _dropout_setting(dropout) -> str:
 @cli.command()
 @click.option("--checks", default=10, show_default=True, help="Random entries per parameter.")
 @click.option("--all", "check_all", is_flag=True, help="Check every entry of every parameter.")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--seed", default=0, show_default=True,
+              help="Random seed of the weights, the entries checked and the dropout masks.")
 @click.option("--corpus", type=click.Path(dir_okay=False),
               help="CoNLL-U file to take sentences from (default: the bundled sample).")
 @click.option("-m", "--model", help="Check this model's architecture (at a small size).")
@@ -403,9 +407,9 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
     (one direction, one-hot words), and every other option (2 layers, factorised embedding,
     auxiliary output, CRF output); then a fourth run checks the backward code of the dropout
     masks (output, recurrent and input dropout, masks drawn once and held fixed, so the loss
-    is still a function of the weights). With -m, or any of --arch/--layers/--features/
-    --char-hidden/--embed-size/--aux/--crf/--adversarial/--dropout-masks, it checks that one
-    configuration.
+    is still a function of the weights). With -m, or any of the options --arch, --layers,
+    --features, --char-hidden, --embed-size, --aux, --crf, --adversarial,
+    --adversarial-stride and --dropout-masks, it checks that one configuration.
 
     \b
     Example:  postag gradcheck --checks 10 --arch birnn --layers 2
@@ -414,12 +418,13 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
     from .info import adversarial_setting
     from .train import FEATURE_SETS, read_corpus
 
-    if checks < 1 or hidden < 1 or (layers is not None and layers < 1):
-        raise UserError("--checks, --hidden and --layers must be at least 1")
+    for name, value in (("checks", checks), ("hidden", hidden), ("layers", layers)):
+        if value is not None and value < 1:
+            raise UserError(f"--{name} must be at least 1, not {value}")
     if adversarial is not None and not 0 <= adversarial < float("inf"):
-        raise UserError("--adversarial must be >= 0 (finite)")
+        raise UserError(f"--adversarial must be >= 0 (finite), not {adversarial}")
     if adversarial_stride is not None and adversarial_stride < 1:
-        raise UserError("--adversarial-stride must be at least 1")
+        raise UserError(f"--adversarial-stride must be at least 1, not {adversarial_stride}")
     one = dict(arch=arch or DEFAULTS["arch"], layers=layers or DEFAULTS["layers"],
                features=features or DEFAULTS["features"],
                char_hidden=4 if char_hidden is None else char_hidden,

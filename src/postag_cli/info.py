@@ -101,7 +101,9 @@ def format_info(d: dict) -> str:
         + (f"adversarial training {adversarial_setting(t['adversarial'], t['adversarial_stride'])}, "
            if t["adversarial"] else "")
         + f"weight averaging from epoch {t['average'] or '-'}"
-        + (f" ({t['average_snapshots']} per epoch)" if (t["average_snapshots"] or 1) > 1 else ""),
+        + (f" ({t['average_snapshots']} per epoch)" if (t["average_snapshots"] or 1) > 1 else "")
+        + (" (not reached)" if isinstance(t["average"], int) and isinstance(t["epochs_run"], int)
+           and 0 < t["epochs_run"] < t["average"] else ""),
     ]
     hist = d["history"]
     if hist:

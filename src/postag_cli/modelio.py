@@ -143,8 +143,11 @@ def _read_headers(path, zf):
 def load_model(path, magic=MAGIC):
     """Load and validate a model. Returns (params, features, tags, meta, extra groups)."""
     path = os.fspath(path)
+    what = "model" if magic == MAGIC else "checkpoint"
+    if path == "-" and not os.path.exists(path):
+        raise PostagError(f"-: a {what} is read from a file, not from stdin")
     if not os.path.exists(path):
-        raise PostagError(f"{path}: no such {'model' if magic == MAGIC else 'checkpoint'} file")
+        raise PostagError(f"{path}: no such {what} file")
     if os.path.isdir(path):
         raise PostagError(f"{path}: is a directory, not a model file")
     try:  # (is_zipfile would hide an unreadable file behind "not an .npz archive")

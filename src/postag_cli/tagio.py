@@ -327,8 +327,11 @@ def input_options(input_path, head, opts: TagOptions) -> TagOptions:
             "--input-format text to tag it as text)"
         raise PostagError("--pretokenized and --split-sentences apply to text input, not to "
                           f"CoNLL-U, whose words are given{how}")
-    return replace(opts, input_format=fmt_in,
-                   fmt=opts.fmt or ("conllu" if fmt_in == "conllu" else "tagged"))
+    fmt = opts.fmt or ("conllu" if fmt_in == "conllu" else "tagged")
+    if fmt == "tagged" and opts.top_k:
+        raise PostagError("--top-k needs --format tsv, json or conllu (the tagged format has "
+                          "one tag per word)")
+    return replace(opts, input_format=fmt_in, fmt=fmt)
 
 
 def tag_file(input_path, output_path, model_paths, opts: TagOptions, jobs=1, verify=False):

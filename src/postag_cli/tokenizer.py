@@ -561,23 +561,27 @@ def describe_raw_text(settings: dict) -> list[str]:
     """One line for each thing of `learn_raw_text` a model has (for `train` and `info`)."""
     def some(items, sep=" ", n=8):
         return sep.join(items[:n]) + (f"{sep}..." if len(items) > n else "")
+
+    def count(items, one, many):
+        return f"{len(items):,} {one if len(items) == 1 else many}"
     settings = raw_text_settings(settings)
     mwt, abbreviations, elisions, spaced = (settings[k] for k in (
         "multiword_tokens", "abbreviations", "elisions", "spaced_words"))
     lines = []
     if mwt:
-        lines.append(f"{len(mwt):,} multiword tokens ("
+        lines.append(count(mwt, "multiword token", "multiword tokens") + " ("
                      + some([f"{k} = {' '.join(v)}" for k, v in mwt.items()], ", ", 5) + ")")
     if settings["hyphenated_words"]:
         lines.append("hyphenated words are one token (peut-être)")
     if abbreviations:
-        lines.append(f"{len(abbreviations):,} abbreviations kept whole ("
+        lines.append(count(abbreviations, "abbreviation", "abbreviations") + " kept whole ("
                      + some(abbreviations) + ")")
     if elisions:
-        lines.append(f"{len(elisions):,} elided words split off (" + some(elisions) + ")")
+        lines.append(count(elisions, "elided word", "elided words") + " split off ("
+                     + some(elisions) + ")")
     if spaced:
-        lines.append(f"{len(spaced):,} words with spaces kept whole (" + some(spaced, ", ")
-                     + ")")
+        lines.append(count(spaced, "word", "words") + " with spaces kept whole ("
+                     + some(spaced, ", ") + ")")
     return lines
 
 

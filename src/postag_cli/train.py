@@ -588,15 +588,18 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         if not math.isfinite(getattr(config, name)):
             raise PostagError(f"--{name.replace('_', '-')} must be a finite number, not "
                               f"{getattr(config, name)}")
-    if not (config.lr > 0 and config.clip > 0 and config.lr_embed >= 0 and config.aux_weight >= 0
-            and 0 <= config.dropout < 1
-            and 0 <= config.input_dropout < 1 and 0 <= config.recurrent_dropout < 1
-            and config.word_dropout >= 0
-            and config.feature_dropout >= 0 and 0 <= config.adversarial < float("inf")):
-        raise PostagError("--lr and --clip must be positive, --lr-embed and --aux-weight >= 0, "
-                          "--dropout and "
-                          "--input-dropout and --recurrent-dropout in [0, 1), "
-                          "--word-dropout, --feature-dropout and --adversarial >= 0 (finite)")
+    for name, ok, rule in (("lr", config.lr > 0, "positive"), ("clip", config.clip > 0, "positive"),
+                           ("lr-embed", config.lr_embed >= 0, ">= 0"),
+                           ("aux-weight", config.aux_weight >= 0, ">= 0"),
+                           ("dropout", 0 <= config.dropout < 1, "in [0, 1)"),
+                           ("input-dropout", 0 <= config.input_dropout < 1, "in [0, 1)"),
+                           ("recurrent-dropout", 0 <= config.recurrent_dropout < 1, "in [0, 1)"),
+                           ("word-dropout", config.word_dropout >= 0, ">= 0"),
+                           ("feature-dropout", config.feature_dropout >= 0, ">= 0"),
+                           ("adversarial", config.adversarial >= 0, ">= 0")):
+        if not ok:
+            value = getattr(config, name.replace("-", "_"))
+            raise PostagError(f"--{name} must be {rule}, not {value}")
 
     if jobs is not None and jobs < 1:
         raise PostagError(f"--jobs must be at least 1, not {jobs}")
@@ -655,6 +658,9 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     log(f"{corpus_name}: {len(train_sents)} sentences, {n_words} tagged words, "
         f"{len(tagset)} tags, {len(feats)} features; arch {config.arch} x{config.layers}, "
         f"hidden {config.hidden}, minibatches of {config.batch_size}")
+    if config.average > config.epochs:
+        log(f"note: weight averaging starts at epoch {config.average} (--average), after the "
+            f"last epoch ({config.epochs}): the weights will not be averaged")
 
     # word dropout: probability of replacing each word feature by <unk>
     drop_p = None
@@ -711,6 +717,9 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         params, opt.mem, best_params, avg, result, start_epoch = _load_checkpoint(
             resume, resumed, {**meta, "aux_tags": aux_tagset}, feats, tagset)
         log(f"resumed from {resume} at epoch {start_epoch}")
+        if start_epoch > config.epochs:
+            log(f"note: the checkpoint has run {start_epoch - 1} epochs, --epochs is "
+                f"{config.epochs}: no epoch to run; its best weights are saved")
     if jobs > 1:  # weights and Adagrad memories shared with the helper
         params = _shared_copy(params)
         opt.mem = _shared_copy(opt.mem)

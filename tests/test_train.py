@@ -114,6 +114,13 @@ def test_resume_equals_uninterrupted(tiny_corpus, tmp_path, snapshots):
     h_ckpt = load_model(tmp_path / "half.ckpt", magic=CHECKPOINT_MAGIC)
     assert all(np.array_equal(f_ckpt[0][k], h_ckpt[0][k]) for k in full)  # last weights
     assert all(np.array_equal(f_ckpt[4]["adagrad"][k], h_ckpt[4]["adagrad"][k]) for k in full)
+    logged = []  # resuming a checkpoint that has run every epoch: said, and the model saved
+    train(train_f, tmp_path / "again.npz", cfg(epochs=4, **c), dev_path=dev_f,
+          resume=tmp_path / "full.ckpt", checkpoint=tmp_path / "again.ckpt", log=logged.append,
+          progress=False)
+    assert any("no epoch to run" in m for m in logged)
+    again = weights(tmp_path / "again.npz")
+    assert all(np.array_equal(full[k], again[k]) for k in full)
 
 
 def test_resume_refuses_other_data_or_settings(tiny_corpus, tmp_path):

@@ -248,6 +248,8 @@ def train(corpus, dev, output, skip_gradcheck, checkpoint, no_checkpoint, resume
             where += f"; resume with --resume {checkpoint}"
         click.echo(f"interrupted: {where}", err=True)
         sys.exit(130 if getattr(result, "signum", 2) == 2 else 143)
+    if not result.model_written:
+        _fail(PostagError(f"{output}: no model was written (no epoch was run)"))
     best = f", best dev accuracy {result.best_dev:.2%} (epoch {result.best_epoch})" \
         if result.best_dev is not None else ""
     click.echo(f"saved {output}{best}", err=True)

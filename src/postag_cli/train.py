@@ -738,6 +738,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                    chars=feats.chars)
         result.model_written = True
 
+    if start_epoch > config.epochs and best_params is not None:  # a resume with nothing to run
+        save_best(best_params)
     stop = {"signum": None}
 
     def on_signal(signum, frame):

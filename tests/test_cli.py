@@ -608,7 +608,8 @@ def test_tag_conllu_input_in_other_formats(model, tiny_corpus):
     r = run("tag", tiny_corpus[1], "--input-format", "conllu", "-m", model, "--format", "json")
     assert r.exit_code == 0, r.output
     first = json.loads(r.stdout.splitlines()[0])
-    assert first["id"] == 1 and [t["form"] for t in first["tokens"]] == first["text"].split()
+    assert first["id"] == 1 and first["sent_id"] == "s1"  # (the input's own id)
+    assert [t["form"] for t in first["tokens"]] == first["text"].split()
     r = run("tag", tiny_corpus[1], "--input-format", "conllu", "-m", model, "--format", "tagged")
     assert r.exit_code == 0 and "/DET " in r.stdout and "\t" not in r.stdout
     r = run("tag", tiny_corpus[1], "--input-format", "conllu", "-m", model)  # default: CoNLL-U

@@ -159,8 +159,10 @@ def _misc_probs(ranked, opts):
     return "|".join(items)
 
 
-def format_text_sentence(tagger, n, text, tokens, tags, ranked, opts: TagOptions) -> str:
-    """One sentence in the chosen output format. ranked: per word, (tag, prob) best first."""
+def format_text_sentence(tagger, n, text, tokens, tags, ranked, opts: TagOptions,
+                         sent_id=None) -> str:
+    """One sentence in the chosen output format. ranked: per word, (tag, prob) best first.
+    sent_id: the input's own sentence id (CoNLL-U input), which json output adds."""
     from .treebank import sentence_to_conllu
     words = [w for _, ws, _ in tokens for w in ws]
     fmt = opts.fmt
@@ -193,7 +195,8 @@ def format_text_sentence(tagger, n, text, tokens, tags, ranked, opts: TagOptions
             if opts.top_k:
                 d["top"] = [[tt, round(p, 6)] for tt, p in r[:opts.top_k]]
             toks.append(d)
-        return json.dumps({"id": n, "text": text, "tokens": toks}, ensure_ascii=False) + "\n"
+        head = {"id": n} if sent_id is None else {"id": n, "sent_id": sent_id}
+        return json.dumps({**head, "text": text, "tokens": toks}, ensure_ascii=False) + "\n"
     misc = [_misc_probs(r, opts) for r in ranked] if (opts.probs or opts.top_k) else None
     return sentence_to_conllu(tokens, tags, sent_id=str(n), text=text, extra_misc=misc,
                               column=tagger.meta.get("tag_column", "upos"))
@@ -270,7 +273,8 @@ def tag_conllu_chunk(tagger, sents, opts: TagOptions, first_n=0) -> str:
                 continue
             text = " ".join(s.metadata.get("text", "").split()) or " ".join(fs)
             out.append(format_text_sentence(tagger, n, text, [(w, (w,), True) for w in fs],
-                                            [r[0][0] for r in ranked], ranked, opts))
+                                            [r[0][0] for r in ranked], ranked, opts,
+                                            s.metadata.get("sent_id")))
             continue
         for tok, r in zip(ts, ranked):
             tok[column] = r[0][0]

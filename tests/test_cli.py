@@ -726,6 +726,25 @@ def _peek_pipe(open_peeked, pipe):
         return open_peeked("-")
 
 
+def test_output_to_a_named_pipe_is_streamed_not_replaced(model, tmp_path):
+    """-o to a FIFO (or a device such as /dev/null) writes into it; the atomic rename that
+    protects regular files would replace it with a file."""
+    import os
+    import stat
+    import threading
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    r = run("tag", "-", "-m", model, "-o", fifo, input="the dog\n")
+    reader.join(60)
+    assert r.exit_code == 0, r.output
+    assert got and got[0].startswith(b"the/") and got[0].count(b"\n") == 1
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["out.fifo"]  # no temporary file
+
+
 def test_output_files_get_the_usual_permissions(model, tmp_path):
     import os
     old = os.umask(0o022)

@@ -148,9 +148,20 @@ def atomic_file(path, mode="w"):
     """A file object for `path` that becomes visible only when the `with` block succeeds: it is
     written to a temporary file in the same folder, fsynced and renamed over `path`. On any
     error the temporary file is removed, `path` is left as it was, and OS errors become a
-    PostagError naming `path`."""
+    PostagError naming `path`. A device or named pipe (/dev/null, a FIFO) is written as a
+    stream instead."""
     path = os.fspath(path)
     target = os.path.realpath(path)  # (through a symbolic link, as open() would write)
+    if os.path.exists(target) and not os.path.isfile(target) and not os.path.isdir(target):
+        # a device, a named pipe or a socket (-o /dev/null): written as a stream, never
+        # replaced by a renamed file
+        kw = {} if "b" in mode else {"encoding": "utf-8", "newline": "\n"}
+        try:
+            with open(target, mode, **kw) as f:
+                yield f
+        except OSError as e:
+            raise PostagError(f"{path}: cannot write ({e.strerror or e})") from None
+        return
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):
         raise PostagError(f"{path}: folder {folder} does not exist")

@@ -781,11 +781,27 @@ def test_ensemble_mismatch_names_the_models(model, tiny_corpus, tmp_path):
     (["tag", "-", "--top-k", -1], "--top-k must be at least 0, not -1"),
     (["gradcheck", "--checks", 0], "--checks must be at least 1, not 0"),
     (["gradcheck", "--layers", 0], "--layers must be at least 1, not 0"),
+    (["gradcheck", "--seed", -1], "--seed must be at least 0, not -1"),
+    (["train", "CORPUS", "--seed", -1], "--seed must be at least 0, not -1"),
 ])
 def test_a_bad_setting_is_named_with_its_value(args, phrase, tiny_corpus, tmp_path):
     args = [tiny_corpus[0] if a == "CORPUS" else a for a in args]
     assert_user_error(run(*args, *(["-o", tmp_path / "m.npz"] if args[0] == "train" else [])),
                       phrase)
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_ctrl_c_before_training_begins(tiny_corpus, tmp_path, monkeypatch):
+    """Ctrl-C while the corpus is read or the gradients checked: exit 130, one line, no model
+    (click's own handler would say "Aborted!" and exit 1)."""
+    import postag_cli.train as T
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(T, "read_corpus", interrupted)
+    r = run("train", tiny_corpus[0], "-o", tmp_path / "m.npz")
+    assert r.exit_code == 130 and "Traceback" not in r.output
+    assert r.stderr.strip() == "interrupted before training began: no model was written"
     assert not (tmp_path / "m.npz").exists()
 
 

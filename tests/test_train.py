@@ -300,6 +300,52 @@ def test_jobs_do_not_change_the_model(tiny_corpus, tmp_path):
     assert not all(np.array_equal(one[k], seq[k]) for k in one)
 
 
+@pytest.mark.parametrize("extra", [dict(crf=True), dict(aux_weight=0.5, layers=2)])
+def test_jobs_do_not_change_the_model_with_other_options(tiny_corpus, tmp_path, extra):
+    """The same with the CRF (whose transition gradient once came out in float64 and was
+    rounded differently through the helper's float32 buffer) and other options."""
+    train_f, dev_f = tiny_corpus
+    c = cfg(epochs=1, char_hidden=3, batch_size=4, **extra)
+    train(train_f, tmp_path / "one.npz", c, dev_path=dev_f, jobs=1, **QUIET)
+    train(train_f, tmp_path / "two.npz", c, dev_path=dev_f, jobs=2, **QUIET)
+    one, two = weights(tmp_path / "one.npz"), weights(tmp_path / "two.npz")
+    assert all(np.array_equal(one[k], two[k]) for k in one)
+
+
+def test_resume_keeps_the_dev_file_and_the_patience(tiny_corpus, tmp_path):
+    """A checkpoint scored on one dev file is not resumed with another (or none), and the
+    epochs without a better dev score go on counting for --patience."""
+    train_f, dev_f = tiny_corpus
+    other = tmp_path / "other.conllu"
+    other.write_text(dev_f.read_text(encoding="utf-8").split("\n\n", 1)[1], encoding="utf-8")
+    train(train_f, tmp_path / "m.npz", cfg(epochs=2), dev_path=dev_f,
+          checkpoint=tmp_path / "m.ckpt", **QUIET)
+    for dev in (other, None):
+        with pytest.raises(PostagError, match="checkpoint was scored with dev file"):
+            train(train_f, tmp_path / "x.npz", cfg(epochs=3), dev_path=dev,
+                  resume=tmp_path / "m.ckpt", **QUIET)
+    train(train_f, tmp_path / "n.npz", cfg(epochs=2), checkpoint=tmp_path / "n.ckpt", **QUIET)
+    with pytest.raises(PostagError, match="checkpoint was scored with no dev file"):
+        train(train_f, tmp_path / "x.npz", cfg(epochs=3), dev_path=dev_f,
+              resume=tmp_path / "n.ckpt", **QUIET)
+
+
+
+def test_patience_counts_on_across_a_resume(tiny_corpus, tmp_path, monkeypatch):
+    """With a dev score that never improves after epoch 1, --patience 2 stops a straight run
+    after epoch 3, and a run of 2 epochs resumed with more also after epoch 3."""
+    import postag_cli.train as T
+    monkeypatch.setattr(T, "accuracy", lambda tagger, dev: 0.5)
+    train_f, dev_f = tiny_corpus
+    r = train(train_f, tmp_path / "a.npz", cfg(epochs=10, patience=2), dev_path=dev_f, **QUIET)
+    assert (r.epochs_run, r.best_epoch) == (3, 1)
+    train(train_f, tmp_path / "b.npz", cfg(epochs=2, patience=2), dev_path=dev_f,
+          checkpoint=tmp_path / "b.ckpt", **QUIET)
+    r = train(train_f, tmp_path / "b.npz", cfg(epochs=10, patience=2), dev_path=dev_f,
+              checkpoint=tmp_path / "b.ckpt", resume=tmp_path / "b.ckpt", **QUIET)
+    assert (r.epochs_run, r.best_epoch) == (3, 1)
+
+
 def test_jobs_do_not_change_the_model_with_untagged_parts(tmp_path):
     """The same with the default one-table model, feature dropout, and minibatches where the
     helper's part or this process's part has no tagged word (untagged sentences are long or

@@ -241,6 +241,9 @@ def train(corpus, dev, output, skip_gradcheck, checkpoint, no_checkpoint, resume
                            jobs=jobs)
     except PostagError as e:
         _fail(e)
+    except KeyboardInterrupt:  # (before the first epoch: reading, checking gradients)
+        click.echo("interrupted before training began: no model was written", err=True)
+        sys.exit(130)
     if result.interrupted:
         where = f"the best model so far (epoch {result.best_epoch}) is in {output}" \
             if result.model_written else "no model was written"
@@ -423,6 +426,8 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
     for name, value in (("checks", checks), ("hidden", hidden), ("layers", layers)):
         if value is not None and value < 1:
             raise UserError(f"--{name} must be at least 1, not {value}")
+    if seed < 0:
+        raise UserError(f"--seed must be at least 0, not {seed}")
     if adversarial is not None and not 0 <= adversarial < float("inf"):
         raise UserError(f"--adversarial must be >= 0 (finite), not {adversarial}")
     if adversarial_stride is not None and adversarial_stride < 1:

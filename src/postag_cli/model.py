@@ -780,7 +780,9 @@ def _loss_and_grads(params, arch, ids, tags, mask, dropout, rng, chars, input_dr
         gold = _crf_gold(tags, scored, P.shape[2])
         score = cache["logits"][tt, bb, tags[tt, bb]].sum() + (gold * params["Wyy"]).sum()
         loss = cache["logZ"].sum() - score
-        cache["dWyy"] = cache["crf"] - gold  # d loss / d Wyy: expected - gold counts
+        # d loss / d Wyy: expected - gold counts (in the weights' dtype: the same sums in one
+        # process or two)
+        cache["dWyy"] = cache["crf"] - gold.astype(cache["crf"].dtype)
     else:
         loss = -np.log(P[tt, bb, tags[tt, bb]] + 1e-300).sum()
     # dloss/dlogits = p - onehot(gold), zero where there is no gold tag (softmax +

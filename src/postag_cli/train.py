@@ -574,7 +574,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                              ("batch-parts", config.batch_parts, 1),
                              ("average", config.average, 0), ("patience", config.patience, 0),
                              ("average-snapshots", config.average_snapshots, 1),
-                             ("adversarial-stride", config.adversarial_stride, 1)):
+                             ("adversarial-stride", config.adversarial_stride, 1),
+                             ("seed", config.seed, 0)):
         if value < low:
             raise PostagError(f"--{name} must be at least {low}, not {value}")
     for name, value, high in (("layers", config.layers, MAX_LAYERS),
@@ -658,6 +659,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     log(f"{corpus_name}: {len(train_sents)} sentences, {n_words} tagged words, "
         f"{len(tagset)} tags, {len(feats)} features; arch {config.arch} x{config.layers}, "
         f"hidden {config.hidden}, minibatches of {config.batch_size}")
+    if config.patience and dev_sents is None:
+        log("note: --patience needs --dev (a dev score to wait for); it is ignored")
     if config.average > config.epochs:
         log(f"note: weight averaging starts at epoch {config.average} (--average), after the "
             f"last epoch ({config.epochs}): the weights will not be averaged")
@@ -692,7 +695,9 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         "corpus_sha256": corpus_sha,
         "corpus_sentences": len(train_sents),
         "corpus_words": n_words,
-        "dev": os.path.basename(str(dev_path)) if dev_path else None,
+        "dev": (None if dev_path is None else "<stdin>" if dev_path == "-"
+                else os.path.basename(str(dev_path))),
+        "dev_sha256": _sentences_sha256(dev_sents) if dev_sents else None,
         # raw text in other languages than English: multiword tokens (du -> de le), ...
         **learn_raw_text(train_sents, english=feats.is_known(ENGLISH_MARK)),
     }
@@ -752,7 +757,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         except ValueError:  # not in the main thread
             pass
     show = progress if progress is not None else sys.stderr.isatty()
-    bad_epochs = 0
+    # epochs since the best dev score (a resumed run goes on counting for --patience)
+    bad_epochs = result.epochs_run - result.best_epoch if resume is not None and dev is not None else 0
     try:
         for epoch in range(start_epoch, config.epochs + 1):
             rng = np.random.default_rng([config.seed, epoch])
@@ -778,9 +784,11 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                 if done:
                     loss, ntok = sum(r[0] for r in done), sum(r[1] for r in done)
                     if not np.isfinite(loss):
+                        kept = "the last good checkpoint and best model are kept" \
+                            if result.model_written else "no model was written"
                         raise PostagError(f"training diverged: loss is {loss} at epoch {epoch}, "
-                                          f"batch {bi + 1}; try a smaller --lr (the last good "
-                                          "checkpoint and best model are kept)", exit_code=1)
+                                          f"batch {bi + 1}; try a smaller --lr ({kept})",
+                                          exit_code=1)
                     if shared:  # both processes apply the step
                         helper.step_split(opt, params, *[r and r[2] for r in results], 1.0 / ntok)
                     else:
@@ -869,6 +877,14 @@ def _save_checkpoint(path, params, mem, best_params, feats, tagset, meta, result
                magic=CHECKPOINT_MAGIC, chars=feats.chars)
 
 
+def _sentences_sha256(sents) -> str:
+    """A fingerprint of tagged sentences (words and tags): which dev set a score is on."""
+    h = hashlib.sha256()
+    for s in sents:
+        h.update(json.dumps([s.words, s.tags], ensure_ascii=False).encode("utf-8"))
+    return h.hexdigest()
+
+
 # settings newer than some checkpoints: what those checkpoints were trained with
 DEFAULTS_OF_NEW = {"feature_dropout": 0.0, "recurrent_dropout": 0.0, "average_snapshots": 1,
                    "crf": False, "adversarial": 0.0, "adversarial_stride": 1}
@@ -890,6 +906,10 @@ def _load_checkpoint(path, loaded, meta, feats, tagset):
                               f"this run's {meta.get(key)!r}; resume with the same options")
     if list(names) != feats.names or list(tags) != tagset:
         raise PostagError(f"{path}: checkpoint vocabulary differs from the training data's")
+    if "dev_sha256" in cmeta and cmeta["dev_sha256"] != meta.get("dev_sha256"):
+        was = f"dev file {cmeta.get('dev')}" if cmeta["dev_sha256"] else "no dev file"
+        raise PostagError(f"{path}: checkpoint was scored with {was}; resume with the same "
+                          "--dev, so that its best epoch stays comparable")
     state = cmeta["checkpoint"]
     result = TrainResult(epochs_run=state["epochs_run"], best_epoch=state["best_epoch"],
                          best_dev=state["best_dev"], history=state["history"])

@@ -159,3 +159,64 @@ def test_wrong_argument_types_are_clear_errors(tagger):
     with pytest.raises(TypeError, match="takes a string"):
         tagger.tag_text(["the", "cat"])
     assert tagger.tag(("the", "cat")) == tagger.tag(["the", "cat"])  # any sequence of strings
+
+
+def test_more_wrong_arguments_are_clear_errors(tagger, tmp_path):
+    from postag_cli.tagger import load_tagger
+    with pytest.raises(TypeError, match="not a string"):
+        tagger.probabilities("The cat")  # (would be 7 one-letter sentences)
+    with pytest.raises(TypeError, match="not a string"):
+        tagger.probabilities(["The cat"])
+    with pytest.raises(TypeError, match="words must be strings, not int"):
+        tagger.probabilities([[1]])
+    with pytest.raises(ValueError, match="not whitespace"):
+        tagger.tag(["", "cat"])
+    with pytest.raises(ValueError, match="not whitespace"):
+        tagger.tag([" ", "cat"])
+    assert tagger.tag(["sinh viên"])  # (a word may hold a space: Vietnamese)
+    p = tagger.probabilities([["the", "cat"]])[0]
+    with pytest.raises(ValueError, match="k must be at least 1"):
+        tagger.top_k(p, 0)
+    with pytest.raises(ValueError, match="one sentence's"):
+        tagger.top_k(p[0], 3)
+    assert len(tagger.top_k(p, 1000)[0]) == len(tagger.tags)
+    with pytest.raises(ValueError, match="at least one model"):
+        load_tagger([])
+
+
+def test_an_ensemble_does_not_depend_on_the_order_of_its_models(tagger, tiny_corpus,
+                                                                 tmp_path):
+    """Members that tokenize raw text differently (an English model, with n't, and one
+    without) are refused for raw text in either order, but retag CoNLL-U and pretokenized
+    text; known words are those any member knows."""
+    import os
+
+    from click.testing import CliRunner
+
+    from postag_cli.cli import cli
+    from postag_cli.errors import PostagError
+    from postag_cli.tagger import Ensemble, load_tagger
+    english = tmp_path / "en.conllu"  # the same treebank with n't: an English model
+    rows = ["the\tDET", "dog\tNOUN", "does\tVERB", "n't\tADJ", "see\tVERB", ".\tPUNCT"]
+    english.write_text(tiny_corpus[0].read_text(encoding="utf-8") + "# sent_id = en\n"
+                       + "".join(f"{i}\t{r.split(chr(9))[0]}\t_\t{r.split(chr(9))[1]}"
+                                 "\t_\t_\t_\t_\t_\t_\n" for i, r in enumerate(rows, 1))
+                       + "\n", encoding="utf-8")
+    en = tmp_path / "en.npz"
+    train(english, en, TrainConfig(epochs=1, hidden=4, gradcheck=False), log=lambda m: None,
+          progress=False)
+    plain = os.fspath(tmp_path / "plain.npz")
+    train(tiny_corpus[0], plain, TrainConfig(epochs=1, hidden=4, gradcheck=False),
+          log=lambda m: None, progress=False)
+    for order in ([en, plain], [plain, en]):
+        both = load_tagger(order)
+        assert isinstance(both, Ensemble) and both.is_known("does") and both.is_known("the")
+        with pytest.raises(PostagError, match="tokenize raw text differently"):
+            both.tag_text("the dog doesn't see.")
+        args = ["tag", "-", "-m", str(order[0]), "-m", str(order[1])]
+        r = CliRunner().invoke(cli, args, input="the dog doesn't see.\n")
+        assert r.exit_code == 2 and "tokenize raw text differently" in r.stderr
+        r = CliRunner().invoke(cli, args + ["--pretokenized"], input="the dog does n't see .\n")
+        assert r.exit_code == 0 and r.stdout.count("/") == 6
+        r = CliRunner().invoke(cli, ["tag", str(english)] + args[2:])
+        assert r.exit_code == 0 and r.stdout.startswith("# sent_id = s1")

@@ -805,6 +805,26 @@ def test_ctrl_c_before_training_begins(tiny_corpus, tmp_path, monkeypatch):
     assert not (tmp_path / "m.npz").exists()
 
 
+def test_evaluate_report_details(model, tiny_corpus, tmp_path):
+    import json
+    r = run("evaluate", tiny_corpus[1], "-m", model, "--json")
+    assert json.loads(r.stdout)["tag_column"] == "upos"
+    assert json.loads(run("evaluate", tiny_corpus[1], "-m", model, "--json", "--raw")
+                      .stdout)["UPOS"]["f1"] > 0
+    assert_user_error(run("evaluate", tiny_corpus[1], "-m", model, "--raw", "--errors", 3),
+                      "does not apply with --raw")
+    one = tmp_path / "one.conllu"  # no ADJ in gold: its row has "-" for what
+    one.write_text("".join(f"{i}\t{w}\t_\t{t}\t_\t_\t_\t_\t_\t_\n" for i, (w, t) in enumerate(
+        [("the", "DET"), ("dog", "NOUN"), ("sees", "VERB"), (".", "PUNCT")], 1)) + "\n",
+        encoding="utf-8")
+    rows = {line.split()[0]: line.split()[1:] for line in
+            run("evaluate", one, "-m", model).stdout.splitlines()
+            if line.split()[:1] and line.split()[0].isupper() and len(line.split()) == 6}
+    assert rows["ADJ"][1] == "-" and rows["ADJ"][3] == "0" and rows["NOUN"][1] == "100.00%"
+    for tag, (prec, rec, _, gold, predicted) in rows.items():  # "-" where undefined, only
+        assert (prec == "-") == (predicted == "0") and (rec == "-") == (gold == "0"), tag
+
+
 def test_top_k_needs_a_format_with_room_for_it(model):
     assert_user_error(run("tag", "-", "-m", model, "--top-k", 2, input="the dog\n"),
                       "--top-k needs --format tsv, json or conllu")

@@ -331,7 +331,10 @@ def evaluate(gold, models, as_json, n_errors, raw, skip_bad_sentences):
     import json
 
     if n_errors < 0:
-        raise UserError("--errors must be >= 0")
+        raise UserError(f"--errors must be at least 0, not {n_errors}")
+    if n_errors and raw:
+        raise UserError("--errors lists errors under gold tokenization; it does not apply "
+                        "with --raw")
     from .evaluate import evaluate as run_eval
     from .evaluate import format_report
     from .tagger import load_tagger

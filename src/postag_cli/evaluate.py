@@ -79,6 +79,7 @@ def evaluate(tagger: Tagger, gold_path, column="upos", skip_bad=False, n_errors=
     confusion = Counter((a, b) for a, b in zip(gold, pred) if a != b)
     return {
         "file": str(gold_path),
+        "tag_column": column,
         "sentences": len(sents),
         "words": n,
         "correct": correct,
@@ -116,9 +117,11 @@ def format_report(r: dict) -> str:
         "",
         f"{'tag':<8} {'precision':>9} {'recall':>9} {'f1':>9} {'gold':>7} {'predicted':>9}",
     ]
-    for t, s in r["per_tag"].items():
-        lines.append(f"{t:<8} {s['precision']:>9.2%} {s['recall']:>9.2%} {s['f1']:>9.2%} "
-                     f"{s['gold']:>7} {s['predicted']:>9}")
+    for t, s in r["per_tag"].items():  # ("-": never predicted / not in the gold file)
+        prec = f"{s['precision']:.2%}" if s["predicted"] else "-"
+        rec = f"{s['recall']:.2%}" if s["gold"] else "-"
+        f1 = f"{s['f1']:.2%}" if s["gold"] or s["predicted"] else "-"
+        lines.append(f"{t:<8} {prec:>9} {rec:>9} {f1:>9} {s['gold']:>7} {s['predicted']:>9}")
     if r["confusions"]:
         lines += ["", "most confused (gold -> predicted)"]
         lines += [f"  {c['gold']:<6} -> {c['predicted']:<6} {c['count']}" for c in r["confusions"]]

@@ -57,17 +57,17 @@ def evaluate_raw(tagger: Tagger, gold_path, column="upos", skip_bad=False) -> di
                           f"{e}") from None
     return {"file": str(gold_path), "sentences": len(gold), "tag_column": column,
             "skipped_sentences": stats.skipped,
-            **{k: {"precision": v.precision, "recall": v.recall, "f1": v.f1,
-                   "gold": v.gold_total, "system": v.system_total, "correct": v.correct}
+            **{(column.upper() if k == "UPOS" else k): {  # (an XPOS model's scores: "XPOS")
+                "precision": v.precision, "recall": v.recall, "f1": v.f1,
+                "gold": v.gold_total, "system": v.system_total, "correct": v.correct}
                for k, v in scores.items()}}
 
 
 def format_raw_report(r: dict) -> str:
     lines = [f"file        {r['file']} ({r['sentences']} sentences, raw text, gold sentence "
              "boundaries)", f"{'metric':<10} {'precision':>9} {'recall':>9} {'f1':>9}"]
-    for k in ("Tokens", "Words", "UPOS"):
-        s = r[k]
-        name = k if k != "UPOS" or r["tag_column"] == "upos" else r["tag_column"].upper()
+    for name in ("Tokens", "Words", r["tag_column"].upper()):
+        s = r[name]
         lines.append(f"{name:<10} {s['precision']:>9.2%} {s['recall']:>9.2%} {s['f1']:>9.2%}")
     if r.get("skipped_sentences"):
         lines.append(f"skipped     {r['skipped_sentences']} malformed sentences (not scored)")

@@ -10,6 +10,8 @@ The CLI is a thin layer over this class.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from . import model as M
@@ -45,6 +47,8 @@ def _words(sent) -> list[str]:
     for w in words:
         if not isinstance(w, str):
             raise TypeError(f"words must be strings, not {type(w).__name__} ({w!r})")
+        if not w or w.isspace():
+            raise ValueError(f"a word must have a character that is not whitespace, not {w!r}")
     return words
 
 
@@ -94,8 +98,15 @@ class _Tagging:
         return list(zip(words, self.tag(words)))
 
     def top_k(self, probs: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
-        """The k most probable (tag, probability) pairs for each word of one sentence."""
-        k = max(1, min(k, len(self.tags)))
+        """The k most probable (tag, probability) pairs for each word of one sentence (probs:
+        one (n, C) array of `probabilities`); k above the number of tags gives them all."""
+        probs = np.asarray(probs)
+        if probs.ndim != 2 or probs.shape[1] != len(self.tags):
+            raise ValueError(f"probs must be one sentence's (words, {len(self.tags)}) array, "
+                             f"not of shape {probs.shape}")
+        if k < 1:
+            raise ValueError(f"k must be at least 1, not {k}")
+        k = min(k, len(self.tags))
         order = np.argsort(-probs, axis=1, kind="stable")[:, :k]
         return [[(self.tags[j], float(p[j])) for j in row] for p, row in zip(probs, order)]
 
@@ -132,7 +143,10 @@ class Tagger(_Tagging):
 
     def probabilities(self, sents) -> list[np.ndarray]:
         """Tag distributions, one (n_i, C) float32 array per sentence (a list of words)."""
-        sents = [s if isinstance(s, list) else list(s) for s in sents]
+        if isinstance(sents, str):
+            raise TypeError("probabilities takes a list of sentences (lists of words), not a "
+                            "string")
+        sents = [_words(s) for s in sents]
         return _split_sentences(self.flat_probabilities(sents), sents)
 
     def flat_probabilities(self, sents) -> np.ndarray:
@@ -215,6 +229,7 @@ class Ensemble(_Tagging):
                                   "and tag column")
         self.tags = first.tags
         self.meta = {**first.meta, "ensemble": len(self.members)}
+        self.paths = paths
 
     @classmethod
     def load(cls, paths, verify=False) -> "Ensemble":
@@ -222,7 +237,10 @@ class Ensemble(_Tagging):
 
     def probabilities(self, sents) -> list[np.ndarray]:
         """The mean of the members' tag distributions, one (n_i, C) array per sentence."""
-        sents = [list(s) for s in sents]
+        if isinstance(sents, str):
+            raise TypeError("probabilities takes a list of sentences (lists of words), not a "
+                            "string")
+        sents = [_words(s) for s in sents]
         return _split_sentences(self.flat_probabilities(sents), sents)
 
     def flat_probabilities(self, sents) -> np.ndarray:
@@ -234,8 +252,29 @@ class Ensemble(_Tagging):
         return total / len(self.members)
 
     def is_known(self, word: str) -> bool:
-        """Whether the first member saw the word in training."""
-        return self.members[0].is_known(word)
+        """Whether a member saw the word in training (the same whatever the models' order)."""
+        return any(m.is_known(word) for m in self.members)
+
+    @property
+    def multiword(self) -> bool:
+        return self._raw_text()[0]
+
+    @property
+    def lexicon(self):
+        return self._raw_text()[1]
+
+    def _raw_text(self):
+        """How the members tokenize raw text, which must be the same for all (it depends on
+        their training data), so that no member's order decides it."""
+        first = (self.members[0].multiword, self.members[0].lexicon)
+        for i, m in enumerate(self.members[1:], 1):
+            if (m.multiword, m.lexicon) != first:
+                from .errors import PostagError
+                which = f"{self.paths[i]} and {self.paths[0]}: " if self.paths else ""
+                raise PostagError(f"{which}the models tokenize raw text differently (their "
+                                  "training data differ); give them tokenized text "
+                                  "(--pretokenized) or CoNLL-U, or use one model")
+        return first
 
     def _first(self):
         return self.members[0]
@@ -252,5 +291,8 @@ def load_tagger(paths, verify=False):
     """A Tagger for one model path, an Ensemble for several."""
     paths = [paths] if isinstance(paths, (str, bytes)) or not hasattr(paths, "__iter__") \
         else list(paths)
+    paths = [os.fsdecode(p) if isinstance(p, bytes) else p for p in paths]
+    if not paths:
+        raise ValueError("load_tagger needs at least one model path")
     return Tagger.load(paths[0], verify=verify) if len(paths) == 1 else \
         Ensemble.load(paths, verify=verify)

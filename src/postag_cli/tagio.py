@@ -350,7 +350,9 @@ def tag_file(input_path, output_path, model_paths, opts: TagOptions, jobs=1, ver
     try:
         sniffed = opts.input_format == "auto" and not str(input_path).lower().endswith(".conllu")
         opts = input_options(input_path, head, opts)
-        opts = replace(opts, multiword=tagger.multiword, lexicon=tagger.lexicon)
+        if opts.input_format == "text" and (not opts.pretokenized or opts.split_sentences):
+            # (what the tokenizer and splitter know: only text that is tokenized needs it)
+            opts = replace(opts, multiword=tagger.multiword, lexicon=tagger.lexicon)
         try:
             _tag_stream(f, input_path, output_path, model_paths, tagger, opts, jobs)
         except PostagError as e:

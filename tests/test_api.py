@@ -208,6 +208,9 @@ def test_an_ensemble_does_not_depend_on_the_order_of_its_models(tagger, tiny_cor
     plain = os.fspath(tmp_path / "plain.npz")
     train(tiny_corpus[0], plain, TrainConfig(epochs=1, hidden=4, gradcheck=False),
           log=lambda m: None, progress=False)
+    info = {m: CliRunner().invoke(cli, ["info", str(m)]).stdout for m in (en, plain)}
+    assert "raw text        English rules" in info[en]
+    assert "English rules" not in info[plain] and "tagged words" in info[plain]
     for order in ([en, plain], [plain, en]):
         both = load_tagger(order)
         assert isinstance(both, Ensemble) and both.is_known("does") and both.is_known("the")

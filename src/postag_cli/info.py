@@ -8,7 +8,7 @@ from .modelio import load_model, weights_sha256
 
 
 def describe(path) -> dict:
-    from .tokenizer import raw_text_settings
+    from .tokenizer import ENGLISH_MARK, raw_text_settings
     params, features, tags, meta, _ = load_model(path)
     n_params = int(sum(a.size for a in params.values()))
     return {
@@ -28,6 +28,8 @@ def describe(path) -> dict:
         "vocabulary": sum(1 for f in features if f.startswith("w=")),
         "tags": list(tags),
         "tag_column": meta.get("tag_column"),
+        # raw text gets the English (EWT) multiword splits when the vocabulary holds n't
+        "english_rules": "w=" + ENGLISH_MARK in set(features),
         "parameters": n_params,
         "weights": {k: list(v.shape) for k, v in params.items()},
         "weights_sha256": meta.get("weights_sha256"),
@@ -37,7 +39,7 @@ def describe(path) -> dict:
             "best_epoch", "best_dev_accuracy", "seed", "epochs", "lr", "lr_embed", "batch_size",
             "min_count", "clip", "dropout", "input_dropout", "recurrent_dropout", "word_dropout",
             "feature_dropout", "adversarial", "adversarial_stride", "patience",
-            "average", "average_snapshots")},
+            "average", "average_snapshots", "aux_weight", "features")},
         "history": meta.get("history", []),
         **raw_text_settings(meta),
     }
@@ -83,13 +85,16 @@ def format_info(d: dict) -> str:
         f"tagset          {len(d['tags'])} {d['tag_column']} tags: {' '.join(d['tags'])}",
     ]
     from .tokenizer import describe_raw_text
+    if d["english_rules"]:
+        lines.append("raw text        English rules: EWT's multiword splits (don't -> do n't, "
+                     "gonna, its)")
     lines += [f"raw text        {line}" for line in describe_raw_text(d)]
     lines += [
         f"parameters      {d['parameters']:,}",
         f"weights sha256  {d['weights_sha256']} "
         f"({'verified' if d['weights_verified'] else 'MISMATCH'})",
         f"trained on      {t['corpus']} (sha256 {t['corpus_sha256']}), {t['corpus_sentences']} "
-        f"sentences, {t['corpus_words']} words",
+        f"sentences, {t['corpus_words']} tagged words",
         f"dev             {t['dev'] or '-'}",
         f"epochs          {t['epochs_run']} run of {t['epochs']}, best epoch {t['best_epoch']}"
         + (f", best dev accuracy {best:.2%}" if best is not None else ""),
@@ -103,7 +108,9 @@ def format_info(d: dict) -> str:
         + f"weight averaging from epoch {t['average'] or '-'}"
         + (f" ({t['average_snapshots']} per epoch)" if (t["average_snapshots"] or 1) > 1 else "")
         + (" (not reached)" if isinstance(t["average"], int) and isinstance(t["epochs_run"], int)
-           and 0 < t["epochs_run"] < t["average"] else ""),
+           and 0 < t["epochs_run"] < t["average"] else "")
+        + (f", patience {t['patience']}" if t["patience"] else "")
+        + (f", auxiliary loss weight {t['aux_weight']}" if t["aux_weight"] else ""),
     ]
     hist = d["history"]
     if hist:

@@ -554,3 +554,9 @@ def test_property_spaced_words_only_remove_boundaries(text):
 def _gaps(text, toks):
     norm = normalize_text(text)
     return [norm[a.end:b.start] for a, b in zip(toks, toks[1:])]
+
+
+def test_page_and_volume_abbreviations_end_no_sentence():
+    assert split_sentences("See p. 5 of vol. 2. This is new. Fig. 3 shows it.") == \
+        ["See p. 5 of vol. 2.", "This is new.", "Fig. 3 shows it."]
+    assert [t.text for t in tokenize("see p. 5 and pp. 6-7")][:4] == ["see", "p.", "5", "and"]

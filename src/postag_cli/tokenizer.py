@@ -122,12 +122,13 @@ etc vs cf al approx esp eg ie viz ca op ft lb lbs oz yr yrs hr hrs min mins sec 
 info dept ext rep rec misc ect Drs Sts Mts Profs
 Ala Ariz Ark Calif Colo Conn Fla Ga Kan Ky La Md Mich Minn Neb Nev Okla Pa Tenn Tex Va Vt Wis Wyo
 Que Ont Alta arrv Arrv lv Lv ps PS ibid cit pp Ph.D
-Pvt INC CORP CO LTD PVT BROS
+Pvt INC CORP CO LTD PVT BROS vol vols fig figs p
 """)
 # Single-word abbreviations after which a sentence does (almost) never end.
 _NONFINAL_ABBREVIATIONS = _wordlist("""
 Mr Mrs Ms Messrs Dr Prof St Rev Fr Gen Gov Sen Rep Reps Lt Col Capt Cpt Sgt Maj Cmdr Adm
 Pres Supt Hon Ft Mt No Nos Vol Vols Fig Figs vs cf eg ie viz approx esp Drs Profs
+vol vols fig figs p pp
 e.g i.e a.k.a E.g I.e P.S PS P.P.S
 """)
 # Prefixes that stay attached by a hyphen (UD English: "e-mail", "non-stop", "re-elect").

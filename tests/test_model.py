@@ -445,6 +445,10 @@ CRF_BUGS = {
     # paths assumed to start at step 0 (wrong for a sentence whose first word is untagged)
     "start_counts_at_step_0": ("n[C] = (G * S).sum(axis=(0, 1)) * E[C]",
                                "n[C] = G[0].sum(axis=0) * E[C]", {"Wyy"}),
+    # the backward recursion restarted at an untagged word inside a sentence, instead of
+    # carried over it (the check batch has such a word since an audit planted this bug)
+    "beta_reset_at_untagged_word": ("beta = np.where(real[t], g @ ET, beta)",
+                                    "beta = np.where(real[t], g @ ET, 1.0)", {"Wyy", None}),
 }
 
 
@@ -473,7 +477,17 @@ ADV_BUGS = {
 }
 
 
-OPTION_BUGS = {"embedding": (EMBED_BUGS, {"embed": 5}), "character RNN": (CHAR_BUGS, {"char_hidden": 3}),
+TABLE_BUGS = {
+    # rows used 9-16 times in the batch (one of the groups whose uses are summed together)
+    # given twice their gradient: the check takes an entry of a row for every number of uses
+    "rows_used_9_to_16_doubled": ("values[r] = dXn[at].sum(axis=1)",
+                                  "values[r] = dXn[at].sum(axis=1) * (2 if lo == 9 else 1)",
+                                  {"Wxc"}),  # (the check batch's rows used so: characters)
+}
+
+
+OPTION_BUGS = {"tables": (TABLE_BUGS, {"char_hidden": 3}), "embedding": (EMBED_BUGS, {"embed": 5}),
+               "character RNN": (CHAR_BUGS, {"char_hidden": 3}),
                "CRF": (CRF_BUGS, {"crf": True}),
                "adversarial": (ADV_BUGS, {"adversarial": 1.0, "char_hidden": 3}),
                "dropout masks": (DROPOUT_BUGS, {"dropout": DROPOUT})}
@@ -567,3 +581,16 @@ def test_truncation_error_is_not_a_failure_but_a_small_bug_is(sents):
 
     results = gc.run(sents, FEATURE_SETS["rich"], "birnn", 2, loss_and_grads=slightly_wrong, **kw)
     assert {r.name for r in results if not r.passed} == {"bc"}, gc.format_table(results)
+
+
+def test_checked_table_entries_cover_every_number_of_uses():
+    """The entries gradcheck takes from an embedding table are spread over how often their rows
+    are used in the batch (1, 2, 3-4, ... 9-16, more), one group after the other."""
+    rows, counts = np.array([3, 5, 7, 11, 13]), np.array([1, 1, 2, 9, 30])
+    for seed in range(5):
+        flat = gc._spread_entries(rows, counts, 4, 4, np.random.default_rng(seed))
+        assert len(set(flat.tolist())) == 4
+        got = sorted(flat // 4)
+        assert got[0] in (3, 5) and got[1:] == [7, 11, 13]
+    flat = gc._spread_entries(rows, counts, 4, 20, np.random.default_rng(0))
+    assert sorted(flat.tolist()) == sorted((rows[:, None] * 4 + np.arange(4)).ravel().tolist())

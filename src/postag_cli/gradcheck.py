@@ -100,15 +100,16 @@ def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, s
         return loss_and_grads(params, arch, ids, tags, mask, **kwargs)
 
     _, grads = loss_fn()
-    word_rows = np.unique(ids[mask > 0])
+    word_rows = np.unique(ids[mask > 0], return_counts=True)  # (rows, how often each is used)
     used = {"Wxh": word_rows, "Wxe": word_rows}  # (a model has one of the two tables)
     if chars is not None:
-        used["Wxc"] = np.unique(chars.ids[chars.mask > 0])
+        used["Wxc"] = np.unique(chars.ids[chars.mask > 0], return_counts=True)
     if adversarial > 0:  # the positions of the words the adversarial pass reads
         read = np.zeros(mask.shape, dtype=bool)
         T, sel = model_module.adversarial_rows(mask, adversarial_stride)
         read[:T, sel] = mask[:T, sel] > 0
-        used["r_adv"] = np.flatnonzero(read.reshape(-1))
+        positions = np.flatnonzero(read.reshape(-1))
+        used["r_adv"] = (positions, np.ones_like(positions))
 
     def central(p, i, h):  # (L(w + h) - L(w - h)) / 2h for entry i of array p
         old = p[i]
@@ -130,10 +131,16 @@ def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, s
             idx = list(np.ndindex(p.shape))
         elif name in used:  # embedding tables: most from the rows the batch uses, some anywhere
             W = p.shape[-1]
-            used_entries = used[name][:, None] * W + np.arange(W)
-            n_used = min(checks - checks // 4, used_entries.size)
-            flat = rng.choice(used_entries.ravel(), n_used, replace=False)
-            rest = rng.choice(p.size, min(checks - n_used, p.size), replace=False)
+            rows, counts = used[name]
+            n_used = min(checks - checks // 4, rows.size * W)
+            flat = _spread_entries(rows, counts, W, n_used, rng)
+            # and one entry of a row for each number of uses in the batch, beyond `checks`
+            # (the backward pass sums a row's uses in groups by their number)
+            per_count = [rng.choice(rows[counts == c]) * W + rng.integers(W)
+                         for c in np.unique(counts)]
+            flat = np.r_[flat, np.setdiff1d(per_count, flat)]
+            rest = np.setdiff1d(rng.choice(p.size, min(checks - n_used, p.size), replace=False),
+                                flat)
             idx = [np.unravel_index(int(i), p.shape) for i in np.r_[flat, rest]]
         elif name == "Wyy" and checks < p.size:  # transitions: some from the start row
             C = p.shape[1]
@@ -161,6 +168,24 @@ def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, s
         results.append(ParamCheck(name, p.shape, len(idx), max_rel, max_abs, tuple(worst),
                                   bool(max_rel <= TOLERANCE)))
     return results
+
+
+def _spread_entries(rows, counts, W, n, rng) -> np.ndarray:
+    """n distinct entries (flat indices) of the rows of a (rows, W) table that a batch uses,
+    spread evenly over how often the rows are used (1, 2, 3-4, 5-8, ... times), so that a bug
+    in the gradient of rows used some number of times only (the backward pass sums the uses
+    of such rows in one go) is checked as surely as one in all rows."""
+    groups = np.ceil(np.log2(counts)).astype(np.int64)  # 1 -> 0, 2 -> 1, 3-4 -> 2, ...
+    pools = [rng.permutation((rows[groups == g][:, None] * W + np.arange(W)).ravel())
+             for g in np.unique(groups)]
+    out, k = [], 0
+    while len(out) < n:  # round robin over the groups
+        pool = pools[k % len(pools)]
+        taken = k // len(pools)
+        if taken < len(pool):
+            out.append(pool[taken])
+        k += 1
+    return np.array(out, dtype=np.int64)
 
 
 def format_table(results) -> str:
@@ -215,9 +240,15 @@ def check_problem(sentences, templates, arch, layers, hidden=6, n_sentences=4, s
         if len(s.words) >= longest - 1 >= 1:
             del s.words[longest - 1:], s.tags[longest - 1:], s.other[longest - 1:]
             break
+    first_untagged = None
     for s in sents[::-1]:  # one sentence whose first word has no gold tag
         if len(s.words) > 1 and any(t is not None for t in s.tags[1:]):
             s.tags[0] = None
+            first_untagged = s
+            break
+    for s in sents:  # and another with an untagged word inside (a CRF path skips over it)
+        if s is not first_untagged and len(s.words) > 2:
+            s.tags[len(s.words) // 2] = None
             break
     feats = Features.build([w for s in sents for w in s.words], templates, min_count=1,
                            char_model=char_hidden > 0)

@@ -122,7 +122,7 @@ etc vs cf al approx esp eg ie viz ca op ft lb lbs oz yr yrs hr hrs min mins sec 
 info dept ext rep rec misc ect Drs Sts Mts Profs
 Ala Ariz Ark Calif Colo Conn Fla Ga Kan Ky La Md Mich Minn Neb Nev Okla Pa Tenn Tex Va Vt Wis Wyo
 Que Ont Alta arrv Arrv lv Lv ps PS ibid cit pp Ph.D
-Pvt INC CORP CO LTD PVT BROS vol vols fig figs p
+Pvt INC CORP CO LTD PVT BROS vol vols fig figs
 """)
 # Single-word abbreviations after which a sentence does (almost) never end.
 _NONFINAL_ABBREVIATIONS = _wordlist("""

@@ -12,6 +12,11 @@ from contextlib import contextmanager
 from .errors import PostagError
 
 
+def display_name(path) -> str:
+    """How messages name an input: its path, or <stdin> for '-'."""
+    return "<stdin>" if path == "-" else str(path)
+
+
 def open_binary(path):
     """Open a path for binary reading ('-' is stdin), turning OS errors into PostagError."""
     if path == "-":
@@ -75,8 +80,7 @@ def open_peeked(path, max_lines=1000, max_bytes=1 << 16):
     except OSError as e:
         if path != "-":
             f.close()
-        name = "<stdin>" if path == "-" else path
-        raise PostagError(f"{name}: cannot read ({e.strerror or e})") from None
+        raise PostagError(f"{display_name(path)}: cannot read ({e.strerror or e})") from None
     return head, io.BufferedReader(_Replay(b"".join(head), f))
 
 

@@ -8,6 +8,7 @@ from .modelio import load_model, weights_sha256
 
 
 def describe(path) -> dict:
+    from .features import Features
     from .tokenizer import ENGLISH_MARK, raw_text_settings
     params, features, tags, meta, _ = load_model(path)
     n_params = int(sum(a.size for a in params.values()))
@@ -29,7 +30,7 @@ def describe(path) -> dict:
         "tags": list(tags),
         "tag_column": meta.get("tag_column"),
         # raw text gets the English (EWT) multiword splits when the vocabulary holds n't
-        "english_rules": "w=" + ENGLISH_MARK in set(features),
+        "english_rules": Features(features, meta["templates"]).is_known(ENGLISH_MARK),
         "parameters": n_params,
         "weights": {k: list(v.shape) for k, v in params.items()},
         "weights_sha256": meta.get("weights_sha256"),

@@ -53,7 +53,8 @@ def _words(sent) -> list[str]:
 
 
 class _Tagging:
-    """Tagging methods shared by Tagger and Ensemble; they need `probabilities` and `tags`."""
+    """Tagging methods shared by Tagger and Ensemble; they need `flat_probabilities`, `tags`,
+    `is_known` and `lexicon`."""
 
     def tag(self, words) -> list[str]:
         """Tags for one tokenized sentence (a list of strings)."""
@@ -71,21 +72,13 @@ class _Tagging:
         from .tokenizer import ENGLISH_MARK
         return self.is_known(ENGLISH_MARK)
 
-    @property
-    def lexicon(self):
-        """What the tokenizer learns from the training data (`tokenizer.model_lexicon`): the
-        words of scripts written without spaces (Chinese, Japanese, Thai, ...), by which such
-        text is cut into words; and, but for an English model, which has its rules, the
-        multiword tokens (`du` -> `de le`), elided words (`l'homme` -> `l' homme`),
-        abbreviations (`usw.`) and whether hyphenated words are one token (`peut-être`)."""
-        first = self._first()
-        if first._lexicon is None:
-            from .tokenizer import model_lexicon
-            first._lexicon = model_lexicon(first.features.words(), first.meta, self.multiword)
-        return first._lexicon
-
-    def _first(self):
-        return self
+    def probabilities(self, sents) -> list[np.ndarray]:
+        """Tag distributions, one (n_i, C) float32 array per sentence (a list of words)."""
+        if isinstance(sents, str):
+            raise TypeError("probabilities takes a list of sentences (lists of words), not a "
+                            "string")
+        sents = [_words(s) for s in sents]
+        return _split_sentences(self.flat_probabilities(sents), sents)
 
     def tag_text(self, text: str) -> list[tuple[str, str]]:
         """Tokenize one sentence of raw text (UD English conventions, or what the model's
@@ -125,6 +118,19 @@ class Tagger(_Tagging):
         self._type_index: dict[str, int] = {}
         self._lexicon = None  # (built on first use)
 
+    @property
+    def lexicon(self):
+        """What the tokenizer learns from the training data (`tokenizer.model_lexicon`): the
+        words of scripts written without spaces (Chinese, Japanese, Thai, ...), by which such
+        text is cut into words; and, but for an English model, which has its rules, the
+        multiword tokens (`du` -> `de le`), elided words (`l'homme` -> `l' homme`),
+        abbreviations (`usw.`), whether hyphenated words are one token (`peut-être`) and the
+        words written with spaces (`sinh viên`)."""
+        if self._lexicon is None:
+            from .tokenizer import model_lexicon
+            self._lexicon = model_lexicon(self.features.words(), self.meta, self.multiword)
+        return self._lexicon
+
     @classmethod
     def load(cls, path, verify=False) -> Tagger:
         """Load a model file (validated, never unpickled). With verify=True, also check the
@@ -140,14 +146,6 @@ class Tagger(_Tagging):
                    meta)
 
     # -- probabilities ------------------------------------------------------------------------
-
-    def probabilities(self, sents) -> list[np.ndarray]:
-        """Tag distributions, one (n_i, C) float32 array per sentence (a list of words)."""
-        if isinstance(sents, str):
-            raise TypeError("probabilities takes a list of sentences (lists of words), not a "
-                            "string")
-        sents = [_words(s) for s in sents]
-        return _split_sentences(self.flat_probabilities(sents), sents)
 
     def flat_probabilities(self, sents) -> np.ndarray:
         """Tag distributions of all words of the sentences (lists of words), (words, C).
@@ -235,14 +233,6 @@ class Ensemble(_Tagging):
     def load(cls, paths, verify=False) -> "Ensemble":
         return cls([Tagger.load(p, verify=verify) for p in paths], [str(p) for p in paths])
 
-    def probabilities(self, sents) -> list[np.ndarray]:
-        """The mean of the members' tag distributions, one (n_i, C) array per sentence."""
-        if isinstance(sents, str):
-            raise TypeError("probabilities takes a list of sentences (lists of words), not a "
-                            "string")
-        sents = [_words(s) for s in sents]
-        return _split_sentences(self.flat_probabilities(sents), sents)
-
     def flat_probabilities(self, sents) -> np.ndarray:
         """The mean of the members' tag distributions of all words, (words, C)."""
         sents = [s if isinstance(s, list) else list(s) for s in sents]
@@ -275,9 +265,6 @@ class Ensemble(_Tagging):
                                   "training data differ); give them tokenized text "
                                   "(--pretokenized) or CoNLL-U, or use one model")
         return first
-
-    def _first(self):
-        return self.members[0]
 
 
 def _split_sentences(flat, sents) -> list[np.ndarray]:

@@ -12,12 +12,12 @@ import json
 import os
 import re
 import sys
-import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from .errors import PostagError
-from .fileio import atomic_file, open_binary, open_peeked, read_line
+from .features import nfc
+from .fileio import atomic_file, display_name, open_binary, open_peeked, read_line
 from .tokenizer import normalize_text
 
 CHUNK = 2000  # sentences per chunk
@@ -60,7 +60,7 @@ def detect_input_format(path, head) -> str:
     after CoNLL-U comments (`# sent_id = `, `# text = `, `# newdoc`, ...; an ID, a tab and a
     sentence alone is text), or if the first lines hold such comments and no data. head: the
     first lines, as bytes."""
-    if path != "-" and str(path).lower().endswith(".conllu"):
+    if _conllu_name(path):
         return "conllu"
     comments = False
     for line in b"".join(head).replace(b"\r", b"\n").split(b"\n"):
@@ -73,11 +73,15 @@ def detect_input_format(path, head) -> str:
     return "conllu" if comments else "text"
 
 
+def _conllu_name(path) -> bool:
+    return path != "-" and str(path).lower().endswith(".conllu")
+
+
 def read_text_lines(path, binary=None):
     """Yield (line number, text) of a UTF-8 text file, BOM stripped, line ends removed. A CR
     inside a line ends a line too (old Mac files, CR only), as with Python's universal
     newlines; the pieces keep the file's line number. binary: the file already opened."""
-    name = "<stdin>" if path == "-" else path
+    name = display_name(path)
     f = binary if binary is not None else open_binary(path)
     try:
         lineno = 1
@@ -99,8 +103,7 @@ def _norm(text, opts: TagOptions):
     that decomposed input (cafe + U+0301) finds the model's words and tokenizes the same in
     every output format; done before tokenizing so that no token boundary falls inside a
     character that NFC composes."""
-    text = normalize_text(text)
-    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+    return nfc(normalize_text(text))
 
 
 def text_units(lines, opts: TagOptions):
@@ -327,7 +330,7 @@ def input_options(input_path, head, opts: TagOptions) -> TagOptions:
         fmt_in = detect_input_format(input_path, head)
     if fmt_in == "conllu" and (opts.pretokenized or opts.split_sentences):
         how = "" if opts.input_format == "conllu" else \
-            f" ({'<stdin>' if input_path == '-' else input_path} reads as CoNLL-U; give " \
+            f" ({display_name(input_path)} reads as CoNLL-U; give " \
             "--input-format text to tag it as text)"
         raise PostagError("--pretokenized and --split-sentences apply to text input, not to "
                           f"CoNLL-U, whose words are given{how}")
@@ -348,7 +351,7 @@ def tag_file(input_path, output_path, model_paths, opts: TagOptions, jobs=1, ver
     else:
         head, f = [], open_binary(input_path)
     try:
-        sniffed = opts.input_format == "auto" and not str(input_path).lower().endswith(".conllu")
+        sniffed = opts.input_format == "auto" and not _conllu_name(input_path)
         opts = input_options(input_path, head, opts)
         if opts.input_format == "text" and (not opts.pretokenized or opts.split_sentences):
             # (what the tokenizer and splitter know: only text that is tokenized needs it)

@@ -43,6 +43,7 @@ from . import model as M
 from .errors import PostagError
 from .features import (CASED_TEMPLATES, LEAN_TEMPLATES, RICH_TEMPLATES, WORD_TEMPLATES,
                        Features, chars_of_types)
+from .fileio import display_name
 from .modelio import (CHECKPOINT_MAGIC, MAX_ELEMENTS, MAX_HIDDEN, MAX_LAYERS, MAX_TOTAL_BYTES,
                       file_sha256, load_model, save_model)
 from .tagger import MAX_SEGMENT, Tagger
@@ -607,7 +608,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     # the checkpoint to resume, read and checked before the corpus (its settings and data
     # are compared with this run's once the corpus is read)
     resumed = load_model(resume, magic=CHECKPOINT_MAGIC) if resume is not None else None
-    corpus_name = "<stdin>" if train_path == "-" else str(train_path)
+    corpus_name = display_name(train_path)
     if train_path == "-" and dev_path == "-":
         raise PostagError("-: the training and dev files cannot both be stdin")
     stdin = _HashingReader(sys.stdin.buffer) if train_path == "-" else None  # hashed as read
@@ -695,8 +696,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         "corpus_sha256": corpus_sha,
         "corpus_sentences": len(train_sents),
         "corpus_words": n_words,
-        "dev": (None if dev_path is None else "<stdin>" if dev_path == "-"
-                else os.path.basename(str(dev_path))),
+        "dev": None if dev_path is None else os.path.basename(display_name(dev_path)),
         "dev_sha256": _sentences_sha256(dev_sents) if dev_sents else None,
         # raw text in other languages than English: multiword tokens (du -> de le), ...
         **learn_raw_text(train_sents, english=feats.is_known(ENGLISH_MARK)),
@@ -722,9 +722,6 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         params, opt.mem, best_params, avg, result, start_epoch = _load_checkpoint(
             resume, resumed, {**meta, "aux_tags": aux_tagset}, feats, tagset)
         log(f"resumed from {resume} at epoch {start_epoch}")
-        if start_epoch > config.epochs:
-            log(f"note: the checkpoint has run {start_epoch - 1} epochs, --epochs is "
-                f"{config.epochs}: no epoch to run; its best weights are saved")
     if jobs > 1:  # weights and Adagrad memories shared with the helper
         params = _shared_copy(params)
         opt.mem = _shared_copy(opt.mem)
@@ -744,6 +741,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         result.model_written = True
 
     if start_epoch > config.epochs and best_params is not None:  # a resume with nothing to run
+        log(f"note: the checkpoint has run {start_epoch - 1} epochs, --epochs is "
+            f"{config.epochs}: no epoch to run; its best weights are saved")
         save_best(best_params)
     stop = {"signum": None}
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import conllu
 
 from .errors import PostagError
-from .fileio import open_binary, read_line
+from .fileio import display_name, open_binary, read_line
 
 FIELDS = ("id", "form", "lemma", "upos", "xpos", "feats", "head", "deprel", "deps", "misc")
 TAG_COLUMNS = ("upos", "xpos")
@@ -178,7 +178,7 @@ def read_conllu(path, skip_bad=False, stats: ReadStats | None = None, binary=Non
     """Yield the sentences of a CoNLL-U file as conllu.TokenList, fields as raw strings.
     Each TokenList gets metadata-independent attributes: `.lineno` (first line).
     check_upos: refuse a UPOS that is not a Universal POS tag (where UPOS is read as data)."""
-    name = "<stdin>" if path == "-" else str(path)
+    name = display_name(path)
     stats = stats if stats is not None else ReadStats()
     f = binary if binary is not None else open_binary(path)
     lines = _CheckedLines(f, name, check_upos)

@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 EWT    ?= ../shared/data/ud-english-ewt
+MULTI  ?= ../shared/data/ud-multilingual
 OUT    := out
 
-.PHONY: setup demo test lint bench-accuracy bench-speed bench-tokenizer clean
+.PHONY: setup demo test lint bench-accuracy bench-speed bench-tokenizer bench-rawtext clean
 
 $(BIN)/postag: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +40,12 @@ bench-speed: setup
 
 bench-tokenizer: setup
 	$(BIN)/python bench/tokenizer_eval.py --treebank $(EWT)/en_ewt-ud-dev.conllu
+
+# postag vs UDPipe 1 from raw text on EWT and the seven treebanks of $(MULTI); UDPipe's models and
+# scores are cached in out/bench-rawtext/ (ARGS="--treebanks ga --systems postag", ...).
+bench-rawtext: setup
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check ufal.udpipe
+	$(BIN)/python bench/rawtext.py --ewt $(EWT) --data $(MULTI) $(ARGS)
 
 clean:
 	rm -rf $(OUT) .pytest_cache build *.egg-info src/*.egg-info

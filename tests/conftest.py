@@ -1,4 +1,6 @@
 import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # (as the CLI does; set before numpy loads)
 from pathlib import Path
 
 import pytest

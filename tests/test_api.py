@@ -204,10 +204,10 @@ def test_an_ensemble_does_not_depend_on_the_order_of_its_models(tagger, tiny_cor
                        + "\n", encoding="utf-8")
     en = tmp_path / "en.npz"
     train(english, en, TrainConfig(epochs=1, hidden=4, gradcheck=False), log=lambda m: None,
-          progress=False)
+          progress=False, tokenizer=False)  # (the rules: EWT's splits, or none)
     plain = os.fspath(tmp_path / "plain.npz")
     train(tiny_corpus[0], plain, TrainConfig(epochs=1, hidden=4, gradcheck=False),
-          log=lambda m: None, progress=False)
+          log=lambda m: None, progress=False, tokenizer=False)
     info = {m: CliRunner().invoke(cli, ["info", str(m)]).stdout for m in (en, plain)}
     assert "raw text        English rules" in info[en]
     assert "English rules" not in info[plain] and "tagged words" in info[plain]

@@ -34,7 +34,8 @@ def assert_user_error(result, *fragments, code=2):
 def model(tiny_corpus, tmp_path_factory):
     path = tmp_path_factory.mktemp("model") / "m.npz"
     r = run("train", tiny_corpus[0], "--dev", tiny_corpus[1], "-o", path, "--epochs", 8,
-            "--hidden", 16, "--seed", 2, "--batch-size", 8)  # (50 sentences: 7 steps an epoch)
+            "--hidden", 16, "--seed", 2, "--batch-size", 8,  # (50 sentences: 7 steps an epoch)
+            "--no-tokenizer")  # (the rules: how models without a learned tokenizer cut text)
     assert r.exit_code == 0, r.output
     return path
 
@@ -116,7 +117,7 @@ def test_raw_text_gets_the_words_with_spaces_of_the_training_data(tmp_path):
     corpus = write_vi(tmp_path / "vi.conllu")
     model = tmp_path / "vi.npz"
     r = run("train", corpus, "-o", model, "--epochs", 30, "--hidden", 8, "--char-hidden", 4,
-            "--no-checkpoint", "--skip-gradcheck")
+            "--no-checkpoint", "--skip-gradcheck", "--no-tokenizer")  # (the lexicon's way)
     assert r.exit_code == 0, r.output
     line = "4 words with spaces kept whole (chúng tôi, giáo viên, hà nội, sinh viên)"
     assert "raw text: " + line in r.stderr
@@ -154,7 +155,7 @@ def test_raw_text_gets_the_multiword_tokens_of_the_training_data(tmp_path):
     corpus = write_fr(tmp_path / "fr.conllu")
     model = tmp_path / "fr.npz"
     r = run("train", corpus, "-o", model, "--epochs", 30, "--hidden", 8, "--char-hidden", 4,
-            "--no-checkpoint", "--skip-gradcheck")
+            "--no-checkpoint", "--skip-gradcheck", "--no-tokenizer")  # (the lexicon's way)
     assert r.exit_code == 0, r.output
     assert "raw text: 2 multiword tokens (au = à le, du = de le)" in r.stderr
     from postag_cli.tagger import Tagger
@@ -197,7 +198,7 @@ def english_model(sample_train, tmp_path_factory):
     """A model trained on English with EWT's multiword splits (the sample has n't)."""
     path = tmp_path_factory.mktemp("en") / "m.npz"
     r = run("train", sample_train, "-o", path, "--epochs", 1, "--hidden", 8, "--char-hidden", 4,
-            "--no-checkpoint", "--skip-gradcheck")
+            "--no-checkpoint", "--skip-gradcheck", "--no-tokenizer")
     assert r.exit_code == 0, r.output
     return path
 
@@ -324,7 +325,7 @@ def test_gradcheck_command_fails_on_a_bug(monkeypatch):
     assert r.exit_code == 1
     assert r.stdout.strip().splitlines()[-1] == (
         "FAILED: gradient check failed for by in the default model; by in the seed "
-        "architecture; by in the other options; by in the dropout masks")
+        "architecture; by in the other options; by in the dropout masks; by in the tokenizer")
     r = run("gradcheck", "--checks", 5, "--arch", "rnn")  # one configuration
     assert r.exit_code == 1
     assert r.stdout.strip().splitlines()[-1] == "FAILED: gradient check failed for by"
@@ -335,7 +336,7 @@ def test_gradcheck_without_options_checks_every_option(monkeypatch):
     caught by the plain `postag gradcheck`."""
     r = run("gradcheck", "--checks", 3)
     assert r.exit_code == 0 and r.stdout.strip().splitlines()[-1].startswith(
-        "PASSED: 4 configurations"), r.output
+        "PASSED: 5 configurations"), r.output
     names = {line.split()[0] for line in r.stdout.splitlines() if line[:1].isalpha()}
     assert {"Wxh", "Wxe", "Weh", "Wxc", "Whc", "bc", "Wcx", "Whh", "bh", "Wxh1", "Whh1", "bh1",
             "Why", "by", "Wya", "bya", "Wyy"} <= names
@@ -351,7 +352,7 @@ def test_gradcheck_checks_the_dropout_masks():
     configuration with them."""
     r = run("gradcheck", "--checks", 3)
     assert "dropout masks fixed (output 0.5, recurrent 0.25, input 0.2)" in r.stdout
-    assert r.stdout.count("dropout off") == 3
+    assert r.stdout.count("dropout off") == 4  # (the fourth: the tokenizer's network)
     r = run("gradcheck", "--checks", 3, "--arch", "rnn", "--dropout-masks")
     assert r.exit_code == 0 and "dropout masks fixed" in r.stdout, r.output
 
@@ -850,7 +851,7 @@ def test_diverging_training_is_one_line(tiny_corpus, tmp_path):
     assert r.exit_code == 1 and "Traceback" not in r.output
     log = r.stderr.strip().splitlines()  # the usual log lines, then one error line
     assert log[-1].startswith("Error: training diverged") and "Warning" not in r.stderr
-    assert all(line.startswith(("/", "epoch ", "note: ")) for line in log[:-1]), log
+    assert all(line.startswith(("/", "epoch ", "note: ", "raw text: ")) for line in log[:-1]), log
 
 
 def test_raw_text_control_characters_never_reach_the_output(model, tmp_path):

@@ -592,10 +592,11 @@ def test_text_comment_is_the_input_line_collapsed_and_nfc(outputs, raw_input):
 
 
 def test_tricky_tokens_in_output(outputs):
+    """What the sample teaches the learned tokenizer (can't = ca n't), and what the rules it
+    reads as features keep whole (a URL, an e-mail address)."""
     text = outputs["plain"].read_text(encoding="utf-8")
     mwt = "\t_\t_\t_\t_\t_\t_\t_\t"
-    for piece in (f"\tcan't{mwt}", "\tca\t_\t", "\tn't\t_\t", f"\tgonna{mwt}", "\tgon\t_\t",
-                  "\tna\t_\t", f"\tdoesn\u2019t{mwt}", "\tn\u2019t\t_\t",
+    for piece in (f"\tcan't{mwt}", "\tca\t_\t", "\tn't\t_\t",
                   "\thttps://example.com/a?b=c&d=e\t", "\tjohn.doe+tag@example.co.uk\t",
                   "\tcaf\u00e9\t", "\t\uac01\t", "\n1\t12345\t_\t", "\n1\tHello\t_\t"):
         assert piece in text, piece
@@ -843,11 +844,8 @@ def test_other_languages_raw_output_is_valid_and_aligns(tmp_path):
         assert [surface_tokens(b) for b in blocks] == [surface_tokens(b) for b in gold_blocks]
         words = [[(r[FORM]) for r in b.words()] for b in blocks]
         gold_words = [[(r[FORM]) for r in b.words()] for b in gold_blocks]
-        if name in ("zh", "vi"):
-            assert words == gold_words
-        else:  # all but des = de les in sentence 6, as often an article in the treebank
-            assert words[5] == ["Elle", "parle", "des", "livres", "."]
-            assert words[:5] + words[6:] == gold_words[:5] + gold_words[6:]
+        # (the learned tokenizer reads des in context: de les in sentence 6, DET in 5)
+        assert words == gold_words
         try:
             import udtools
         except ImportError:

@@ -162,7 +162,8 @@ def _big_corpus(tmp_path, n=3000):
 def test_signal_during_training_cli(tmp_path, sig, code):
     corpus = _big_corpus(tmp_path)
     out = tmp_path / "m.npz"
-    p = _postag("train", corpus, "-o", out, "--epochs", 200, "--hidden", 16, "--skip-gradcheck")
+    p = _postag("train", corpus, "-o", out, "--epochs", 200, "--hidden", 16, "--skip-gradcheck",
+                "--no-tokenizer")  # (the signal is to come during the epochs)
     deadline = time.time() + 60
     while not (tmp_path / "m.npz.ckpt").exists() and time.time() < deadline:
         time.sleep(0.05)
@@ -179,7 +180,8 @@ def test_kill_9_never_leaves_a_truncated_model(tmp_path):
     out = tmp_path / "m.npz"
     models_seen = 0
     for delay in (0.7, 2.5, 4.0):  # before the first epoch ends, and during later ones
-        p = _postag("train", corpus, "-o", out, "--epochs", 200, "--hidden", 16, "--skip-gradcheck")
+        p = _postag("train", corpus, "-o", out, "--epochs", 200, "--hidden", 16, "--skip-gradcheck",
+                    "--no-tokenizer")
         time.sleep(delay)
         p.kill()
         p.communicate()

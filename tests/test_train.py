@@ -154,7 +154,7 @@ def test_nan_loss_stops_with_epoch_and_batch(tiny_corpus, tmp_path, monkeypatch)
     monkeypatch.setattr(T.M, "loss_and_grads", poisoned)
     with pytest.raises(PostagError, match=r"epoch 2, batch 2"):
         train(tiny_corpus[0], tmp_path / "m.npz", cfg(epochs=3), checkpoint=tmp_path / "c.ckpt",
-              jobs=1, **QUIET)
+              jobs=1, tokenizer=False, **QUIET)  # (the calls counted are the tagger's)
     assert load_model(tmp_path / "m.npz")[3]["epochs_run"] == 1  # the last good model is kept
     assert load_model(tmp_path / "c.ckpt", magic=CHECKPOINT_MAGIC)[3]["checkpoint"]["epochs_run"] == 1
 
@@ -172,7 +172,8 @@ def test_signal_keeps_best_model_so_far(tiny_corpus, tmp_path, monkeypatch, sig)
 
     monkeypatch.setattr(T.M, "loss_and_grads", interrupting)
     r = train(tiny_corpus[0], tmp_path / "m.npz", cfg(epochs=5), dev_path=tiny_corpus[1],
-              checkpoint=tmp_path / "c.ckpt", jobs=1, **QUIET)  # the calls counted here
+              checkpoint=tmp_path / "c.ckpt", jobs=1, tokenizer=False,
+              **QUIET)  # the calls counted here (no tokenizer's)
     assert r.interrupted and r.signum == sig and r.epochs_run == 1
     assert load_model(tmp_path / "m.npz")[3]["epochs_run"] == 1
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
@@ -190,14 +191,14 @@ def test_a_model_too_large_to_load_is_refused_before_training(tiny_corpus, tmp_p
                                                              monkeypatch):
     from postag_cli import modelio
     from postag_cli import train as T
-    train(tiny_corpus[0], tmp_path / "ok.npz", cfg(epochs=1), **QUIET)
+    train(tiny_corpus[0], tmp_path / "ok.npz", cfg(epochs=1), tokenizer=False, **QUIET)
     w = weights(tmp_path / "ok.npz")
     n = w["Wxh"].size  # the largest array
     total = 4 * sum(a.size for a in w.values())  # bytes of float32 weights
     for module in (T, modelio):  # the loader's limit, lowered to this model's table
         monkeypatch.setattr(module, "MAX_ELEMENTS", n)
     train(tiny_corpus[0], tmp_path / "at.npz", cfg(epochs=1), checkpoint=tmp_path / "at.ckpt",
-          **QUIET)
+          tokenizer=False, **QUIET)  # (the tagger's tables: the tokenizer's are small)
     load_model(tmp_path / "at.npz")  # exactly at the limit: trained and loadable
     load_model(tmp_path / "at.ckpt", magic=CHECKPOINT_MAGIC)
     for module in (T, modelio):
@@ -222,11 +223,12 @@ def test_save_load_round_trip(tiny_corpus, tmp_path):
     from postag_cli.modelio import save_model
     from postag_cli.tagger import Tagger
     train(tiny_corpus[0], tmp_path / "a.npz", cfg(epochs=1, char_hidden=4), **QUIET)
-    params, feats, tags, meta, _ = load_model(tmp_path / "a.npz")
-    assert all(a.dtype == np.float32 for a in params.values())
-    save_model(tmp_path / "b.npz", params, feats, tags, meta, chars=meta["chars"])
-    p2, f2, t2, m2, _ = load_model(tmp_path / "b.npz")
+    params, feats, tags, meta, extra = load_model(tmp_path / "a.npz")
+    assert all(a.dtype == np.float32 for a in params.values()) and set(extra) == {"tokenizer"}
+    save_model(tmp_path / "b.npz", params, feats, tags, meta, chars=meta["chars"], extra=extra)
+    p2, f2, t2, m2, e2 = load_model(tmp_path / "b.npz")
     assert f2 == feats and t2 == tags and m2 == meta
+    assert all(np.array_equal(extra["tokenizer"][k], e2["tokenizer"][k]) for k in extra["tokenizer"])
     assert all(np.array_equal(params[k], p2[k]) for k in params)
     with np.load(tmp_path / "b.npz", allow_pickle=False) as z:  # plain arrays, strings as unicode
         assert z["features"].dtype.kind == "U" and z["tags"].dtype.kind == "U"
@@ -384,10 +386,11 @@ def test_feature_dropout_replaces_rare_features_by_their_unknown_entry(tiny_corp
 
     monkeypatch.setattr(model_module, "loss_and_grads", spy)
     train(tiny_corpus[0], tmp_path / "a.npz", cfg(epochs=1, word_dropout=0, feature_dropout=2.0),
-          jobs=1, **QUIET)
+          jobs=1, tokenizer=False, **QUIET)  # (the tagger's batches only)
     dropped_ids = np.concatenate([i.reshape(-1, i.shape[2]) for i in seen])
     seen.clear()
-    train(tiny_corpus[0], tmp_path / "b.npz", cfg(epochs=1, word_dropout=0), jobs=1, **QUIET)
+    train(tiny_corpus[0], tmp_path / "b.npz", cfg(epochs=1, word_dropout=0), jobs=1,
+          tokenizer=False, **QUIET)
     plain = np.concatenate([i.reshape(-1, i.shape[2]) for i in seen])
     from postag_cli.features import RICH_TEMPLATES, Features
     from postag_cli.treebank import tagged_sentences

@@ -196,6 +196,8 @@ def _sample_corpus():
 @click.option("--tag-column", type=click.Choice(["upos", "xpos"]), default="upos", show_default=True,
               help="The column to learn and predict.")
 @click.option("--skip-gradcheck", is_flag=True, help="Do not check gradients before training.")
+@click.option("--no-tokenizer", is_flag=True,
+              help="Do not learn a tokenizer for raw text (raw text is then cut by rules).")
 @click.option("--checkpoint", type=click.Path(dir_okay=False),
               help="Where to write a resumable checkpoint after every epoch  [default: OUTPUT.ckpt]")
 @click.option("--no-checkpoint", is_flag=True, help="Do not write checkpoints.")
@@ -204,8 +206,8 @@ def _sample_corpus():
 @click.option("--skip-bad-sentences", is_flag=True, help="Skip malformed sentences instead of stopping.")
 @click.option("--jobs", type=int, help="Processes computing gradients (the model does not depend on "
               "it)  [default: 2, or 1 on a one-CPU machine]")
-def train(corpus, dev, output, skip_gradcheck, checkpoint, no_checkpoint, resume, log_file,
-          skip_bad_sentences, jobs, **settings):
+def train(corpus, dev, output, skip_gradcheck, no_tokenizer, checkpoint, no_checkpoint, resume,
+          log_file, skip_bad_sentences, jobs, **settings):
     """Train a tagger on a CoNLL-U treebank and save it as one .npz file.
 
     \b
@@ -238,7 +240,7 @@ def train(corpus, dev, output, skip_gradcheck, checkpoint, no_checkpoint, resume
         config = TrainConfig(**settings, gradcheck=not skip_gradcheck)
         result = run_train(corpus, output, config, dev_path=dev, checkpoint=checkpoint,
                            resume=resume, log_file=log_file, skip_bad=skip_bad_sentences,
-                           jobs=jobs)
+                           jobs=jobs, tokenizer=not no_tokenizer)
     except PostagError as e:
         _fail(e)
     except KeyboardInterrupt:  # (before the first epoch: reading, checking gradients)
@@ -321,8 +323,11 @@ def tag(input, models, output, input_format, pretokenized, split_sentences, fmt,
 @click.option("--errors", "n_errors", default=0, show_default=True, help="List N errors in context.")
 @click.option("--raw", is_flag=True,
               help="Tag the gold file's '# text' lines end to end and score like CoNLL 2018.")
+@click.option("--split-sentences", is_flag=True,
+              help="With --raw: tag the running text (paragraphs from # newpar/# newdoc) and "
+                   "let the model split sentences; scores Sentences too.")
 @click.option("--skip-bad-sentences", is_flag=True, help="Skip malformed sentences instead of stopping.")
-def evaluate(gold, models, as_json, n_errors, raw, skip_bad_sentences):
+def evaluate(gold, models, as_json, n_errors, raw, split_sentences, skip_bad_sentences):
     """Score a model on a gold CoNLL-U file (gold tokenization unless --raw).
 
     \b
@@ -332,6 +337,8 @@ def evaluate(gold, models, as_json, n_errors, raw, skip_bad_sentences):
 
     if n_errors < 0:
         raise UserError(f"--errors must be at least 0, not {n_errors}")
+    if split_sentences and not raw:
+        raise UserError("--split-sentences goes with --raw (gold sentences are given otherwise)")
     if n_errors and raw:
         raise UserError("--errors lists errors under gold tokenization; it does not apply "
                         "with --raw")
@@ -344,7 +351,8 @@ def evaluate(gold, models, as_json, n_errors, raw, skip_bad_sentences):
         column = tagger.meta.get("tag_column", "upos")
         if raw:
             from .rawtext import evaluate_raw, format_raw_report
-            report = evaluate_raw(tagger, gold, column, skip_bad=skip_bad_sentences)
+            report = evaluate_raw(tagger, gold, column, skip_bad=skip_bad_sentences,
+                                  split_sentences=split_sentences)
             click.echo(json.dumps(report, indent=2) if as_json else format_raw_report(report))
             return
         report = run_eval(tagger, gold, column, skip_bad=skip_bad_sentences, n_errors=n_errors)
@@ -415,7 +423,9 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
     (one direction, one-hot words), and every other option (2 layers, factorised embedding,
     auxiliary output, CRF output); then a fourth run checks the backward code of the dropout
     masks (output, recurrent and input dropout, masks drawn once and held fixed, so the loss
-    is still a function of the weights). With -m, or any of the options --arch, --layers,
+    is still a function of the weights), and a fifth the learned tokenizer's network (the same
+    RNN over the characters of the corpus's surface text; also with -m for a model that has
+    one). With -m, or any of the options --arch, --layers,
     --features, --char-hidden, --embed-size, --aux, --crf, --adversarial,
     --adversarial-stride and --dropout-masks, it checks that one configuration.
 
@@ -457,6 +467,7 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
                    ("dropout masks", dict(one, layers=2, char_hidden=3, dropout=CHECK_DROPOUT))]
     try:
         templates = {name: FEATURE_SETS[c["features"]] for name, c in configs}
+        meta = {}
         if model:
             from .modelio import load_model
             _, _, _, meta, _ = load_model(model)
@@ -475,8 +486,13 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
                                 adversarial_stride=c["stride"], dropout=c.get("dropout"),
                                 aux_weight=c.get("aux_weight"))
                    for name, c in configs}
+        if len(configs) > 1 or (model and "tokenizer" in meta):  # the learned tokenizer's net
+            results["tokenizer"] = gc.run_tokenizer(sents, hidden=hidden, checks=checks,
+                                                    check_all=check_all, seed=seed)
     except PostagError as e:
         _fail(e)
+    except ValueError as e:  # (no surface text to check the tokenizer on)
+        _fail(PostagError(f"{corpus or 'the sample corpus'}: {e}"))
     for name, c in configs:
         click.echo(f"gradient check{' of the ' + name if name else ''}: arch {c['arch']}, "
                    f"{c['layers']} layer(s), features {','.join(templates[name])}, hidden "
@@ -486,9 +502,13 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
                    f"{adversarial_setting(c['adversarial'], c['stride'])}, dropout "
                    f"{_dropout_setting(c.get('dropout'))}, float64")
         click.echo(gc.format_table(results[name]))
-        if len(configs) > 1:
+        if len(results) > 1:
             click.echo("")
-    click.echo(gc.summary_line(results[""]) if len(configs) == 1 else
+    if "tokenizer" in results:
+        click.echo("gradient check of the tokenizer: arch birnn over characters, "
+                   f"1 layer, character features, hidden {hidden}, dropout off, float64")
+        click.echo(gc.format_table(results["tokenizer"]) + "\n")
+    click.echo(gc.summary_line(results[""]) if len(results) == 1 else
                gc.summary_of_configs(results))
     if not all(r.passed for rs in results.values() for r in rs):
         sys.exit(1)

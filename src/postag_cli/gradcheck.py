@@ -289,3 +289,38 @@ def run(sentences, templates, arch, layers, hidden=6, checks=10, check_all=False
                            aux_tags=aux_tags, adversarial=adversarial,
                            adversarial_stride=adversarial_stride, dropout=dropout,
                            aux_weight=aux_weight)
+
+
+def tokenizer_problem(sentences, hidden=6, n_windows=4, width=24, seed=0, scale=2.0):
+    """A small float64 tokenizer network (segmenter.py: the same bidirectional RNN, over
+    characters) and a batch of `n_windows` training windows of `width` characters or fewer,
+    cut from the sentences' surface text as training cuts them: (params, ids, labels, mask).
+    One window is one character shorter than the longest (a single padding step)."""
+    from . import segmenter as S
+    from .model import init_params
+
+    paras = S.paragraphs(sentences[:50])[0]
+    if not paras:
+        raise ValueError("no sentences with surface text to check the tokenizer on")
+    lexicon = S.lexicon_of(sentences[:50])
+    feats = S.CharFeatures.build((p.text for p in paras), lexicon, min_count=1)
+    data = [w for w in S.windows(paras, feats, width, [lexicon, lexicon]) if len(w[0]) > 2]
+    data = data[:n_windows]
+    if len(data) > 1 and len(data[1][0]) >= len(data[0][0]) - 1:  # one padding step
+        data[1] = (data[1][0][:len(data[0][0]) - 1], data[1][1][:len(data[0][0]) - 1])
+    ids, labels, mask = make_batch(data)
+    params = init_params(len(feats), len(S.LABELS), hidden, S.ARCH, 1, seed=seed,
+                         dtype=np.float64, scale=scale)
+    rng = np.random.default_rng(seed + 1)
+    for k in params:  # non-zero biases, so a wrong bias gradient cannot hide behind a zero
+        if k.startswith("b"):
+            params[k] = rng.standard_normal(params[k].shape) * 0.1
+    return params, ids, labels, mask
+
+
+def run_tokenizer(sentences, hidden=6, checks=10, check_all=False, seed=0, loss_and_grads=None):
+    """Check the tokenizer network's gradients (dropout off); returns the list of ParamCheck."""
+    from .segmenter import ARCH
+    params, ids, labels, mask = tokenizer_problem(sentences, hidden, seed=seed)
+    return check_gradients(params, ARCH, ids, labels, mask, checks=checks, check_all=check_all,
+                           seed=seed, loss_and_grads=loss_and_grads)

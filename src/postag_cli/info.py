@@ -9,6 +9,7 @@ from .modelio import load_model, weights_sha256
 
 def describe(path) -> dict:
     from .features import Features
+    from .segmenter import summary
     from .tokenizer import ENGLISH_MARK, raw_text_settings
     params, features, tags, meta, _ = load_model(path)
     n_params = int(sum(a.size for a in params.values()))
@@ -43,6 +44,7 @@ def describe(path) -> dict:
             "average", "average_snapshots", "aux_weight", "features")},
         "history": meta.get("history", []),
         **raw_text_settings(meta),
+        "tokenizer": summary(meta["tokenizer"]) if "tokenizer" in meta else None,
     }
 
 
@@ -85,11 +87,15 @@ def format_info(d: dict) -> str:
         f"vocabulary {d['vocabulary']:,} words",
         f"tagset          {len(d['tags'])} {d['tag_column']} tags: {' '.join(d['tags'])}",
     ]
+    from .segmenter import describe
     from .tokenizer import describe_raw_text
-    if d["english_rules"]:
+    if d.get("tokenizer"):
+        lines += [f"raw text        {line}" for line in describe(d["tokenizer"])]
+    elif d["english_rules"]:
         lines.append("raw text        English rules: EWT's multiword splits (don't -> do n't, "
                      "gonna, its)")
-    lines += [f"raw text        {line}" for line in describe_raw_text(d)]
+    if not d.get("tokenizer"):
+        lines += [f"raw text        {line}" for line in describe_raw_text(d)]
     lines += [
         f"parameters      {d['parameters']:,}",
         f"weights sha256  {d['weights_sha256']} "

@@ -335,6 +335,13 @@ def _validate(path, params, features, tags, meta, extra):
             raise PostagError(f"{path}: corrupt model: {name} holds NaN or infinite values")
         if a.dtype == np.float64 and a.size and np.abs(a).max() > np.finfo(np.float32).max:
             raise PostagError(f"{path}: corrupt model: {name} holds values too large for float32")
+    if ("tokenizer" in meta) != ("tokenizer" in extra):
+        raise PostagError(f"{path}: corrupt model: tokenizer weights or settings missing")
+    if "tokenizer" in extra:
+        from .segmenter import check_stored
+        bad = check_stored(extra["tokenizer"], meta["tokenizer"])
+        if bad:
+            raise PostagError(f"{path}: corrupt model: bad tokenizer ({bad})")
     for group, d in extra.items():
         if group in ("adagrad", "best", "average"):
             for name, a in d.items():

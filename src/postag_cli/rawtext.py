@@ -13,11 +13,7 @@ from .treebank import FIELDS, ReadStats, read_conllu, sentence_to_conllu
 
 def system_sentences(tagger: Tagger, texts):
     """Tokenize and tag raw sentences; returns conllu TokenLists of our CoNLL-U output."""
-    from .tokenizer import tokenize
-    multiword = tagger.multiword  # the English splits only for a model trained on them
-    lexicon = tagger.lexicon  # what the training data taught the tokenizer
-    toks = [[(t.text, t.words, t.space_after) for t in tokenize(text, multiword, lexicon)]
-            for text in texts]
+    toks = [[(t.text, t.words, t.space_after) for t in sent] for sent in tagger.tokenize(texts)]
     probs = tagger.probabilities([[w for _, ws, _ in ts for w in ws] for ts in toks])
     out = []
     for i, (text, ts, p) in enumerate(zip(texts, toks, probs), 1):
@@ -29,7 +25,28 @@ def system_sentences(tagger: Tagger, texts):
     return out
 
 
-def evaluate_raw(tagger: Tagger, gold_path, column="upos", skip_bad=False) -> dict:
+def gold_paragraphs(gold) -> list[str]:
+    """The running text of gold sentences, as the CoNLL 2018 shared task's raw text: a
+    paragraph per `# newpar` / `# newdoc` (a file with neither is one), its sentences' `# text`
+    joined by a space, or by nothing after a last token with SpaceAfter=No."""
+    paras: list[str] = []
+    for s in gold:
+        if not paras or any(k.startswith(("newpar", "newdoc")) for k in s.metadata):
+            paras.append("")
+        elif paras[-1] and not paras[-1].endswith("\0"):
+            paras[-1] += " "
+        paras[-1] += s.metadata["text"]
+        last = [t for t in s if isinstance(t["id"], int) or t["id"][1] == "-"]
+        if last and "SpaceAfter=No" in str(last[-1]["misc"] or ""):
+            paras[-1] += "\0"
+    return [p.replace("\0", "") for p in paras]
+
+
+def evaluate_raw(tagger: Tagger, gold_path, column="upos", skip_bad=False,
+                 split_sentences=False) -> dict:
+    """Scores of raw-text tagging against a gold file: its `# text` sentences tagged one per
+    line, or, with split_sentences, its running text (`gold_paragraphs`) split into
+    sentences by the model."""
     from .align import AlignmentError, score_documents
     stats = ReadStats()
     gold = list(read_conllu(gold_path, skip_bad=skip_bad, stats=stats,
@@ -49,6 +66,8 @@ def evaluate_raw(tagger: Tagger, gold_path, column="upos", skip_bad=False) -> di
         for s in gold:  # score the model's own column in the UPOS slot
             for tok in s:
                 tok["upos"] = tok[column]
+    if split_sentences:
+        texts = [s for sents in tagger.split_sentences(gold_paragraphs(gold)) for s in sents]
     system = system_sentences(tagger, texts)
     try:
         scores = score_documents(gold, system)
@@ -56,6 +75,7 @@ def evaluate_raw(tagger: Tagger, gold_path, column="upos", skip_bad=False) -> di
         raise PostagError(f"{gold_path}: cannot align the tokenized text with the gold words: "
                           f"{e}") from None
     return {"file": str(gold_path), "sentences": len(gold), "tag_column": column,
+            "split_sentences": split_sentences,
             "skipped_sentences": stats.skipped,
             **{(column.upper() if k == "UPOS" else k): {  # (an XPOS model's scores: "XPOS")
                 "precision": v.precision, "recall": v.recall, "f1": v.f1,
@@ -64,9 +84,12 @@ def evaluate_raw(tagger: Tagger, gold_path, column="upos", skip_bad=False) -> di
 
 
 def format_raw_report(r: dict) -> str:
-    lines = [f"file        {r['file']} ({r['sentences']} sentences, raw text, gold sentence "
-             "boundaries)", f"{'metric':<10} {'precision':>9} {'recall':>9} {'f1':>9}"]
-    for name in ("Tokens", "Words", r["tag_column"].upper()):
+    how = "sentences split by the model" if r.get("split_sentences") else \
+        "gold sentence boundaries"
+    lines = [f"file        {r['file']} ({r['sentences']} sentences, raw text, {how})",
+             f"{'metric':<10} {'precision':>9} {'recall':>9} {'f1':>9}"]
+    names = ["Tokens", "Sentences"] if r.get("split_sentences") else ["Tokens"]
+    for name in (*names, "Words", r["tag_column"].upper()):
         s = r[name]
         lines.append(f"{name:<10} {s['precision']:>9.2%} {s['recall']:>9.2%} {s['f1']:>9.2%}")
     if r.get("skipped_sentences"):

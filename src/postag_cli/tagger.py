@@ -81,14 +81,36 @@ class _Tagging:
         return _split_sentences(self.flat_probabilities(sents), sents)
 
     def tag_text(self, text: str) -> list[tuple[str, str]]:
-        """Tokenize one sentence of raw text (UD English conventions, or what the model's
-        training data shows; taken in NFC, as `postag tag` does) and tag it."""
+        """Tokenize one sentence of raw text (by the model's learned tokenizer; a model older
+        than it: UD English conventions and what its training data shows; taken in NFC, as
+        `postag tag` does) and tag it."""
         if not isinstance(text, str):
             raise TypeError(f"tag_text takes a string, not {type(text).__name__}")
         from .features import nfc
-        from .tokenizer import tokenize_words
-        words = tokenize_words(nfc(text), self.multiword, self.lexicon)
+        words = [w for t in self.tokenize([nfc(text)])[0] for w in t.words]
         return list(zip(words, self.tag(words)))
+
+    def tokenize(self, texts) -> list[list]:
+        """Each text, one sentence, as its Tokens: by the learned tokenizer, or (a model older
+        than it, or trained on text it could not learn from) by the rules."""
+        seg = self.segmenter
+        if seg is not None:
+            return [[t for s in sents for t in s] for sents in seg.tokenize(list(texts))]
+        from .tokenizer import tokenize
+        return [tokenize(t, self.multiword, self.lexicon) for t in texts]
+
+    def split_sentences(self, paragraphs) -> list[list[str]]:
+        """The sentences of each paragraph of text (whitespace runs collapsed in the learned
+        tokenizer's): where the learned tokenizer says sentences end, or by the rules."""
+        seg = self.segmenter
+        if seg is None:
+            from .tokenizer import split_sentences
+            return [split_sentences(p, self.lexicon.abbreviations) for p in paragraphs]
+        out = []
+        for p, sents in zip(paragraphs, seg.tokenize(list(paragraphs), split=True)):
+            p = " ".join(p.split())
+            out.append([p[s[0].start:s[-1].end] for s in sents])
+        return out
 
     def top_k(self, probs: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
         """The k most probable (tag, probability) pairs for each word of one sentence (probs:
@@ -107,7 +129,8 @@ class _Tagging:
 class Tagger(_Tagging):
     """A loaded model. `tags` is the tagset, `meta` the settings and training metadata."""
 
-    def __init__(self, params, features: Features, tags, meta):
+    def __init__(self, params, features: Features, tags, meta, tokenizer=None):
+        """tokenizer: the arrays of a learned tokenizer (group `tokenizer` of the file)."""
         self.params = {k: np.asarray(v, dtype=np.float32) for k, v in params.items()}
         self.features = features
         self.tags = list(tags)
@@ -117,6 +140,10 @@ class Tagger(_Tagging):
         self._type_cache = np.empty((TYPE_CACHE, D, H), dtype=np.float32)
         self._type_index: dict[str, int] = {}
         self._lexicon = None  # (built on first use)
+        self.segmenter = None  # the learned tokenizer, when the model has one
+        if tokenizer is not None and "tokenizer" in self.meta:
+            from .segmenter import Segmenter
+            self.segmenter = Segmenter.load(tokenizer, self.meta["tokenizer"])
 
     @property
     def lexicon(self):
@@ -136,14 +163,14 @@ class Tagger(_Tagging):
         """Load a model file (validated, never unpickled). With verify=True, also check the
         weights against the sha256 recorded at training time."""
         from .errors import PostagError
-        params, features, tags, meta, _ = load_model(path)
+        params, features, tags, meta, extra = load_model(path)
         if verify:
             digest = weights_sha256(params)
             if digest != meta.get("weights_sha256"):
                 raise PostagError(f"{path}: weights do not match their recorded sha256 "
                                   f"(recorded {meta.get('weights_sha256')}, found {digest})")
         return cls(params, Features(features, meta["templates"], meta.get("chars", ())), tags,
-                   meta)
+                   meta, extra.get("tokenizer"))
 
     # -- probabilities ------------------------------------------------------------------------
 
@@ -253,18 +280,25 @@ class Ensemble(_Tagging):
     def lexicon(self):
         return self._raw_text()[1]
 
+    @property
+    def segmenter(self):
+        return self._raw_text()[2]
+
     def _raw_text(self):
         """How the members tokenize raw text, which must be the same for all (it depends on
         their training data), so that no member's order decides it."""
-        first = (self.members[0].multiword, self.members[0].lexicon)
+        def how(m):
+            seg = m.segmenter
+            return m.multiword, m.lexicon, None if seg is None else seg.fingerprint
+        first = how(self.members[0])
         for i, m in enumerate(self.members[1:], 1):
-            if (m.multiword, m.lexicon) != first:
+            if how(m) != first:
                 from .errors import PostagError
                 which = f"{self.paths[i]} and {self.paths[0]}: " if self.paths else ""
                 raise PostagError(f"{which}the models tokenize raw text differently (their "
                                   "training data differ); give them tokenized text "
                                   "(--pretokenized) or CoNLL-U, or use one model")
-        return first
+        return (*first[:2], self.members[0].segmenter)
 
 
 def _split_sentences(flat, sents) -> list[np.ndarray]:

@@ -22,6 +22,7 @@ from .tokenizer import normalize_text
 
 CHUNK = 2000  # sentences per chunk
 MAX_LINE_BYTES = 1_000_000  # longest input line accepted in text mode
+PARAGRAPH_BATCH = 64  # paragraphs split into sentences at once
 
 
 @dataclass(frozen=True)
@@ -106,26 +107,36 @@ def _norm(text, opts: TagOptions):
     return nfc(normalize_text(text))
 
 
-def text_units(lines, opts: TagOptions):
+def text_units(lines, opts: TagOptions, tagger=None):
     """The units of text input, cheap to compute: each line (or, with split_sentences, each
-    sentence of each paragraph; paragraphs end at blank lines). Yields strings; in line mode a
+    sentence of each paragraph; paragraphs end at blank lines, and are split by the tagger's
+    `split_sentences`, or by the rules without a tagger). Yields strings; in line mode a
     blank line yields "" so that `tagged` output stays aligned with the input lines."""
     if not opts.split_sentences:
         for _, line in lines:
             yield line
         return
-    from .tokenizer import split_sentences
-    abbreviations = opts.lexicon.abbreviations if opts.lexicon else frozenset()
+    if tagger is not None:
+        split = tagger.split_sentences
+    else:
+        from .tokenizer import split_sentences
+        abbreviations = opts.lexicon.abbreviations if opts.lexicon else frozenset()
+        split = lambda paras: [split_sentences(p, abbreviations) for p in paras]  # noqa: E731
     para: list[str] = []
+    paras: list[str] = []  # split in batches (the learned splitter reads many at once)
     for _, line in lines:
         if line.strip():
             para.append(_norm(line, opts))
             continue
         if para:
-            yield from split_sentences("\n".join(para), abbreviations)
+            paras.append("\n".join(para))
         para = []
+        if len(paras) >= PARAGRAPH_BATCH:
+            yield from (s for sents in split(paras) for s in sents)
+            paras = []
     if para:
-        yield from split_sentences("\n".join(para), abbreviations)
+        paras.append("\n".join(para))
+    yield from (s for sents in split(paras) for s in sents)
 
 
 def is_sentence(unit: str) -> bool:
@@ -134,23 +145,29 @@ def is_sentence(unit: str) -> bool:
     return bool(unit) and not unit.isspace() and bool(unit.split())
 
 
-def text_sentences(units, opts: TagOptions):
+def text_sentences(units, opts: TagOptions, tagger=None):
     """(text, tokens) per unit; text is the unit with whitespace runs collapsed (the `# text`),
-    tokens are (surface, words, space_after). A blank unit gives (None, []) in the `tagged`
-    format (an empty output line) and nothing otherwise."""
-    from .tokenizer import tokenize
-    for unit in units:
-        unit = _norm(unit, opts)
-        words = unit.split()
-        if not words:
+    tokens are (surface, words, space_after), tokenized by the tagger's `tokenize` (without a
+    tagger: by the rules, as opts say). A blank unit gives (None, []) in the `tagged` format
+    (an empty output line) and nothing otherwise."""
+    units = [_norm(unit, opts) for unit in units]
+    if opts.pretokenized:
+        toks = [[(w, (w,), True) for w in unit.split()] for unit in units]
+    else:
+        real = [unit for unit in units if unit.split()]
+        if tagger is not None:
+            found = iter(tagger.tokenize(real))
+        else:
+            from .tokenizer import tokenize
+            found = (tokenize(unit, opts.multiword, opts.lexicon) for unit in real)
+        toks = [[(t.text, t.words, t.space_after) for t in next(found)] if unit.split() else []
+                for unit in units]
+    for unit, tokens in zip(units, toks):
+        if not tokens:
             if opts.fmt == "tagged" and not opts.split_sentences:
                 yield None, []
             continue
-        if opts.pretokenized:
-            yield " ".join(words), [(w, (w,), True) for w in words]
-        else:
-            yield " ".join(words), [(t.text, t.words, t.space_after)
-                                    for t in tokenize(unit, opts.multiword, opts.lexicon)]
+        yield " ".join(unit.split()), tokens
 
 
 def _misc_probs(ranked, opts):
@@ -217,7 +234,7 @@ def tag_text_chunk(tagger, units, first_n, opts: TagOptions) -> str:
     fast = opts.fmt == "tagged" and not (opts.probs or opts.top_k)
     if fast and opts.pretokenized:
         return _tag_tokens_fast(tagger, units, opts)
-    chunk = list(text_sentences(units, opts))
+    chunk = list(text_sentences(units, opts, tagger))
     if opts.pretokenized:
         words = [text.split() if text is not None else [] for text, _ in chunk]
     else:
@@ -378,7 +395,8 @@ def _tag_stream(f, input_path, output_path, model_paths, tagger, opts, jobs):
     else:
         def numbered():  # units go to the workers, which tokenize and tag them
             n = 0
-            for chunk in _chunks(text_units(read_text_lines(input_path, f), opts), CHUNK):
+            for chunk in _chunks(text_units(read_text_lines(input_path, f), opts, tagger),
+                                  CHUNK):
                 yield chunk, n, opts
                 n += sum(1 for unit in chunk if is_sentence(unit))
         work = numbered()

@@ -555,10 +555,12 @@ def default_jobs(config: TrainConfig) -> int:
 
 
 def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=None, resume=None,
-          log_file=None, skip_bad=False, log=_log, progress=None, jobs=None) -> TrainResult:
+          log_file=None, skip_bad=False, log=_log, progress=None, jobs=None,
+          tokenizer=True) -> TrainResult:
     """Train a model on a CoNLL-U file and save it to `output` (see the module docstring).
     `jobs`: processes computing gradients (default `default_jobs`); it does not change the
-    model."""
+    model. `tokenizer`: also learn the tokenizer for raw text (segmenter.py) from the training
+    file's surface text."""
     from tqdm import tqdm
 
     if config.arch not in M.ARCHS:
@@ -640,6 +642,11 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
                                 embed=min(config.embed_size, 5), aux=bool(aux_tagset),
                                 crf=config.crf, adversarial=config.adversarial,
                                 adversarial_stride=config.adversarial_stride)
+        if tokenizer:
+            try:  # the learned tokenizer's network
+                results += gradcheck.run_tokenizer(train_sents, checks=4, seed=config.seed)
+            except ValueError:  # no surface text: no tokenizer to check (learning says why)
+                pass
         if not all(r.passed for r in results):
             raise PostagError("gradient check failed before training: "
                               + gradcheck.summary_line(results)
@@ -703,6 +710,8 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     }
     for line in describe_raw_text(meta):
         log("raw text: " + line)
+    tok_arrays = _tokenizer(train_sents, dev_sents, resumed, meta, log) if tokenizer \
+        else None
     check_model_size(M.param_shapes(len(feats), len(tagset), config.hidden, config.arch,
                                     config.layers, len(feats.chars), config.char_hidden,
                                     config.embed_size, len(aux_tagset), config.crf),
@@ -737,7 +746,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         save_model(output, p, feats.names, tagset,
                    {**meta, "epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
                     "best_dev_accuracy": result.best_dev, "history": result.history},
-                   chars=feats.chars)
+                   chars=feats.chars, extra=tok_arrays and {"tokenizer": tok_arrays})
         result.model_written = True
 
     if start_epoch > config.epochs and best_params is not None:  # a resume with nothing to run
@@ -822,7 +831,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
             if ckpt_path:
                 _save_checkpoint(ckpt_path, params, opt.mem, best_params, feats, tagset,
                                  {**meta, "aux_tags": aux_tagset},
-                                 result, avg)
+                                 result, avg, tok_arrays)
             dev_txt = f", dev acc {entry['dev_accuracy']:.2%}" if "dev_accuracy" in entry else ""
             log(f"epoch {epoch}/{config.epochs}: loss {entry['loss']:.4f}, "
                 f"{entry['tokens_per_s']:,.0f} tokens/s{dev_txt}"
@@ -847,6 +856,24 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     return result
 
 
+def _tokenizer(train_sents, dev_sents, resumed, meta, log):
+    """The learned tokenizer's arrays, its description added to `meta` (in place): the
+    checkpoint's, when resuming one that has it, else learned now; None (and a line saying why)
+    when the training file has no surface text to learn from."""
+    from . import segmenter
+    if resumed is not None and "tokenizer" in resumed[4] and "tokenizer" in resumed[3]:
+        meta["tokenizer"] = resumed[3]["tokenizer"]
+        return resumed[4]["tokenizer"]
+    t0 = time.time()
+    seg, why = segmenter.learn(train_sents, dev_sents, log=log)
+    if seg is None:
+        log(f"raw text: no learned tokenizer: {why}; raw text is cut by the rules")
+        return None
+    arrays, meta["tokenizer"] = seg.export()
+    log(f"raw text: tokenizer learned ({time.time() - t0:.1f}s)")
+    return arrays
+
+
 def snapshot_batches(n_batches, per_epoch):
     """{batch index: j} for the j-th of S = min(per_epoch, n_batches) evenly spaced weight
     snapshots of an epoch of n_batches minibatches, the last one after the last minibatch."""
@@ -864,7 +891,8 @@ def running_mean(avg, params, n):
     return avg
 
 
-def _save_checkpoint(path, params, mem, best_params, feats, tagset, meta, result, avg=None):
+def _save_checkpoint(path, params, mem, best_params, feats, tagset, meta, result, avg=None,
+                     tokenizer=None):
     state = {"epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
              "best_dev": result.best_dev, "history": result.history}
     extra = {"adagrad": mem}
@@ -872,6 +900,8 @@ def _save_checkpoint(path, params, mem, best_params, feats, tagset, meta, result
         extra["best"] = best_params
     if avg is not None:
         extra["average"] = avg
+    if tokenizer is not None:
+        extra["tokenizer"] = tokenizer
     save_model(path, params, feats.names, tagset, {**meta, "checkpoint": state}, extra=extra,
                magic=CHECKPOINT_MAGIC, chars=feats.chars)
 

@@ -230,6 +230,9 @@ class TaggedSentence:
     glued: list = field(default_factory=list)  # tokens ending in an apostrophe, SpaceAfter=No
     # (elided words: French l'homme, see tokenizer.learn_elisions)
     hyphens: tuple = (0, 0)  # tokens with a hyphen inside (e-mail), hyphens as tokens (e - mail)
+    # the surface tokens: (FORM, SpaceAfter=No?, its words), for the learned tokenizer
+    surface: list = field(default_factory=list)
+    new_par: bool = False  # a `# newpar` or `# newdoc` comment: a paragraph starts here
 
 
 def tagged_sentences(path, column="upos", skip_bad=False, stats=None, binary=None):
@@ -248,7 +251,9 @@ def tagged_sentences(path, column="upos", skip_bad=False, stats=None, binary=Non
                              sent.metadata.get("sent_id", ""), sent.lineno,
                              sent.metadata.get("text"),
                              other=[None if t[other] in ("_", None) else t[other] for t in ws],
-                             multiword=multiword_tokens(sent), **_spacing(sent))
+                             multiword=multiword_tokens(sent), **_spacing(sent),
+                             surface=token_words(sent),
+                             new_par=any(k.startswith(("newpar", "newdoc")) for k in sent.metadata))
 
 
 def _spacing(sent) -> dict:
@@ -273,6 +278,25 @@ def surface_tokens(sent) -> list[tuple[str, bool]]:
             continue
         out.append((t["form"] or "", "SpaceAfter=No" in (t["misc"] or "").split("|")))
     return out
+
+
+def token_words(sent) -> list[tuple[str, bool, tuple[str, ...]]]:
+    """(FORM, SpaceAfter=No?, its words' FORMs) of each surface token: a range line with the
+    words it spans, or a word outside ranges with itself."""
+    out, words_of = [], None
+    for t in sent:
+        tid = t["id"]
+        glued = "SpaceAfter=No" in (t["misc"] or "").split("|")
+        if isinstance(tid, tuple):
+            if tid[1] == "-":
+                words_of = [t["form"] or "", glued, [], tid[2]]
+                out.append(words_of)
+            continue
+        if words_of is not None and tid <= words_of[3]:
+            words_of[2].append(t["form"] or "")
+            continue
+        out.append([t["form"] or "", glued, [t["form"] or ""], tid])
+    return [(form, glued, tuple(ws)) for form, glued, ws, _ in out]
 
 
 def _hyphen_counts(toks) -> tuple[int, int]:

@@ -1,0 +1,768 @@
+"""The learned tokenizer: where tokens and sentences end, and which tokens are multiword tokens,
+learned from a treebank's own surface text by the project's own network.
+
+A character-level tagger, min-char-rnn reading characters as it was written to: the same
+bidirectional Elman RNN as the word tagger (model.py, trained with Adagrad), over one-hot
+character features instead of word features, labels every character of raw text:
+
+    y_c = 0 (the token goes on), 1 (a token ends after c), 2 (a sentence ends after c),
+          3 (a multiword token ends after c), 4 (a multiword token and a sentence end)
+
+    x_c = [char c] + [category of c] + [category of the next char]   (one-hot rows, summed)
+    h_c = tanh(x_c Wxh + h_c-1 Whh + bh)   (both directions)      p_c = softmax([hf_c, hb_c] Why + by)
+
+Whitespace is not labelled (it always separates tokens, unless the treebank writes words with
+spaces inside, as Vietnamese does: then the label before the space decides). The surface text
+comes from `# text` where it spells the sentence's tokens, else from the FORMs and SpaceAfter=No;
+sentences are joined into running text (paragraphs end at `# newpar` / `# newdoc`).
+
+Multiword tokens (French du = de le, German zum = zu dem) are expanded by what the training data
+shows: a token written as a multiword token more often than not gets its most frequent words;
+an unseen token gets a suffix (or prefix) rule learned from the multiword tokens, when the
+training tokens ending (starting) that way are multiword tokens split that way more often than
+not (UDPipe 1's approach): nothing is written per language.
+
+All of it lives in a model file as the parameter group `tokenizer.*` and the metadata entry
+`tokenizer` (`export` / `load`), validated on load.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+import unicodedata
+from collections import Counter
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from . import model as M
+from .errors import PostagError
+from .tokenizer import Token
+
+LABELS = ("inside", "token end", "sentence end", "multiword token end",
+          "multiword token and sentence end")
+SENTENCE_END = (2, 4)  # labels that end a sentence
+MULTIWORD_END = (3, 4)  # labels that end a multiword token
+ARCH = "birnn"
+START, END = "<bos>", "<eos>"  # the 'next character' of the last one: the text ends
+UNK = "<unk>"
+PIECE = 400  # characters the network reads at once when tagging (longer texts: overlapping)
+MARGIN = 50  # ... of which the first and last MARGIN are read for context only
+MAX_RULE = 8  # longest suffix / prefix of a multiword-token rule
+MAX_CHARS = 5000  # character vocabulary (the most frequent; the others are <unk>)
+MAX_TABLE = 20_000  # multiword tokens kept with their words (the most frequent)
+MAX_RULES = 2_000  # suffix and prefix rules kept, each (the most frequent)
+MAX_LEXICON = 1_000_000  # training tokens the lexicon features look up
+
+
+@dataclass(frozen=True)
+class SegmenterConfig:
+    hidden: int = 64  # units per direction
+    window: int = 200  # characters per training window
+    batch_size: int = 32  # windows per minibatch
+    lr: float = 0.05
+    lr_embed: float = 0.2
+    dropout: float = 0.1
+    chars_per_run: int = 8_000_000  # epochs = this / training characters, within [min, max]
+    min_epochs: int = 3
+    max_epochs: int = 60
+    clip: float = 5.0
+    seed: int = 0
+
+
+# ---------------------------------------------------------------------------------------------
+# surface text of a treebank
+
+
+def _category(ch: str) -> str:
+    return unicodedata.category(ch)
+
+
+def sentence_text(sent) -> tuple[str, list[tuple[int, int]]] | None:
+    """The surface text of a sentence and its tokens' (start, end) offsets in it: `# text` when
+    it spells the tokens (whitespace aside), else the FORMs joined as SpaceAfter says; None when
+    there is no text to learn from (FORM `_` everywhere, or a `# text` that contradicts them)."""
+    forms = [form for form, _, _ in sent.surface]
+    if not forms or all(f == "_" for f in forms) or any(not f.strip() for f in forms):
+        return None
+    text = sent.text
+    if text is None:
+        text, spans = "", []
+        for form, glued, _ in sent.surface:
+            spans.append((len(text), len(text) + len(form)))
+            text += form if glued else form + " "
+        return text.rstrip(), spans
+    spans, pos = [], 0
+    for form in forms:
+        start = None
+        for ch in form:
+            if ch.isspace():
+                continue
+            while pos < len(text) and text[pos].isspace():
+                pos += 1
+            if pos >= len(text) or text[pos] != ch:
+                return None
+            start = pos if start is None else start
+            pos += 1
+        spans.append((start, pos))
+    return (text, spans) if not text[pos:].strip() else None
+
+
+@dataclass
+class Paragraph:
+    text: str
+    labels: np.ndarray  # (n,) int: 0, 1, 2, or -1 (whitespace: not labelled)
+    sent_starts: list  # offsets where sentences start
+
+
+def paragraphs(sentences) -> tuple[list[Paragraph], int]:
+    """Running text with its labels: sentences joined (by a space, or by nothing after a token
+    with SpaceAfter=No), paragraphs ending at `# newpar` / `# newdoc` and at unusable
+    sentences. Returns the paragraphs and the number of sentences without usable text."""
+    out, bad = [], 0
+    text, labels, starts = [], [], []
+    prev_glued = False
+
+    def close():
+        if text:
+            out.append(Paragraph("".join(text), np.concatenate(labels), starts[:]))
+        text.clear(), labels.clear(), starts.clear()
+
+    for s in sentences:
+        st = sentence_text(s)
+        if st is None:
+            bad += 1
+            close()
+            continue
+        if s.new_par:
+            close()
+        t, spans = st
+        if text:
+            if not prev_glued:
+                text.append(" ")
+                labels.append(np.array([-1]))
+        offset = sum(len(x) for x in text)
+        starts.append(offset)
+        y = np.array([-1 if c.isspace() else 0 for c in t], dtype=np.int64)
+        for (_, b), (_, _, words) in zip(spans, s.surface):
+            y[b - 1] = 3 if len(words) > 1 else 1
+        y[spans[-1][1] - 1] += 1
+        text.append(t)
+        labels.append(y)
+        prev_glued = bool(s.surface[-1][1])
+    close()
+    return out, bad
+
+
+# ---------------------------------------------------------------------------------------------
+# character features
+
+
+class CharFeatures:
+    """Feature ids of characters, three per character (one-hot rows of Wxh, summed):
+
+        the character itself (when rare: <unk> of its Unicode category)
+        the next character's Unicode category (<eos> at the end of the text)
+        what the lexicon of training tokens and the rules say, one id for the combination:
+          B, the length of the longest token of the lexicon that starts here, and E, that
+          ends here (within the run of non-space characters, at most MAX_MATCH); W, whether
+          the whole run is a token of the lexicon; R, whether the rule-based tokenizer
+          (tokenizer.py) ends a token here (1) or a token it splits into words (2)
+    """
+
+    def __init__(self, chars, categories, lexicon=()):
+        self.chars = list(chars)
+        self.categories = list(categories)
+        self.lexicon = frozenset(lexicon)
+        self.char_id = {c: i for i, c in enumerate(self.chars)}
+        self.unk_id = {c: len(self.chars) + i for i, c in enumerate(self.categories)}
+        self.cat_id = {c: len(self.chars) + len(self.categories) + i
+                       for i, c in enumerate(self.categories)}
+        self.match_base = len(self.chars) + 2 * len(self.categories)
+        self._ids: dict[str, tuple[int, int]] = {}
+        self._chunks: dict[str, np.ndarray] = {}
+        # a space: its own features, fixed (unknown Zs, followed by Zs, nothing matched)
+        self._space = np.tile([self.unk_id["Zs"], self.cat_id["Zs"], self.match_base], (64, 1))
+
+    @classmethod
+    def build(cls, texts, lexicon, min_count=2):
+        counts = Counter()
+        for t in texts:
+            counts.update(t)
+        chars = [c for c, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))
+                 if n >= min_count and not c.isspace()][:MAX_CHARS]
+        cats = sorted({_category(c) for c in counts} | {"Zs", END, UNK})
+        return cls(chars, cats, lexicon)
+
+    def __len__(self):
+        return self.match_base + N_MATCH
+
+    def _char(self, ch) -> tuple[int, int]:
+        """(the character's own id, its category's id as the next character)."""
+        ids = self._ids.get(ch)
+        if ids is None:
+            cat = _category(ch)
+            cat = cat if cat in self.cat_id else UNK
+            ids = (self.char_id.get(ch, self.unk_id[cat]), self.cat_id[cat])
+            if len(self._ids) < 100_000:
+                self._ids[ch] = ids
+        return ids
+
+    def encode(self, text: str, lexicon=None) -> np.ndarray:
+        """(n, K) feature ids of the characters of `text` (lexicon: instead of the own). Each
+        run of non-space characters is encoded on its own (and remembered: runs repeat), a
+        space's features are fixed, and the text's last character is followed by <eos>."""
+        own = lexicon is None
+        cache = self._chunks if own else {}
+        lexicon = self.lexicon if own else lexicon
+        if " ".join(text.split()) == text:  # (single spaces: what tagging reads)
+            runs = text.split(" ") if text else []
+            lead, gaps = None, [self._space[:1]] * (len(runs) - 1) + [None]
+        else:
+            bounds = [m.span() for m in _RUN.finditer(text)]
+            runs = [text[a:b] for a, b in bounds]
+            lead = self._spaces(bounds[0][0] if bounds else len(text))
+            ends = [b[0] for b in bounds[1:]] + [len(text)]
+            gaps = [self._spaces(c - b) for (_, b), c in zip(bounds, ends)]
+        parts = [lead] if lead is not None else []
+        for run, gap in zip(runs, gaps):
+            v = cache.get(run)
+            if v is None:
+                v = self._encode_run(run, lexicon)
+                if own and len(run) <= 40 and len(cache) < 200_000:
+                    cache[run] = v
+            parts.append(v)
+            if gap is not None:
+                parts.append(gap)
+        ids = np.concatenate(parts) if parts else np.empty((0, K), dtype=np.int64)
+        if len(ids):
+            ids[-1, 1] = self.cat_id[END]
+        return ids
+
+    def _spaces(self, n: int) -> np.ndarray:
+        return self._space[:n] if n <= len(self._space) else \
+            np.repeat(self._space[:1], n, axis=0)
+
+    def _encode_run(self, chunk: str, lexicon) -> np.ndarray:
+        ids = np.empty((len(chunk), K), dtype=np.int64)
+        ids[:, :2] = [self._char(c) for c in chunk]
+        ids[:-1, 1] = ids[1:, 1]
+        ids[-1, 1] = self.cat_id["Zs"]  # (a space follows, or the text's end: see encode)
+        ids[:, 2] = _chunk_matches(chunk, lexicon) + _rule_ends(chunk) + self.match_base
+        return ids
+
+
+
+K = 3  # features per character
+MAX_MATCH = 8  # the longest lexicon token matched inside a run of characters
+N_MATCH = (MAX_MATCH + 1) ** 2 * 2 * 3  # combinations of B, E, W, R
+_RUN = re.compile(r"\S+")
+
+
+def _chunk_matches(chunk: str, lexicon) -> np.ndarray:
+    """(n,): B, E and W of each character of a run of non-space characters, in one number
+    ((B * (MAX_MATCH + 1) + E) * 2 + W) * 3 (see CharFeatures); matched lower-cased."""
+    low = chunk.lower()
+    if len(low) != len(chunk):
+        low = chunk
+    n = len(low)
+    B = np.zeros(n, dtype=np.int64)
+    E = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        for k in range(min(MAX_MATCH, n - i), 0, -1):
+            if low[i:i + k] in lexicon:
+                B[i] = max(B[i], k)
+                E[i + k - 1] = max(E[i + k - 1], k)
+    return ((B * (MAX_MATCH + 1) + E) * 2 + (low in lexicon)) * 3
+
+
+def _rule_ends(text: str) -> np.ndarray:
+    """(n,): 1 where the rule-based tokenizer ends a token, 2 where it ends one it splits into
+    several words (English clitics: don't = do n't), else 0; for a run of non-space
+    characters."""
+    from .tokenizer import tokenize
+    out = np.zeros(len(text), dtype=np.int64)
+    for t in tokenize(text.replace("\ufeff", " ").replace("\r", " "), True, None):  # (same offsets)
+        out[t.end - 1] = 1 + (len(t.words) > 1)
+    return out
+
+
+def lexicon_of(sentences) -> set:
+    """The training tokens, lower-cased (those without whitespace)."""
+    return {form.lower() for s in sentences for form, _, _ in s.surface
+            if form and not any(c.isspace() for c in form)}
+
+
+# ---------------------------------------------------------------------------------------------
+# multiword tokens
+
+
+def _suffix_rule(surface: str, words: tuple[str, ...]):
+    """The suffix rule that writes `surface` as `words` (lower-cased): (key, first-word tail,
+    other words), meaning: a token ending in key is its stem + tail, then the other words."""
+    low, ws = surface.lower(), tuple(w.lower() for w in words)
+    first = ws[0]
+    p = 0
+    while p < min(len(low), len(first)) and low[p] == first[p]:
+        p += 1
+    key = low[p:]
+    if not key or len(key) > MAX_RULE or p == 0:
+        return None
+    return key, first[p:], ws[1:]
+
+
+def _prefix_rule(surface: str, words: tuple[str, ...]):
+    """The prefix rule that writes `surface` as `words`: the token ends with its last word and
+    starts with a key that stands for the other words (Hebrew or Arabic style: b+h+byt written
+    bbyt). (key, the other words), lower-cased, or None."""
+    low, ws = surface.lower(), tuple(w.lower() for w in words)
+    key = low[:len(low) - len(ws[-1])]
+    if not key or len(key) > MAX_RULE or not low.endswith(ws[-1]):
+        return None
+    return key, ws[:-1]
+
+
+def learn_multiword(sentences, min_count=2) -> dict:
+    """How the training data writes its multiword tokens (whether a token is one is the
+    network's call, in context): `table`, surface -> its most frequent words, for every surface
+    written as a multiword token; `suffix` and `prefix` rules for unseen ones, seen at least
+    min_count times, the most frequent first."""
+    as_mwt: dict[str, Counter] = {}
+    for s in sentences:
+        for form, _, words in s.surface:
+            if len(words) > 1 and all(w.strip() for w in words) and \
+                    not any(ch.isspace() for ch in form):
+                as_mwt.setdefault(form.lower(), Counter())[tuple(w.lower() for w in words)] += 1
+    ranked = sorted(as_mwt.items(), key=lambda x: (-sum(x[1].values()), x[0]))[:MAX_TABLE]
+    table = {f: list(min(c, key=lambda ws: (-c[ws], ws))) for f, c in ranked}
+    return {"table": dict(sorted(table.items())),
+            "suffix": _learn_rules(as_mwt, _suffix_rule, min_count),
+            "prefix": _learn_rules(as_mwt, _prefix_rule, min_count)}
+
+
+def _learn_rules(as_mwt, rule_of, min_count) -> list:
+    hits = Counter()
+    for f, c in as_mwt.items():
+        for ws, n in c.items():
+            r = rule_of(f, ws)
+            if r is not None:
+                hits[r] += n
+    return [[*(x if isinstance(x, str) else list(x) for x in r), n]
+            for r, n in sorted(hits.items(), key=lambda x: (-x[1], x[0])) if n >= min_count][:MAX_RULES]
+
+
+def _cased(token: str, words) -> tuple[str, ...]:
+    """The words of an expanded token, in its case (cut from the token where they spell it)."""
+    if "".join(words) == token.lower() and len(token.lower()) == len(token):
+        out, i = [], 0
+        for w in words:
+            out.append(token[i:i + len(w)])
+            i += len(w)
+        return tuple(out)
+    if len(token) > 1 and token.isupper():
+        return tuple(w.upper() for w in words)
+    if token[:1].isupper():
+        return (words[0][:1].upper() + words[0][1:], *words[1:])
+    return tuple(words)
+
+
+class Multiword:
+    """Expands a multiword token into its words (see `learn_multiword`): as the training data
+    wrote it, else by the longest matching suffix rule or prefix rule (first the kind whose
+    most frequent rule the training data used more often), else not at all."""
+
+    def __init__(self, learned: dict):
+        self.table = {k: tuple(v) for k, v in learned.get("table", {}).items()}
+        self.suffix = {}  # key -> (count, first-word tail, other words)
+        for key, tail, rest, n in learned.get("suffix", []):
+            self.suffix.setdefault(key, (n, tail, tuple(rest)))
+        self.prefix = {}  # key -> (count, first words)
+        for key, first, n in learned.get("prefix", []):
+            self.prefix.setdefault(key, (n, tuple(first)))
+        self.longest = max(map(len, [*self.suffix, *self.prefix]), default=0)
+        hits = {side: max((r[0] for r in getattr(self, side).values()), default=0)
+                for side in ("suffix", "prefix")}
+        self.sides = sorted(hits, key=lambda side: -hits[side])
+
+    def words(self, token: str) -> tuple[str, ...]:
+        low = token.lower()
+        if low in self.table:
+            return _cased(token, self.table[low])
+        for side in self.sides:  # the side the training data splits more often first
+            for k in range(min(self.longest, len(low) - 1), 0, -1):  # the longest rule
+                if side == "suffix" and low[-k:] in self.suffix:
+                    _, tail, rest = self.suffix[low[-k:]]
+                    return _cased(token, (low[:-k] + tail, *rest))
+                if side == "prefix" and low[:k] in self.prefix:
+                    return _cased(token, (*self.prefix[low[:k]][1], low[k:]))
+        return (token,)
+
+
+# ---------------------------------------------------------------------------------------------
+# the network: training windows, a batch, predictions
+
+
+def paragraph_ids(p: Paragraph, feats: CharFeatures, lexicons, first: int) -> np.ndarray:
+    """(n, K) feature ids of a training paragraph whose first sentence is sentence number
+    `first`: each sentence's lexicon features from the lexicon of the other fold (lexicons[i %
+    2] for sentence i), so that training sees unknown tokens as often as tagging will."""
+    both = [feats.encode(p.text, lexicon) for lexicon in lexicons]
+    ids = both[0]
+    bounds = p.sent_starts + [len(p.text)]
+    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+        if (first + i) % 2:
+            ids[a:b] = both[1][a:b]
+    return ids
+
+
+def windows(paras: list[Paragraph], feats: CharFeatures, width: int, lexicons):
+    """Training windows (ids (n, K), labels (n,)) of `width` characters of running text, each
+    starting where a sentence starts, the next one at the first sentence start half a width on
+    (or half a width on, inside a long sentence); a window ends wherever its width does, so
+    that the end of what the network reads says nothing of where sentences end."""
+    out, first = [], 0
+    for p in paras:
+        ids = paragraph_ids(p, feats, lexicons, first)
+        first += len(p.sent_starts)
+        starts = np.array(p.sent_starts)
+        a = 0
+        while a < len(p.text):
+            b = min(a + width, len(p.text))
+            if p.text[a:b].strip():
+                x = ids[a:b].copy()
+                x[-1, 1] = feats.cat_id[END]  # (read as a text of its own)
+                out.append((x, p.labels[a:b]))
+            if b == len(p.text):
+                break
+            k = np.searchsorted(starts, a + width // 2)
+            a = int(starts[k]) if k < len(starts) and starts[k] < b else a + width // 2
+    return out
+
+
+def batch_arrays(items):
+    """ids (T, B, 3), labels (T, B), mask (T, B) from (ids, labels) pairs."""
+    return M.make_batch(items)
+
+
+def predict_labels(params, ids, mask):
+    """The most probable label (T, B) for a batch, no dropout; x_c Wxh is a row lookup."""
+    D = M.n_directions(ARCH)
+    X = M.embed(params["Wxh"], ids)
+    X += params["bh"]
+    S = M._split_directions(X, D)
+    P, _ = M.forward(params, ARCH, None, mask, x0_split=S)
+    return P.argmax(axis=2)
+
+
+# ---------------------------------------------------------------------------------------------
+# the learned tokenizer
+
+
+class Segmenter:
+    """A trained tokenizer: its network (`params`), character features and multiword tokens.
+    `spaced`: the treebank writes tokens with spaces inside (then whitespace ends a token only
+    where the network says so)."""
+
+    def __init__(self, params, feats: CharFeatures, multiword: dict, spaced: bool, info=None):
+        self.params = params
+        self.feats = feats
+        self.multiword_learned = multiword
+        self.multiword = Multiword(multiword)
+        self.spaced = spaced
+        self.info = dict(info or {})
+
+    @property
+    def fingerprint(self) -> str:
+        """A checksum of the whole tokenizer (ensembles must tokenize alike)."""
+        import hashlib
+        import json
+
+        from .modelio import weights_sha256
+        arrays, meta = self.export()
+        meta = {k: v for k, v in meta.items() if k not in ("history", "seconds")}
+        return hashlib.sha256((weights_sha256(arrays) + json.dumps(meta, sort_keys=True))
+                              .encode()).hexdigest()
+
+    # -- tagging ------------------------------------------------------------------------------
+
+    def labels(self, texts: list[str]) -> list[np.ndarray]:
+        """The label of every character of each text (whitespace: -1). Texts longer than
+        PIECE are read in overlapping pieces, each character's label from the piece where it is
+        furthest from a cut."""
+        pieces, where = [], []
+        for i, t in enumerate(texts):
+            if len(t) <= PIECE:
+                pieces.append(t)
+                where.append((i, 0, 0, len(t)))
+                continue
+            step = PIECE - 2 * MARGIN
+            for s in range(0, len(t), step):
+                a = max(0, s - MARGIN)
+                piece = t[a:s + step + MARGIN]
+                pieces.append(piece)
+                where.append((i, s, s - a, min(step, len(t) - s)))
+                if s + step + MARGIN >= len(t):
+                    break
+        out = [np.full(len(t), -1, dtype=np.int64) for t in texts]
+        lengths = [len(p) for p in pieces]
+        from .tagger import batches_by_length
+        for b in batches_by_length(lengths, max_tokens=16384, max_batch=512):
+            items = [(self.feats.encode(pieces[k]), np.zeros(len(pieces[k]), dtype=np.int64))
+                     for k in b]
+            items = [it if len(it[0]) else (self.feats.encode(" "), np.zeros(1, np.int64))
+                     for it in items]
+            ids, _, mask = M.make_batch(items)
+            pred = predict_labels(self.params, ids, mask.astype(self.params["Why"].dtype))
+            for col, k in enumerate(b):
+                i, s, off, n = where[k]
+                out[i][s:s + n] = pred[off:off + n, col]
+        return out
+
+    def tokenize(self, texts: list[str], split: bool = False) -> list[list[list[Token]]]:
+        """Each text (whitespace runs collapsed to one space) as sentences of Tokens: one
+        sentence per text, or, with `split`, where the network says sentences end."""
+        texts = [" ".join(t.split()) for t in texts]
+        return [self._sentences(t, y, split) for t, y in zip(texts, self.labels(texts))]
+
+    def _sentences(self, text: str, y: np.ndarray, split: bool) -> list[list[Token]]:
+        """Tokens and sentences of a text (single spaces) from its characters' labels: a token
+        ends where its label says so, and at a space (in a language with spaces inside tokens,
+        only where the label before the space says so); with `split`, a sentence ends where a
+        token's label says so."""
+        n = len(text)
+        if not n:
+            return []
+        space = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == 32
+        before_space = np.append(space[1:], True)  # (the text's end counts as a space)
+        end = ~space & ((y > 0) | before_space)
+        if self.spaced:  # a space goes on a token whose last letter says 'inside'
+            end &= ~(before_space & (y == 0))
+            end[-1] = True
+        ends = np.flatnonzero(end)
+        starts = np.concatenate([[0], ends[:-1] + 1])
+        starts += space[np.minimum(starts, n - 1)]  # (one space at most: runs are collapsed)
+        sents, toks = [], []
+        for a, b, label in zip(starts.tolist(), (ends + 1).tolist(), y[ends].tolist()):
+            toks.append(self._token(text, a, b, label))
+            if split and label in SENTENCE_END and b < n:
+                sents.append(toks)
+                toks = []
+        if toks:
+            sents.append(toks)
+        return sents
+
+    def _token(self, text, a, b, label) -> Token:
+        form = text[a:b]
+        words = self.multiword.words(form) if label in MULTIWORD_END and " " not in form \
+            else (form,)
+        return Token(form, a, b, words, b >= len(text) or text[b] == " ")
+
+    # -- the model file -----------------------------------------------------------------------
+
+    def export(self) -> tuple[dict, dict]:
+        """(arrays for the group `tokenizer.*`, the metadata entry `tokenizer`)."""
+        meta = {"chars": self.feats.chars, "categories": self.feats.categories,
+                "lexicon": sorted(self.feats.lexicon),
+                "hidden": int(self.params["Whh"].shape[1]), "multiword": self.multiword_learned,
+                "spaced": self.spaced, **self.info}
+        return dict(self.params), meta
+
+    @classmethod
+    def load(cls, arrays: dict, meta: dict, path="model") -> Segmenter:
+        """A Segmenter from a model file's `tokenizer` group and metadata, validated."""
+        bad = check_stored(arrays, meta)
+        if bad:
+            raise PostagError(f"{path}: corrupt model: bad tokenizer ({bad})")
+        params = {k: np.asarray(v, dtype=np.float32) for k, v in arrays.items()}
+        feats = CharFeatures(meta["chars"], meta["categories"], meta["lexicon"])
+        info = {k: v for k, v in meta.items()
+                if k not in ("chars", "categories", "lexicon", "hidden", "multiword", "spaced")}
+        return cls(params, feats, meta["multiword"], meta["spaced"], info)
+
+
+def summary(meta: dict) -> dict:
+    """What `postag info` shows of a stored tokenizer (its metadata entry)."""
+    mw = meta["multiword"]
+    best = max(meta.get("history") or [{}], key=lambda h: h.get("token_f1", 0)
+               + h.get("sentence_f1", 0) / 4)
+    return {"hidden": meta["hidden"], "characters": len(meta["chars"]),
+            "lexicon": len(meta["lexicon"]), "multiword_tokens": len(mw["table"]),
+            "suffix_rules": len(mw["suffix"]), "prefix_rules": len(mw["prefix"]),
+            "words_with_spaces": meta["spaced"], "epochs": meta.get("epochs"),
+            "train_characters": meta.get("train_chars"), "seconds": meta.get("seconds"),
+            "dev_token_f1": best.get("token_f1"), "dev_sentence_f1": best.get("sentence_f1"),
+            "examples": [f"{k} = {' '.join(v)}" for k, v in list(mw["table"].items())[:5]]}
+
+
+def describe(s: dict) -> list[str]:
+    """Lines for `postag info` from `summary`."""
+    lines = [f"learned tokenizer: bidirectional RNN of {s['hidden']} units over "
+             f"{s['characters']:,} characters, lexicon of {s['lexicon']:,} tokens"
+             + (f", {s['epochs']} epochs over {s['train_characters']:,} characters"
+                if s.get("epochs") else "")]
+    if s.get("dev_token_f1") is not None:
+        lines.append(f"tokenizer dev: token ends F1 {s['dev_token_f1']:.2%}, sentence ends F1 "
+                     f"{s['dev_sentence_f1']:.2%} (characters)")
+    if s["multiword_tokens"] or s["suffix_rules"] or s["prefix_rules"]:
+        lines.append(f"{s['multiword_tokens']:,} multiword tokens ("
+                     + ", ".join(s["examples"]) + (", ..." if s["multiword_tokens"] > 5 else "")
+                     + f"), {s['suffix_rules']} suffix and {s['prefix_rules']} prefix rules")
+    if s["words_with_spaces"]:
+        lines.append("tokens may hold spaces (learned where)")
+    return lines
+
+
+def _is_str_list(x, allow_empty=True):
+    return isinstance(x, list) and all(isinstance(s, str) and (s or allow_empty) for s in x)
+
+
+def check_stored(arrays: dict, meta) -> str | None:
+    """What is wrong with a stored tokenizer, or None."""
+    if not isinstance(meta, dict):
+        return "its metadata is not an object"
+    chars, cats, hidden = meta.get("chars"), meta.get("categories"), meta.get("hidden")
+    if not (_is_str_list(chars, False) and len(set(chars)) == len(chars)
+            and all(len(c) == 1 for c in chars)):
+        return "character vocabulary"
+    if not (_is_str_list(cats, False) and END in cats and UNK in cats
+            and len(set(cats)) == len(cats)):
+        return "category vocabulary"
+    if not (_is_str_list(meta.get("lexicon"), False) and len(meta["lexicon"]) <= MAX_LEXICON
+            and not any(c.isspace() for w in meta["lexicon"] for c in w)):
+        return "lexicon"
+    if not (type(hidden) is int and 1 <= hidden <= 1024):
+        return f"hidden size {hidden!r}"
+    if not isinstance(meta.get("spaced"), bool):
+        return "spaced setting"
+    bad = _check_multiword(meta.get("multiword"))
+    if bad:
+        return bad
+    expected = M.param_shapes(len(CharFeatures(chars, cats)), len(LABELS), hidden, ARCH, 1)
+    if set(arrays) != set(expected):
+        return f"weights {sorted(arrays)}, expected {sorted(expected)}"
+    for name, shape in expected.items():
+        a = arrays[name]
+        if a.shape != shape or a.dtype not in (np.float32, np.float64) or \
+                not np.isfinite(a).all():
+            return f"weights {name}"
+    return None
+
+
+def _check_multiword(mw) -> str | None:
+    if not (isinstance(mw, dict) and set(mw) == {"table", "suffix", "prefix"}):
+        return "multiword tokens"
+    table = mw["table"]
+    if not (isinstance(table, dict) and all(isinstance(k, str) and k and _is_str_list(v, False)
+                                            and len(v) >= 2 for k, v in table.items())):
+        return "multiword token table"
+    for r in mw["suffix"] if isinstance(mw["suffix"], list) else [None]:
+        if not (isinstance(r, list) and len(r) == 4 and isinstance(r[0], str) and r[0]
+                and isinstance(r[1], str) and _is_str_list(r[2], False) and r[2]
+                and type(r[3]) is int and r[3] > 0):
+            return "multiword suffix rules"
+    for r in mw["prefix"] if isinstance(mw["prefix"], list) else [None]:
+        if not (isinstance(r, list) and len(r) == 3 and isinstance(r[0], str) and r[0]
+                and _is_str_list(r[1], False) and r[1] and type(r[2]) is int and r[2] > 0):
+            return "multiword prefix rules"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# training
+
+
+def char_accuracy(seg: Segmenter, paras: list[Paragraph]) -> dict:
+    """Token-end F1 (an end with its right label) and sentence-end F1 over dev paragraphs (read
+    as whole texts)."""
+    texts = [" ".join(p.text.split()) if False else p.text for p in paras]
+    preds = seg.labels(texts)
+    tp = fp = fn = stp = sfp = sfn = 0
+    for p, y in zip(paras, preds):
+        g = p.labels
+        real = g >= 0
+        same = y == g
+        tp += int((real & (g > 0) & same).sum())
+        fp += int((real & (y > 0) & ~same).sum())
+        fn += int((real & (g > 0) & ~same).sum())
+        ps, gs = np.isin(y, SENTENCE_END) & real, np.isin(g, SENTENCE_END) & real
+        stp += int((ps & gs).sum())
+        sfp += int((ps & ~gs).sum())
+        sfn += int((~ps & gs).sum())
+
+    def f1(a, b, c):
+        return 2 * a / max(2 * a + b + c, 1)
+    return {"token_f1": f1(tp, fp, fn), "sentence_f1": f1(stp, sfp, sfn)}
+
+
+def epochs_for(n_chars: int, config: SegmenterConfig) -> int:
+    return int(min(config.max_epochs, max(config.min_epochs,
+                                          math.ceil(config.chars_per_run / max(n_chars, 1)))))
+
+
+def is_spaced(sentences) -> bool:
+    """Whether the treebank writes tokens with spaces inside often enough to learn them (one
+    token in 200)."""
+    n = spaced = 0
+    for s in sentences:
+        for form, _, _ in s.surface:
+            n += 1
+            spaced += " " in form.strip()
+    return spaced * 200 >= max(n, 1)
+
+
+def learn(train_sents, dev_sents=None, config: SegmenterConfig = SegmenterConfig(), log=None,
+          dtype=np.float32):
+    """Train a Segmenter on training sentences (TaggedSentence), keeping the epoch with the best
+    dev score when dev sentences are given. Returns (Segmenter, None), or (None, why) when the
+    training file has no usable surface text."""
+    from .train import Adagrad
+    log = log or (lambda m: None)
+    paras, bad = paragraphs(train_sents)
+    n_sents = len(train_sents)
+    if n_sents - bad < max(1, n_sents // 2):
+        return None, (f"{bad} of {n_sents} sentences have no usable surface text (FORM _, or a "
+                      "'# text' that does not spell the tokens)")
+    feats = CharFeatures.build((p.text for p in paras), lexicon_of(train_sents))
+    usable = [s for s in train_sents if sentence_text(s) is not None]
+    lexicons = [lexicon_of(usable[1::2]), lexicon_of(usable[0::2])]  # of the other fold
+    data = windows(paras, feats, config.window, lexicons)
+    if not data:
+        return None, "no text to learn from"
+    dev_paras = paragraphs(dev_sents)[0] if dev_sents else []
+    n_chars = sum(len(x) for x, _ in data)
+    epochs = epochs_for(n_chars, config)
+    params = M.init_params(len(feats), len(LABELS), config.hidden, ARCH, 1, seed=config.seed,
+                           dtype=dtype)
+    opt = Adagrad(params, config.lr, config.clip, config.lr_embed)
+    seg = Segmenter(params, feats, learn_multiword(train_sents), is_spaced(train_sents))
+    lengths = np.array([len(x) for x, _ in data])
+    best, best_score, history = None, None, []
+    t0 = time.time()
+    for epoch in range(1, epochs + 1):
+        rng = np.random.default_rng([config.seed, 7, epoch])
+        order = rng.permutation(len(data))
+        total, count = 0.0, 0
+        for i in range(0, len(order), config.batch_size):
+            ids, tags, mask = M.make_batch([data[k] for k in order[i:i + config.batch_size]])
+            loss, grads = M.loss_and_grads(params, ARCH, ids, tags, mask.astype(dtype),
+                                           dropout=config.dropout, rng=rng)
+            n = int(((tags >= 0) & (mask > 0)).sum())
+            opt.step(params, grads, 1.0 / max(n, 1))
+            total, count = total + loss, count + n
+        score = char_accuracy(seg, dev_paras) if dev_paras else None
+        history.append({"epoch": epoch, "loss": total / max(count, 1), **(score or {})})
+        key = None if score is None else score["token_f1"] + score["sentence_f1"] / 4
+        if best is None or key is None or key > best_score:
+            best, best_score = {k: v.copy() for k, v in params.items()}, key
+    del lengths
+    kept = max(history, key=lambda h: h.get("token_f1", 0) + h.get("sentence_f1", 0) / 4) \
+        if dev_paras else history[-1]
+    log(f"raw text: tokenizer of {config.hidden} units, {epochs} epochs over {n_chars:,} "
+        "characters" + (f"; the best on dev: epoch {kept['epoch']}, token ends F1 "
+                        f"{kept['token_f1']:.2%}, sentence ends F1 {kept['sentence_f1']:.2%}"
+                        if dev_paras else ""))
+    info = {"config": asdict(config), "epochs": epochs, "train_chars": n_chars,
+            "seconds": round(time.time() - t0, 1), "history": history}
+    return Segmenter(best, feats, seg.multiword_learned, seg.spaced, info), None

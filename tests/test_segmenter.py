@@ -1,0 +1,266 @@
+"""The learned tokenizer (segmenter.py): surface text and labels from a treebank, multiword
+tokens, training, the model file, and raw text through the CLI."""
+
+import importlib.util
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from conftest import write_fr, write_vi, write_zh
+from postag_cli import gradcheck as gc
+from postag_cli import model as M
+from postag_cli import segmenter as S
+from postag_cli.cli import cli
+from postag_cli.errors import PostagError
+from postag_cli.tagger import Tagger
+from postag_cli.treebank import TaggedSentence
+from postag_cli.train import read_corpus
+
+SMALL = S.SegmenterConfig(hidden=16, chars_per_run=60_000, max_epochs=40)
+
+
+def sent(tokens, text=None, new_par=False):
+    """A TaggedSentence from (form, glued, words) surface tokens."""
+    words = [w for _, _, ws in tokens for w in ws]
+    return TaggedSentence(words, ["X"] * len(words), text=text, surface=tokens, new_par=new_par)
+
+
+def test_sentence_text_from_the_text_comment_or_the_forms():
+    toks = [("I", False, ("I",)), ("can't", False, ("ca", "n't")), ("go", True, ("go",)),
+            (".", False, (".",))]
+    text, spans = S.sentence_text(sent(toks, "I  can't go."))  # (a double space is kept)
+    assert text == "I  can't go." and [text[a:b] for a, b in spans] == ["I", "can't", "go", "."]
+    text, spans = S.sentence_text(sent(toks))  # no # text: FORMs and SpaceAfter=No
+    assert text == "I can't go." and [text[a:b] for a, b in spans] == ["I", "can't", "go", "."]
+    assert S.sentence_text(sent(toks, "I cannot go.")) is None  # contradicts the FORMs
+    assert S.sentence_text(sent([("_", False, ("_",))] * 3, "a b c")) is None
+
+
+def test_labels_mark_token_sentence_and_multiword_ends():
+    s1 = sent([("Au", False, ("À", "le")), ("revoir", True, ("revoir",)), ("!", False, ("!",))],
+              "Au revoir!")
+    s2 = sent([("Oui", False, ("Oui",))], "Oui")
+    s3 = sent([("Non", False, ("Non",))], "Non", new_par=True)
+    paras, bad = S.paragraphs([s1, s2, s3])
+    assert bad == 0 and [p.text for p in paras] == ["Au revoir! Oui", "Non"]
+    y = paras[0].labels.tolist()
+    #        A  u  _   r  e  v  o  i  r  !  _   O  u  i
+    assert y == [0, 3, -1, 0, 0, 0, 0, 0, 1, 2, -1, 0, 0, 2]
+    assert paras[0].sent_starts == [0, 11]
+
+
+def test_multiword_table_and_rules():
+    sents = [sent([(f, False, ws)]) for f, ws in [
+        ("du", ("de", "le")), ("du", ("de", "le")), ("zum", ("zu", "dem")),
+        ("evdeki", ("ev", "deki")), ("okuldaki", ("okul", "daki")), ("kitaptaki", ("kitap", "taki")),
+        ("bahçedeki", ("bahçe", "deki"))]]
+    learned = S.learn_multiword(sents)
+    assert learned["table"]["du"] == ["de", "le"]
+    mw = S.Multiword(learned)
+    assert mw.words("Du") == ("De", "le") and mw.words("DU") == ("DE", "LE")
+    assert mw.words("zum") == ("zu", "dem")  # seen once: the table has it
+    assert mw.words("köydeki") == ("köy", "deki")  # unseen: the suffix rule seen twice
+    assert mw.words("Köydeki") == ("Köy", "deki")  # cut from the token: its case kept
+    assert mw.words("xyz") == ("xyz",)  # no rule: one word
+
+
+def test_prefix_rules_when_the_data_splits_prefixes():
+    sents = [sent([(f, False, ws)]) for f, ws in [
+        ("babayit", ("ba", "ha", "bayit")), ("bahuts", ("ba", "ha", "huts")),
+        ("babayit", ("ba", "ha", "bayit"))]]
+    mw = S.Multiword(S.learn_multiword(sents))
+    assert mw.sides[0] == "prefix"
+    assert mw.words("bahaver") == ("ba", "ha", "haver")  # prefix "ba" -> ba ha + the rest
+
+
+def test_learns_to_segment_a_script_without_spaces(tmp_path):
+    sents, _ = read_corpus(write_zh(tmp_path / "zh.conllu"), "upos")
+    seg, why = S.learn(sents, config=SMALL)
+    assert why is None and not seg.spaced
+    out = seg.tokenize(["他喜欢北京。", "我们今天参观大学。"])
+    assert [[t.text for t in s] for s in out[0]] == [["他", "喜欢", "北京", "。"]]
+    assert [t.text for t in out[1][0]] == ["我们", "今天", "参观", "大学", "。"]
+    assert [t.space_after for t in out[0][0]] == [False, False, False, True]
+
+
+def test_learns_multiword_tokens_elisions_and_sentence_ends(tmp_path):
+    sents, _ = read_corpus(write_fr(tmp_path / "fr.conllu"), "upos")
+    seg, _ = S.learn(sents, config=SMALL)
+    (toks,), = seg.tokenize(["Je mange du pain."])
+    assert [(t.text, t.words) for t in toks] == [
+        ("Je", ("Je",)), ("mange", ("mange",)), ("du", ("de", "le")), ("pain", ("pain",)),
+        (".", (".",))]
+    (toks,), = seg.tokenize(["J'aime l'école."])
+    assert [t.text for t in toks] == ["J'", "aime", "l'", "école", "."]
+    text = "Il va au marché. Elle parle du film."
+    sents_out = seg.tokenize([text], split=True)[0]
+    assert [[t.text for t in s] for s in sents_out] == [
+        ["Il", "va", "au", "marché", "."], ["Elle", "parle", "du", "film", "."]]
+    assert [[t.text for t in s] for s in seg.tokenize([text])[0]] == \
+        [["Il", "va", "au", "marché", ".", "Elle", "parle", "du", "film", "."]]  # one line
+
+
+def test_words_with_spaces(tmp_path):
+    sents, _ = read_corpus(write_vi(tmp_path / "vi.conllu"), "upos")
+    seg, _ = S.learn(sents, config=SMALL)
+    assert seg.spaced
+    (toks,), = seg.tokenize(["Sinh viên học ở Hà Nội."])
+    assert [t.text for t in toks] == ["Sinh viên", "học", "ở", "Hà Nội", "."]
+
+
+def test_no_usable_surface_text(tmp_path):
+    toks = [("a", False, ("a",)), ("b", False, ("b",))]
+    seg, why = S.learn([sent(toks, "x y")] * 4, config=SMALL)
+    assert seg is None and "no usable surface text" in why
+
+
+def test_same_data_same_tokenizer(tmp_path):
+    sents, _ = read_corpus(write_fr(tmp_path / "fr.conllu"), "upos")
+    a, _ = S.learn(sents, config=SMALL)
+    b, _ = S.learn(sents, config=SMALL)
+    assert a.fingerprint == b.fingerprint
+
+
+def test_long_texts_are_read_in_overlapping_pieces(tmp_path):
+    sents, _ = read_corpus(write_fr(tmp_path / "fr.conllu"), "upos")
+    seg, _ = S.learn(sents, config=SMALL)
+    one = "Il va au marché."
+    long = " ".join([one] * 200)  # 3,400 characters: nine pieces
+    assert len(long) > 4 * S.PIECE
+    tokens = [t.text for s in seg.tokenize([long])[0] for t in s]
+    assert tokens == [t.text for t in seg.tokenize([one])[0][0]] * 200
+
+
+# -- gradient check ------------------------------------------------------------------------------
+
+
+def test_gradcheck_of_the_tokenizer_passes(sample_train):
+    sents = read_corpus(sample_train, "upos")[0]
+    results = gc.run_tokenizer(sents, checks=15)
+    assert results and all(r.passed for r in results), gc.format_table(results)
+
+
+def test_gradcheck_of_the_tokenizer_catches_a_planted_bug(sample_train):
+    """The classic: dh_{t-1} = da_t Whh (no transpose)."""
+    src = Path(M.__file__).read_text()
+    bad = src.replace("dh_next = np.matmul(da, WhhT)", "dh_next = np.matmul(da, Whh)")
+    assert bad != src
+    spec = importlib.util.spec_from_loader("buggy_model", loader=None)
+    buggy = importlib.util.module_from_spec(spec)
+    exec(compile(bad, "buggy_model.py", "exec"), buggy.__dict__)
+    sents = read_corpus(sample_train, "upos")[0]
+    results = gc.run_tokenizer(sents, checks=15, loss_and_grads=buggy.loss_and_grads)
+    assert not all(r.passed for r in results)
+    assert not next(r for r in results if r.name == "Whh").passed
+
+
+# -- the model file and the CLI ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fr_model(tmp_path_factory):
+    d = tmp_path_factory.mktemp("segfr")
+    corpus = write_fr(d / "fr.conllu")
+    out = d / "fr.npz"
+    r = CliRunner().invoke(cli, ["train", str(corpus), "-o", str(out), "--epochs", "2",
+                                 "--hidden", "8", "--no-checkpoint"])
+    assert r.exit_code == 0, r.output
+    assert "tokenizer" in r.output
+    return out
+
+
+def test_a_trained_model_has_its_tokenizer(fr_model):
+    tagger = Tagger.load(fr_model)
+    assert tagger.segmenter is not None
+    assert [w for w, _ in tagger.tag_text("Elle parle du film.")] == \
+        ["Elle", "parle", "de", "le", "film", "."]
+    r = CliRunner().invoke(cli, ["info", str(fr_model)])
+    assert r.exit_code == 0 and "learned tokenizer" in r.output
+
+
+def test_tag_split_sentences_uses_the_learned_sentence_ends(fr_model, tmp_path):
+    text = tmp_path / "in.txt"
+    text.write_text("Il va au marché. Elle parle du film.\n", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["tag", str(text), "-m", str(fr_model), "--split-sentences",
+                                 "--format", "json"])
+    assert r.exit_code == 0, r.output
+    out = [json.loads(line) for line in r.output.splitlines()]
+    assert [o["text"] for o in out] == ["Il va au marché.", "Elle parle du film."]
+    assert [t["form"] for t in out[0]["tokens"]] == ["Il", "va", "à", "le", "marché", "."]
+
+
+def _rewrite(src, dst, change):
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            name = info.filename[:-4]
+            if name == "meta" or name.startswith("tokenizer."):
+                import io
+                a = np.load(io.BytesIO(data), allow_pickle=False)
+                a = change(name, a)
+                if a is None:
+                    continue
+                buf = io.BytesIO()
+                np.save(buf, a)
+                data = buf.getvalue()
+            zout.writestr(info, data)
+
+
+@pytest.mark.parametrize("how", ["shape", "nan", "missing", "chars", "rule", "no-arrays"])
+def test_a_tampered_tokenizer_is_refused(fr_model, tmp_path, how):
+    def change(name, a):
+        if name == "meta":
+            meta = json.loads(str(a))
+            tok = meta["tokenizer"]
+            if how == "chars":
+                tok["chars"] = tok["chars"] + [tok["chars"][0]]  # a duplicate
+            elif how == "rule":
+                tok["multiword"]["suffix"] = [["x", 1, [], 2]]
+            return np.array(json.dumps(meta))
+        if how == "shape" and name == "tokenizer.Whh":
+            return a[:, :-1]
+        if how == "nan" and name == "tokenizer.Why":
+            a = a.copy()
+            a[0, 0] = np.nan
+            return a
+        if how in ("missing", "no-arrays") and name == "tokenizer.by":
+            return None
+        if how == "no-arrays" and name.startswith("tokenizer."):
+            return None
+        return a
+    bad = tmp_path / "bad.npz"
+    _rewrite(fr_model, bad, change)
+    with pytest.raises(PostagError, match="corrupt model.*tokenizer"):
+        Tagger.load(bad)
+    r = CliRunner().invoke(cli, ["tag", "-", "-m", str(bad)], input="Il va.\n")
+    assert r.exit_code == 2 and "tokenizer" in r.output and "Traceback" not in r.output
+
+
+def test_text_contradicting_the_forms_trains_a_tagger_without_tokenizer(tmp_path):
+    lines = []
+    for i in range(6):
+        lines += [f"# text = something else {i}", "1\tJe\t_\tPRON\t_\t_\t_\t_\t_\t_",
+                  "2\tmange\t_\tVERB\t_\t_\t_\t_\t_\t_", ""]
+    corpus = tmp_path / "c.conllu"
+    corpus.write_text("\n".join(lines), encoding="utf-8")
+    out = tmp_path / "m.npz"
+    r = CliRunner().invoke(cli, ["train", str(corpus), "-o", str(out), "--epochs", "1",
+                                 "--hidden", "4", "--no-checkpoint"])
+    assert r.exit_code == 0, r.output
+    assert "no learned tokenizer" in r.output and "no usable surface text" in r.output
+    tagger = Tagger.load(out)
+    assert tagger.segmenter is None
+    assert [w for w, _ in tagger.tag_text("Je mange.")] == ["Je", "mange", "."]  # the rules
+
+
+def test_no_tokenizer_option_keeps_the_rules(tmp_path):
+    corpus = write_fr(tmp_path / "fr.conllu")
+    out = tmp_path / "m.npz"
+    r = CliRunner().invoke(cli, ["train", str(corpus), "-o", str(out), "--epochs", "1",
+                                 "--hidden", "4", "--no-checkpoint", "--no-tokenizer"])
+    assert r.exit_code == 0, r.output
+    assert Tagger.load(out).segmenter is None

@@ -55,6 +55,7 @@ MAX_CHARS = 5000  # character vocabulary (the most frequent; the others are <unk
 MAX_TABLE = 20_000  # multiword tokens kept with their words (the most frequent)
 MAX_RULES = 2_000  # suffix and prefix rules kept, each (the most frequent)
 MAX_LEXICON = 1_000_000  # training tokens the lexicon features look up
+MAX_CACHED = 50_000  # runs of characters whose features are kept (memory stays flat)
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,7 @@ class CharFeatures:
             v = cache.get(run)
             if v is None:
                 v = self._encode_run(run, lexicon)
-                if own and len(run) <= 40 and len(cache) < 200_000:
+                if own and len(run) <= 40 and len(cache) < MAX_CACHED:
                     cache[run] = v
             parts.append(v)
             if gap is not None:
@@ -281,11 +282,13 @@ def _chunk_matches(chunk: str, lexicon) -> np.ndarray:
 def _rule_ends(text: str) -> np.ndarray:
     """(n,): 1 where the rule-based tokenizer ends a token, 2 where it ends one it splits into
     several words (English clitics: don't = do n't), else 0; for a run of non-space
-    characters."""
+    characters, read as if a word followed it."""
     from .tokenizer import tokenize
     out = np.zeros(len(text), dtype=np.int64)
-    for t in tokenize(text.replace("\ufeff", " ").replace("\r", " "), True, None):  # (same offsets)
-        out[t.end - 1] = 1 + (len(t.words) > 1)
+    # (as if a word followed: the rules split the full stop off a text's last token, `Inc.`)
+    for t in tokenize(text.replace("\ufeff", " ").replace("\r", " ") + " a", True, None):
+        if t.end <= len(text):
+            out[t.end - 1] = 1 + (len(t.words) > 1)
     return out
 
 
@@ -418,26 +421,36 @@ def paragraph_ids(p: Paragraph, feats: CharFeatures, lexicons, first: int) -> np
 
 
 def windows(paras: list[Paragraph], feats: CharFeatures, width: int, lexicons):
-    """Training windows (ids (n, K), labels (n,)) of `width` characters of running text, each
-    starting where a sentence starts, the next one at the first sentence start half a width on
-    (or half a width on, inside a long sentence); a window ends wherever its width does, so
-    that the end of what the network reads says nothing of where sentences end."""
+    """Training windows (ids (n, K), labels (n,)), each read as a text of its own and starting
+    where a sentence starts; by turns, one holds the whole sentences that fit in `width`
+    characters (a longer sentence alone, in pieces), as a line of text does, and the next one
+    runs on for `width` characters into the sentence after them, so that the network learns
+    sentence ends inside a text as well as at its end."""
     out, first = [], 0
+
+    def add(ids, p, a, b):
+        n = len(p.text[a:b].rstrip())
+        if p.text[a:a + n].strip():
+            x = ids[a:a + n].copy()
+            x[-1, 1] = feats.cat_id[END]  # (read as a text of its own)
+            out.append((x, p.labels[a:a + n]))
+
     for p in paras:
         ids = paragraph_ids(p, feats, lexicons, first)
         first += len(p.sent_starts)
-        starts = np.array(p.sent_starts)
-        a = 0
-        while a < len(p.text):
-            b = min(a + width, len(p.text))
-            if p.text[a:b].strip():
-                x = ids[a:b].copy()
-                x[-1, 1] = feats.cat_id[END]  # (read as a text of its own)
-                out.append((x, p.labels[a:b]))
-            if b == len(p.text):
-                break
-            k = np.searchsorted(starts, a + width // 2)
-            a = int(starts[k]) if k < len(starts) and starts[k] < b else a + width // 2
+        ends = p.sent_starts[1:] + [len(p.text)]
+        i = 0
+        while i < len(p.sent_starts):
+            a = p.sent_starts[i]
+            j = i  # the sentences i..j fit in the width (or sentence i alone)
+            while j + 1 < len(ends) and ends[j + 1] - a <= width:
+                j += 1
+            if len(out) % 2 == 0 or ends[j] - a > width or j + 1 == len(ends):
+                for s in range(a, ends[j], width):  # whole sentences, as a line
+                    add(ids, p, s, min(s + width, ends[j]))
+            else:  # running text, into sentence j + 1
+                add(ids, p, a, a + width)
+            i = j + 1
     return out
 
 
@@ -544,20 +557,18 @@ class Segmenter:
         starts = np.concatenate([[0], ends[:-1] + 1])
         starts += space[np.minimum(starts, n - 1)]  # (one space at most: runs are collapsed)
         sents, toks = [], []
-        for a, b, label in zip(starts.tolist(), (ends + 1).tolist(), y[ends].tolist()):
-            toks.append(self._token(text, a, b, label))
+        words_of, make = self.multiword.words, tuple.__new__  # (a Token, made fast)
+        for a, b, label, after in zip(starts.tolist(), (ends + 1).tolist(), y[ends].tolist(),
+                                      before_space[ends].tolist()):
+            form = text[a:b]
+            words = words_of(form) if label in MULTIWORD_END and " " not in form else (form,)
+            toks.append(make(Token, (form, a, b, words, after)))
             if split and label in SENTENCE_END and b < n:
                 sents.append(toks)
                 toks = []
         if toks:
             sents.append(toks)
         return sents
-
-    def _token(self, text, a, b, label) -> Token:
-        form = text[a:b]
-        words = self.multiword.words(form) if label in MULTIWORD_END and " " not in form \
-            else (form,)
-        return Token(form, a, b, words, b >= len(text) or text[b] == " ")
 
     # -- the model file -----------------------------------------------------------------------
 

@@ -708,10 +708,11 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
         # raw text in other languages than English: multiword tokens (du -> de le), ...
         **learn_raw_text(train_sents, english=feats.is_known(ENGLISH_MARK)),
     }
-    for line in describe_raw_text(meta):
-        log("raw text: " + line)
     tok_arrays = _tokenizer(train_sents, dev_sents, resumed, meta, log) if tokenizer \
         else None
+    if tok_arrays is None:  # raw text goes by the rules and what the lexicon learned
+        for line in describe_raw_text(meta):
+            log("raw text: " + line)
     check_model_size(M.param_shapes(len(feats), len(tagset), config.hidden, config.arch,
                                     config.layers, len(feats.chars), config.char_hidden,
                                     config.embed_size, len(aux_tagset), config.crf),

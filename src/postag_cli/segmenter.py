@@ -173,10 +173,11 @@ class CharFeatures:
           (tokenizer.py) ends a token here (1) or a token it splits into words (2)
     """
 
-    def __init__(self, chars, categories, lexicon=()):
+    def __init__(self, chars, categories, lexicon=(), spaced=False):
         self.chars = list(chars)
         self.categories = list(categories)
         self.lexicon = frozenset(lexicon)
+        self.spaced = spaced  # tokens with spaces inside: a fourth feature, S (see encode)
         self.char_id = {c: i for i, c in enumerate(self.chars)}
         self.unk_id = {c: len(self.chars) + i for i, c in enumerate(self.categories)}
         self.cat_id = {c: len(self.chars) + len(self.categories) + i
@@ -188,17 +189,17 @@ class CharFeatures:
         self._space = np.tile([self.unk_id["Zs"], self.cat_id["Zs"], self.match_base], (64, 1))
 
     @classmethod
-    def build(cls, texts, lexicon, min_count=2):
+    def build(cls, texts, lexicon, min_count=2, spaced=False):
         counts = Counter()
         for t in texts:
             counts.update(t)
         chars = [c for c, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))
                  if n >= min_count and not c.isspace()][:MAX_CHARS]
         cats = sorted({_category(c) for c in counts} | {"Zs", END, UNK})
-        return cls(chars, cats, lexicon)
+        return cls(chars, cats, lexicon, spaced)
 
     def __len__(self):
-        return self.match_base + N_MATCH
+        return self.match_base + N_MATCH + 2 * self.spaced
 
     def _char(self, ch) -> tuple[int, int]:
         """(the character's own id, its category's id as the next character)."""
@@ -240,6 +241,9 @@ class CharFeatures:
         ids = np.concatenate(parts) if parts else np.empty((0, K), dtype=np.int64)
         if len(ids):
             ids[-1, 1] = self.cat_id[END]
+        if self.spaced:  # S: whether a token of the lexicon with spaces inside covers it
+            S = _spaced_matches(text, lexicon) + self.match_base + N_MATCH
+            ids = np.concatenate([ids, S[:, None]], axis=1)
         return ids
 
     def _spaces(self, n: int) -> np.ndarray:
@@ -292,10 +296,30 @@ def _rule_ends(text: str) -> np.ndarray:
     return out
 
 
+def _spaced_matches(text: str, lexicon) -> np.ndarray:
+    """(n,): 1 on the characters (and spaces) of each run of 2 to MAX_PIECES pieces of text that
+    is a token of the lexicon (lower-cased, single spaces), the longest first, left to right."""
+    out = np.zeros(len(text), dtype=np.int64)
+    runs = [m.span() for m in _RUN.finditer(text)]
+    low = text.lower() if len(text.lower()) == len(text) else text
+    i = 0
+    while i < len(runs):
+        for k in range(min(MAX_PIECES, len(runs) - i), 1, -1):
+            if " ".join(low[a:b] for a, b in runs[i:i + k]) in lexicon:
+                out[runs[i][0]:runs[i + k - 1][1]] = 1
+                i += k - 1
+                break
+        i += 1
+    return out
+
+
+MAX_PIECES = 4  # the most pieces of a token with spaces that the S feature matches
+
+
 def lexicon_of(sentences) -> set:
-    """The training tokens, lower-cased (those without whitespace)."""
-    return {form.lower() for s in sentences for form, _, _ in s.surface
-            if form and not any(c.isspace() for c in form)}
+    """The training tokens, lower-cased, with single spaces (for the S feature)."""
+    return {" ".join(form.split()).lower() for s in sentences for form, _, _ in s.surface
+            if form.strip()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -454,11 +478,6 @@ def windows(paras: list[Paragraph], feats: CharFeatures, width: int, lexicons):
     return out
 
 
-def batch_arrays(items):
-    """ids (T, B, 3), labels (T, B), mask (T, B) from (ids, labels) pairs."""
-    return M.make_batch(items)
-
-
 def predict_labels(params, ids, mask):
     """The most probable label (T, B) for a batch, no dropout; x_c Wxh is a row lookup."""
     D = M.n_directions(ARCH)
@@ -587,7 +606,7 @@ class Segmenter:
         if bad:
             raise PostagError(f"{path}: corrupt model: bad tokenizer ({bad})")
         params = {k: np.asarray(v, dtype=np.float32) for k, v in arrays.items()}
-        feats = CharFeatures(meta["chars"], meta["categories"], meta["lexicon"])
+        feats = CharFeatures(meta["chars"], meta["categories"], meta["lexicon"], meta["spaced"])
         info = {k: v for k, v in meta.items()
                 if k not in ("chars", "categories", "lexicon", "hidden", "multiword", "spaced")}
         return cls(params, feats, meta["multiword"], meta["spaced"], info)
@@ -596,8 +615,7 @@ class Segmenter:
 def summary(meta: dict) -> dict:
     """What `postag info` shows of a stored tokenizer (its metadata entry)."""
     mw = meta["multiword"]
-    best = max(meta.get("history") or [{}], key=lambda h: h.get("token_f1", 0)
-               + h.get("sentence_f1", 0) / 4)
+    best = max(meta.get("history") or [{}], key=_dev_key)
     return {"hidden": meta["hidden"], "characters": len(meta["chars"]),
             "lexicon": len(meta["lexicon"]), "multiword_tokens": len(mw["table"]),
             "suffix_rules": len(mw["suffix"]), "prefix_rules": len(mw["prefix"]),
@@ -641,7 +659,7 @@ def check_stored(arrays: dict, meta) -> str | None:
             and len(set(cats)) == len(cats)):
         return "category vocabulary"
     if not (_is_str_list(meta.get("lexicon"), False) and len(meta["lexicon"]) <= MAX_LEXICON
-            and not any(c.isspace() for w in meta["lexicon"] for c in w)):
+            and all(w == " ".join(w.split()) for w in meta["lexicon"])):
         return "lexicon"
     if not (type(hidden) is int and 1 <= hidden <= 1024):
         return f"hidden size {hidden!r}"
@@ -650,7 +668,8 @@ def check_stored(arrays: dict, meta) -> str | None:
     bad = _check_multiword(meta.get("multiword"))
     if bad:
         return bad
-    expected = M.param_shapes(len(CharFeatures(chars, cats)), len(LABELS), hidden, ARCH, 1)
+    expected = M.param_shapes(len(CharFeatures(chars, cats, (), meta["spaced"])), len(LABELS),
+                              hidden, ARCH, 1)
     if set(arrays) != set(expected):
         return f"weights {sorted(arrays)}, expected {sorted(expected)}"
     for name, shape in expected.items():
@@ -687,8 +706,7 @@ def _check_multiword(mw) -> str | None:
 def char_accuracy(seg: Segmenter, paras: list[Paragraph]) -> dict:
     """Token-end F1 (an end with its right label) and sentence-end F1 over dev paragraphs (read
     as whole texts)."""
-    texts = [" ".join(p.text.split()) if False else p.text for p in paras]
-    preds = seg.labels(texts)
+    preds = seg.labels([p.text for p in paras])
     tp = fp = fn = stp = sfp = sfn = 0
     for p, y in zip(paras, preds):
         g = p.labels
@@ -723,6 +741,40 @@ def is_spaced(sentences) -> bool:
     return spaced * 200 >= max(n, 1)
 
 
+def _dev_key(h: dict) -> float:
+    """How an epoch's dev scores rank (token ends first)."""
+    return h.get("token_f1", 0.0) + h.get("sentence_f1", 0.0) / 4
+
+
+def _training_data(train_sents, config: SegmenterConfig):
+    """(features, training windows) of the usable sentences, or (None, why)."""
+    paras, bad = paragraphs(train_sents)
+    n_sents = len(train_sents)
+    if n_sents - bad < max(1, n_sents // 2):
+        return None, (f"{bad} of {n_sents} sentences have no usable surface text (FORM _, or a "
+                      "'# text' that does not spell the tokens)")
+    feats = CharFeatures.build((p.text for p in paras), lexicon_of(train_sents),
+                               spaced=is_spaced(train_sents))
+    usable = [s for s in train_sents if sentence_text(s) is not None]
+    lexicons = [lexicon_of(usable[1::2]), lexicon_of(usable[0::2])]  # of the other fold
+    data = windows(paras, feats, config.window, lexicons)
+    return (feats, data) if data else (None, "no text to learn from")
+
+
+def _epoch(params, opt, data, config: SegmenterConfig, rng, dtype) -> float:
+    """One pass over the windows in random order, in minibatches; the mean loss per label."""
+    order = rng.permutation(len(data))
+    total, count = 0.0, 0
+    for i in range(0, len(order), config.batch_size):
+        ids, tags, mask = M.make_batch([data[k] for k in order[i:i + config.batch_size]])
+        loss, grads = M.loss_and_grads(params, ARCH, ids, tags, mask.astype(dtype),
+                                       dropout=config.dropout, rng=rng)
+        n = int(((tags >= 0) & (mask > 0)).sum())
+        opt.step(params, grads, 1.0 / max(n, 1))  # Adagrad on the mean gradient per label
+        total, count = total + loss, count + n
+    return total / max(count, 1)
+
+
 def learn(train_sents, dev_sents=None, config: SegmenterConfig = SegmenterConfig(), log=None,
           dtype=np.float32):
     """Train a Segmenter on training sentences (TaggedSentence), keeping the epoch with the best
@@ -730,17 +782,9 @@ def learn(train_sents, dev_sents=None, config: SegmenterConfig = SegmenterConfig
     training file has no usable surface text."""
     from .train import Adagrad
     log = log or (lambda m: None)
-    paras, bad = paragraphs(train_sents)
-    n_sents = len(train_sents)
-    if n_sents - bad < max(1, n_sents // 2):
-        return None, (f"{bad} of {n_sents} sentences have no usable surface text (FORM _, or a "
-                      "'# text' that does not spell the tokens)")
-    feats = CharFeatures.build((p.text for p in paras), lexicon_of(train_sents))
-    usable = [s for s in train_sents if sentence_text(s) is not None]
-    lexicons = [lexicon_of(usable[1::2]), lexicon_of(usable[0::2])]  # of the other fold
-    data = windows(paras, feats, config.window, lexicons)
-    if not data:
-        return None, "no text to learn from"
+    feats, data = _training_data(train_sents, config)
+    if feats is None:
+        return None, data
     dev_paras = paragraphs(dev_sents)[0] if dev_sents else []
     n_chars = sum(len(x) for x, _ in data)
     epochs = epochs_for(n_chars, config)
@@ -748,28 +792,16 @@ def learn(train_sents, dev_sents=None, config: SegmenterConfig = SegmenterConfig
                            dtype=dtype)
     opt = Adagrad(params, config.lr, config.clip, config.lr_embed)
     seg = Segmenter(params, feats, learn_multiword(train_sents), is_spaced(train_sents))
-    lengths = np.array([len(x) for x, _ in data])
-    best, best_score, history = None, None, []
-    t0 = time.time()
+    best, history, t0 = None, [], time.time()
     for epoch in range(1, epochs + 1):
-        rng = np.random.default_rng([config.seed, 7, epoch])
-        order = rng.permutation(len(data))
-        total, count = 0.0, 0
-        for i in range(0, len(order), config.batch_size):
-            ids, tags, mask = M.make_batch([data[k] for k in order[i:i + config.batch_size]])
-            loss, grads = M.loss_and_grads(params, ARCH, ids, tags, mask.astype(dtype),
-                                           dropout=config.dropout, rng=rng)
-            n = int(((tags >= 0) & (mask > 0)).sum())
-            opt.step(params, grads, 1.0 / max(n, 1))
-            total, count = total + loss, count + n
-        score = char_accuracy(seg, dev_paras) if dev_paras else None
-        history.append({"epoch": epoch, "loss": total / max(count, 1), **(score or {})})
-        key = None if score is None else score["token_f1"] + score["sentence_f1"] / 4
-        if best is None or key is None or key > best_score:
-            best, best_score = {k: v.copy() for k, v in params.items()}, key
-    del lengths
-    kept = max(history, key=lambda h: h.get("token_f1", 0) + h.get("sentence_f1", 0) / 4) \
-        if dev_paras else history[-1]
+        loss = _epoch(params, opt, data, config, np.random.default_rng([config.seed, 7, epoch]),
+                      dtype)
+        history.append({"epoch": epoch, "loss": loss,
+                        **(char_accuracy(seg, dev_paras) if dev_paras else {})})
+        if best is None or not dev_paras or _dev_key(history[-1]) > max(
+                map(_dev_key, history[:-1])):
+            best = {k: v.copy() for k, v in params.items()}
+    kept = max(history, key=_dev_key) if dev_paras else history[-1]
     log(f"raw text: tokenizer of {config.hidden} units, {epochs} epochs over {n_chars:,} "
         "characters" + (f"; the best on dev: epoch {kept['epoch']}, token ends F1 "
                         f"{kept['token_f1']:.2%}, sentence ends F1 {kept['sentence_f1']:.2%}"

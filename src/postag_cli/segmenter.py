@@ -55,7 +55,7 @@ MAX_CHARS = 5000  # character vocabulary (the most frequent; the others are <unk
 MAX_TABLE = 20_000  # multiword tokens kept with their words (the most frequent)
 MAX_RULES = 2_000  # suffix and prefix rules kept, each (the most frequent)
 MAX_LEXICON = 1_000_000  # training tokens the lexicon features look up
-MAX_CACHED = 50_000  # runs of characters whose features are kept (memory stays flat)
+MAX_CACHED = 200_000  # runs of characters whose features are kept (memory stays flat)
 
 
 @dataclass(frozen=True)
@@ -273,14 +273,14 @@ def _chunk_matches(chunk: str, lexicon) -> np.ndarray:
     if len(low) != len(chunk):
         low = chunk
     n = len(low)
-    B = np.zeros(n, dtype=np.int64)
-    E = np.zeros(n, dtype=np.int64)
-    for i in range(n):
-        for k in range(min(MAX_MATCH, n - i), 0, -1):
+    B, E = [0] * n, [0] * n  # (lists: most runs are short, and numpy costs more per call)
+    for k in range(1, min(MAX_MATCH, n) + 1):  # (longer matches overwrite shorter ones)
+        for i in range(n - k + 1):
             if low[i:i + k] in lexicon:
-                B[i] = max(B[i], k)
-                E[i + k - 1] = max(E[i + k - 1], k)
-    return ((B * (MAX_MATCH + 1) + E) * 2 + (low in lexicon)) * 3
+                B[i] = E[i + k - 1] = k
+    W = low in lexicon
+    return np.array([((b * (MAX_MATCH + 1) + e) * 2 + W) * 3 for b, e in zip(B, E)],
+                    dtype=np.int64)
 
 
 def _rule_ends(text: str) -> np.ndarray:

@@ -264,3 +264,51 @@ def test_no_tokenizer_option_keeps_the_rules(tmp_path):
                                  "--hidden", "4", "--no-checkpoint", "--no-tokenizer"])
     assert r.exit_code == 0, r.output
     assert Tagger.load(out).segmenter is None
+
+
+def test_evaluate_raw_scores_sentences_with_split_sentences(fr_model, tmp_path):
+    gold = write_fr(tmp_path / "gold.conllu")
+    r = CliRunner().invoke(cli, ["evaluate", str(gold), "-m", str(fr_model), "--raw",
+                                 "--split-sentences", "--json"])
+    assert r.exit_code == 0, r.output
+    scores = json.loads(r.stdout)
+    assert scores["split_sentences"] and {"Tokens", "Sentences", "Words", "UPOS"} <= set(scores)
+    assert scores["Sentences"]["gold"] == 11 and scores["Tokens"]["f1"] > 0.9
+    r = CliRunner().invoke(cli, ["evaluate", str(gold), "-m", str(fr_model), "--raw",
+                                 "--split-sentences"])
+    assert r.exit_code == 0 and "\nSentences " in r.stdout and "split by the model" in r.stdout
+    r = CliRunner().invoke(cli, ["evaluate", str(gold), "-m", str(fr_model), "--raw"])
+    assert r.exit_code == 0 and "Sentences" not in r.stdout
+    r = CliRunner().invoke(cli, ["evaluate", str(gold), "-m", str(fr_model), "--split-sentences"])
+    assert r.exit_code == 2 and "goes with --raw" in r.output
+
+
+def test_gold_paragraphs_follow_newpar_and_space_after():
+    import conllu
+
+    from postag_cli.rawtext import gold_paragraphs
+    text = ("# newpar\n# text = A b.\n1\tA\t_\tX\t_\t_\t_\t_\t_\t_\n2\tb.\t_\tX\t_\t_\t_\t_\t_\t_\n\n"
+            "# text = C\n1\tC\t_\tX\t_\t_\t_\t_\t_\tSpaceAfter=No\n\n"
+            "# text = d\n1\td\t_\tX\t_\t_\t_\t_\t_\t_\n\n"
+            "# newpar\n# text = E\n1\tE\t_\tX\t_\t_\t_\t_\t_\t_\n\n")
+    assert gold_paragraphs(conllu.parse(text)) == ["A b. Cd", "E"]
+
+
+def test_long_lines_control_characters_and_jobs(fr_model, tmp_path):
+    """The raw-text guarantees with a learned tokenizer: a 100,000-character line (with spaces
+    and without) is tagged, control characters never reach the output, and --jobs 2 writes
+    what --jobs 1 does, in line and in sentence mode."""
+    src = tmp_path / "in.txt"
+    src.write_text("Il va au marché. " * 6_000 + "\n" + "x" * 100_000 + "\n"
+                   + "Elle\x01parle\x7fdu film.\n", encoding="utf-8")
+    for extra in ([], ["--split-sentences"]):
+        outs = []
+        for jobs in ("1", "2"):
+            r = CliRunner().invoke(cli, ["tag", str(src), "-m", str(fr_model), "--format",
+                                         "conllu", "--jobs", jobs, *extra])
+            assert r.exit_code == 0, r.output
+            outs.append(r.stdout)
+        assert outs[0] == outs[1]
+        assert not any(ord(c) < 32 and c not in "\t\n" or c == "\x7f" for c in outs[0])
+        forms = [line.split("\t")[1] for line in outs[0].splitlines() if line[:1].isdigit()]
+        assert forms.count("marché") == 6_000 and "".join(forms).count("x") == 100_000

@@ -37,7 +37,9 @@ def gold_paragraphs(gold) -> list[str]:
             paras[-1] += " "
         paras[-1] += s.metadata["text"]
         last = [t for t in s if isinstance(t["id"], int) or t["id"][1] == "-"]
-        if last and "SpaceAfter=No" in str(last[-1]["misc"] or ""):
+        misc = last[-1]["misc"] if last else None
+        if (misc or {}).get("SpaceAfter") == "No" if isinstance(misc, dict) else \
+                "SpaceAfter=No" in (misc or "").split("|"):
             paras[-1] += "\0"
     return [p.replace("\0", "") for p in paras]
 

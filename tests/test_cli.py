@@ -598,7 +598,7 @@ def test_settings_a_model_file_could_not_hold_are_refused(tiny_corpus, tmp_path,
     (["nosuch"], "No such command 'nosuch'"),
     (["--bogus"], "No such option '--bogus'. (see 'postag --help')"),
     (["tag", "--format", "xml"], "'xml' is not one of"),
-    (["info"], "Missing argument 'MODEL'"),
+    (["info", "--json", "no/such.npz"], "no such model file"),
     (["info", "-"], "-: a model is read from a file, not from stdin"),
 ])
 def test_usage_errors_are_one_line(args, phrase):
@@ -827,8 +827,12 @@ def test_evaluate_report_details(model, tiny_corpus, tmp_path):
 
 
 def test_top_k_needs_a_format_with_room_for_it(model):
-    assert_user_error(run("tag", "-", "-m", model, "--top-k", 2, input="the dog\n"),
-                      "--top-k needs --format tsv, json or conllu")
+    """--top-k alone chooses the tsv format and says so; --format tagged with it is refused."""
+    assert_user_error(run("tag", "-", "-m", model, "--top-k", 2, "--format", "tagged",
+                          input="the dog\n"), "--top-k needs --format tsv, json or conllu")
+    r = run("tag", "-", "-m", model, "--top-k", 2, input="the dog\n")
+    assert r.exit_code == 0 and len(r.stdout.splitlines()[0].split("\t")) == 4
+    assert "note: --top-k lists the tags in the tsv format" in r.stderr
     r = run("tag", "-", "-m", model, "--top-k", 2, "--format", "tsv", input="the dog\n")
     assert r.exit_code == 0 and len(r.stdout.splitlines()[0].split("\t")) == 4
 
@@ -941,3 +945,16 @@ def test_negative_error_count_and_wordless_sentences(model, tmp_path):
     assert_user_error(run("evaluate", gold, "-m", model, "--errors", -1), "--errors")
     r = run("tag", gold, "--input-format", "conllu", "-m", model, "--format", "json")
     assert r.exit_code == 0 and len(r.stdout.splitlines()) == 1, r.output
+
+
+def test_info_reads_model_npz_by_default_and_a_missing_model_says_what_to_do(model, tmp_path,
+                                                                              monkeypatch):
+    import shutil
+    monkeypatch.chdir(tmp_path)
+    r = run("info")
+    assert_user_error(r, "model.npz: no such model file",
+                      "train one with 'postag train CORPUS' or give -m MODEL")
+    assert_user_error(run("tag", "-", input="a\n"), "train one with 'postag train CORPUS'")
+    shutil.copy(model, tmp_path / "model.npz")
+    r = run("info")
+    assert r.exit_code == 0 and r.stdout.startswith("model           model.npz")

@@ -518,10 +518,11 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
 
 
 @cli.command()
-@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("model", type=click.Path(dir_okay=False), default=DEFAULT_MODEL, required=False)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def info(model, as_json):
-    """Describe a model: architecture, sizes, training data, learning curve.
+    """Describe a model (default: model.npz): architecture, sizes, training data, learning
+    curve.
 
     \b
     Example:  postag info model.npz

@@ -147,7 +147,8 @@ def load_model(path, magic=MAGIC):
     if path == "-" and not os.path.exists(path):
         raise PostagError(f"-: a {what} is read from a file, not from stdin")
     if not os.path.exists(path):
-        raise PostagError(f"{path}: no such {what} file")
+        hint = "; train one with 'postag train CORPUS' or give -m MODEL" if what == "model" else ""
+        raise PostagError(f"{path}: no such {what} file{hint}")
     if os.path.isdir(path):
         raise PostagError(f"{path}: is a directory, not a model file")
     try:  # (is_zipfile would hide an unreadable file behind "not an .npz archive")

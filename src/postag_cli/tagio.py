@@ -352,6 +352,10 @@ def input_options(input_path, head, opts: TagOptions) -> TagOptions:
         raise PostagError("--pretokenized and --split-sentences apply to text input, not to "
                           f"CoNLL-U, whose words are given{how}")
     fmt = opts.fmt or ("conllu" if fmt_in == "conllu" else "tagged")
+    if fmt == "tagged" and opts.top_k and not opts.fmt:  # (the format that shows them)
+        fmt = "tsv"
+        print("note: --top-k lists the tags in the tsv format (--format tsv); give --format "
+              "json or conllu for another", file=sys.stderr)
     if fmt == "tagged" and opts.top_k:
         raise PostagError("--top-k needs --format tsv, json or conllu (the tagged format has "
                           "one tag per word)")

@@ -1,29 +1,29 @@
 """The learned tokenizer: where tokens and sentences end, and which tokens are multiword tokens,
 learned from a treebank's own surface text by the project's own network.
 
-A character-level tagger, min-char-rnn reading characters as it was written to: the same
-bidirectional Elman RNN as the word tagger (model.py, trained with Adagrad), over one-hot
+min-char-rnn reading characters, as it was written to: the same bidirectional Elman RNN as the
+word tagger (model.py, its forward and backward pass, trained with Adagrad), over one-hot
 character features instead of word features, labels every character of raw text:
 
     y_c = 0 (the token goes on), 1 (a token ends after c), 2 (a sentence ends after c),
           3 (a multiword token ends after c), 4 (a multiword token and a sentence end)
 
-    x_c = [char c] + [category of c] + [category of the next char]   (one-hot rows, summed)
-    h_c = tanh(x_c Wxh + h_c-1 Whh + bh)   (both directions)      p_c = softmax([hf_c, hb_c] Why + by)
+    x_c Wxh = Wxh[c] + Wxh[category of the next char] + Wxh[lexicon and rules at c]  (row lookups)
+    h_c = tanh(x_c Wxh + h_c-1 Whh + bh)   (both directions)     p_c = softmax([hf_c, hb_c] Why + by)
 
-Whitespace is not labelled (it always separates tokens, unless the treebank writes words with
-spaces inside, as Vietnamese does: then the label before the space decides). The surface text
-comes from `# text` where it spells the sentence's tokens, else from the FORMs and SpaceAfter=No;
-sentences are joined into running text (paragraphs end at `# newpar` / `# newdoc`).
+(see CharFeatures for the features; a treebank with tokens that hold spaces adds a fourth row).
+Whitespace is not labelled: it always ends a token, unless the treebank writes tokens with spaces
+inside, as Vietnamese does; then the label before the space decides. The surface text comes
+from `# text` where it spells the sentence's tokens, else from the FORMs and SpaceAfter=No;
+sentences run on into paragraphs (`# newpar` / `# newdoc`), read in windows (see `windows`).
 
-Multiword tokens (French du = de le, German zum = zu dem) are expanded by what the training data
-shows: a token written as a multiword token more often than not gets its most frequent words;
-an unseen token gets a suffix (or prefix) rule learned from the multiword tokens, when the
-training tokens ending (starting) that way are multiword tokens split that way more often than
-not (UDPipe 1's approach): nothing is written per language.
+A token the network marks as a multiword token (French du = de le, German zum = zu dem) gets the
+words the training data wrote for it; an unseen one the longest matching suffix or prefix rule
+learned from the training data's multiword tokens (`learn_multiword`, UDPipe 1's idea); else it
+stays whole. Nothing is written per language.
 
 All of it lives in a model file as the parameter group `tokenizer.*` and the metadata entry
-`tokenizer` (`export` / `load`), validated on load.
+`tokenizer` (`Segmenter.export` / `Segmenter.load`), validated on load (`check_stored`).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ LABELS = ("inside", "token end", "sentence end", "multiword token end",
 SENTENCE_END = (2, 4)  # labels that end a sentence
 MULTIWORD_END = (3, 4)  # labels that end a multiword token
 ARCH = "birnn"
-START, END = "<bos>", "<eos>"  # the 'next character' of the last one: the text ends
+END = "<eos>"  # the 'next character' of the last one: the text ends
 UNK = "<unk>"
 PIECE = 400  # characters the network reads at once when tagging (longer texts: overlapping)
 MARGIN = 50  # ... of which the first and last MARGIN are read for context only

@@ -312,3 +312,24 @@ def test_long_lines_control_characters_and_jobs(fr_model, tmp_path):
         assert not any(ord(c) < 32 and c not in "\t\n" or c == "\x7f" for c in outs[0])
         forms = [line.split("\t")[1] for line in outs[0].splitlines() if line[:1].isdigit()]
         assert forms.count("marché") == 6_000 and "".join(forms).count("x") == 100_000
+
+
+def test_an_ensemble_of_seeds_shares_its_tokenizer(tmp_path):
+    """The tokenizer does not depend on --seed, so the models of one corpus trained with
+    different seeds tokenize alike and their ensemble tags raw text; with a model that cuts
+    raw text otherwise (here by the rules) it is refused for raw text."""
+    from postag_cli.tagger import load_tagger
+    from postag_cli.train import TrainConfig, train
+    corpus = write_fr(tmp_path / "fr.conllu")
+    paths = []
+    for seed in (1, 2):
+        paths.append(tmp_path / f"s{seed}.npz")
+        train(corpus, paths[-1], TrainConfig(epochs=1, hidden=4, seed=seed, gradcheck=False),
+              log=lambda m: None, progress=False)
+    both = load_tagger(paths)
+    assert [w for w, _ in both.tag_text("Il va au marché.")] == ["Il", "va", "à", "le", "marché", "."]
+    other = tmp_path / "rules.npz"  # the same data, no learned tokenizer: the rules
+    train(corpus, other, TrainConfig(epochs=1, hidden=4, gradcheck=False), log=lambda m: None,
+          progress=False, tokenizer=False)
+    with pytest.raises(PostagError, match="tokenize raw text differently"):
+        load_tagger([paths[0], other]).tag_text("Il va.")

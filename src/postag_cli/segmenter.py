@@ -28,6 +28,7 @@ All of it lives in a model file as the parameter group `tokenizer.*` and the met
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import time
@@ -505,7 +506,7 @@ class Segmenter:
         self.spaced = spaced
         self.info = dict(info or {})
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
         """A checksum of the whole tokenizer (ensembles must tokenize alike)."""
         import hashlib

@@ -958,3 +958,34 @@ def test_info_reads_model_npz_by_default_and_a_missing_model_says_what_to_do(mod
     shutil.copy(model, tmp_path / "model.npz")
     r = run("info")
     assert r.exit_code == 0 and r.stdout.startswith("model           model.npz")
+
+
+def test_compressed_input_is_read_and_binary_input_named(model, tiny_corpus, tmp_path):
+    """gzip, bzip2 and xz input is read as it is, in train, tag and evaluate, on stdin too; a
+    damaged one, or a file that is not text (a model, a zip), is one line that says so."""
+    import bz2
+    import gzip
+    import lzma
+    raw = tiny_corpus[1].read_bytes()
+    plain = run("evaluate", tiny_corpus[1], "-m", model, "--json").stdout
+    for suffix, pack in ((".gz", gzip.compress), (".bz2", bz2.compress), (".xz", lzma.compress)):
+        packed = tmp_path / f"dev.conllu{suffix}"
+        packed.write_bytes(pack(raw))
+        r = run("evaluate", packed, "-m", model, "--json")
+        assert r.exit_code == 0, r.output
+        assert json.loads(r.stdout)["accuracy"] == json.loads(plain)["accuracy"]
+        assert run("tag", packed, "-m", model).stdout == run("tag", tiny_corpus[1], "-m",
+                                                              model).stdout
+    text = tmp_path / "in.txt.gz"
+    text.write_bytes(gzip.compress(b"the dog sees a cat .\n"))
+    r = run("tag", text, "-m", model)
+    assert r.exit_code == 0 and r.stdout.startswith("the/")
+    out = tmp_path / "m.npz"
+    r = run("train", tmp_path / "dev.conllu.gz", "-o", out, *FAST)
+    assert r.exit_code == 0 and out.exists(), r.output
+    broken = tmp_path / "broken.conllu.gz"
+    broken.write_bytes(gzip.compress(raw)[:200])
+    assert_user_error(run("evaluate", broken, "-m", model), "broken.conllu.gz:",
+                      "corrupt or truncated compressed data")
+    assert_user_error(run("tag", model, "-m", model, "--input-format", "text"),
+                      "not text: it looks like a zip archive")

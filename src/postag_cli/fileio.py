@@ -4,9 +4,11 @@ that name file and line, and atomic output (a temporary file renamed into place)
 from __future__ import annotations
 
 import io
+import lzma
 import os
 import sys
 import tempfile
+import zlib
 from contextlib import contextmanager
 
 from .errors import PostagError
@@ -18,17 +20,44 @@ def display_name(path) -> str:
 
 
 def open_binary(path):
-    """Open a path for binary reading ('-' is stdin), turning OS errors into PostagError."""
+    """Open a path for binary reading ('-' is stdin), turning OS errors into PostagError; gzip,
+    bzip2 and xz input (known by its first bytes) is decompressed as it is read."""
     if path == "-":
-        return sys.stdin.buffer
+        return _decompressed(sys.stdin.buffer)
     try:
-        return open(path, "rb")
+        return _decompressed(open(path, "rb"))
     except FileNotFoundError:
         raise PostagError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise PostagError(f"{path}: is a directory, not a file") from None
     except OSError as e:
         raise PostagError(f"{path}: cannot open ({e.strerror})") from None
+
+
+# compressed input, by its magic bytes (the standard library reads all three)
+_COMPRESSED = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"))
+# what other binary input looks like, by its first bytes (for the error message)
+_BINARY = ((b"PK\x03\x04", "a zip archive (a postag model? models go to -m)"),
+           (b"%PDF", "a PDF document"), (b"\x89PNG", "a PNG image"),
+           (b"\x7fELF", "an executable"), (b"\x93NUMPY", "a numpy array"))
+
+
+def _decompressed(f):
+    """f itself, or a decompressing reader over it when it starts like gzip, bzip2 or xz."""
+    head = f.peek(6)[:6] if hasattr(f, "peek") else b""
+    for magic, kind in _COMPRESSED:
+        if head.startswith(magic):
+            import bz2
+            import gzip
+            import lzma
+            return {"gzip": lambda: gzip.GzipFile(fileobj=f), "bzip2": lambda: bz2.BZ2File(f),
+                    "xz": lambda: lzma.LZMAFile(f)}[kind]()
+    return f
+
+
+def looks_like(raw: bytes) -> str | None:
+    """What a binary input's first bytes say it is, or None."""
+    return next((what for magic, what in _BINARY if raw.startswith(magic)), None)
 
 
 class _Replay(io.RawIOBase):
@@ -88,7 +117,11 @@ def read_line(f, name, lineno, max_bytes):
     """The next line of binary file `f` as text without its line end (None at the end).
     Refuses lines over max_bytes (read in bounded memory), invalid UTF-8 and NUL bytes.
     A byte-order mark is removed from line 1 and kept elsewhere (the caller decides)."""
-    raw = f.readline(max_bytes + 1)
+    try:
+        raw = f.readline(max_bytes + 1)
+    except (EOFError, OSError, ValueError, zlib.error, lzma.LZMAError) as e:  # (compressed)
+        raise PostagError(f"{name}:{lineno}: cannot read: corrupt or truncated compressed "
+                          f"data ({e})") from None
     if not raw:
         return None
     if len(raw) > max_bytes and not (len(raw) == max_bytes + 1 and raw.endswith(b"\n")):
@@ -102,6 +135,8 @@ def read_line(f, name, lineno, max_bytes):
             raise PostagError(f"{name}:1: {utf} text (it starts with a {utf} byte-order mark); "
                               f"postag reads UTF-8: convert it first, e.g. iconv -f {utf} "
                               "-t UTF-8") from None
+        if lineno == 1 and looks_like(raw):
+            raise PostagError(f"{name}: not text: it looks like {looks_like(raw)}") from None
         raise PostagError(f"{name}:{lineno}: invalid UTF-8 (byte 0x{raw[e.start]:02x} at column "
                           f"{e.start + 1})") from None
     if "\x00" in line:

@@ -75,7 +75,8 @@ def detect_input_format(path, head) -> str:
 
 
 def _conllu_name(path) -> bool:
-    return path != "-" and str(path).lower().endswith(".conllu")
+    return path != "-" and str(path).lower().removesuffix(".gz").removesuffix(".bz2") \
+        .removesuffix(".xz").endswith(".conllu")
 
 
 def read_text_lines(path, binary=None):

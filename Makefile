@@ -18,7 +18,7 @@ setup: $(BIN)/postag
 demo: setup
 	@mkdir -p $(OUT)
 	$(BIN)/postag gradcheck --checks 10
-	$(BIN)/postag train data/sample-train.conllu --dev data/sample-dev.conllu -o $(OUT)/demo-model.npz --epochs 20 --hidden 64
+	$(BIN)/postag train data/sample-train.conllu --dev data/sample-dev.conllu -o $(OUT)/demo-model.npz --epochs 20 --hidden 64 --force
 	$(BIN)/postag tag data/sample.txt -m $(OUT)/demo-model.npz
 	$(BIN)/postag evaluate data/sample-dev.conllu -m $(OUT)/demo-model.npz
 

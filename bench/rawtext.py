@@ -379,7 +379,8 @@ def run_postag(tb_dir, files, gold, raw, inputs):
     """Train postag with its defaults, tag both raw texts, score them; saved as postag.json."""
     model = tb_dir / "postag.npz"
     result = {"commit": git_commit(), "date": now(), "inputs": inputs, "runs": {}}
-    secs, rc = timed([postag_bin(), "train", files["train"], "--dev", files["dev"], "-o", model])
+    secs, rc = timed([postag_bin(), "train", files["train"], "--dev", files["dev"], "-o", model,
+                      "--force"])
     result["train_secs"] = secs
     if rc:
         result["error"] = f"postag train exited {rc}"

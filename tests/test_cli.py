@@ -989,3 +989,14 @@ def test_compressed_input_is_read_and_binary_input_named(model, tiny_corpus, tmp
                       "corrupt or truncated compressed data")
     assert_user_error(run("tag", model, "-m", model, "--input-format", "text"),
                       "not text: it looks like a zip archive")
+
+
+def test_train_never_replaces_a_model_unasked(tiny_corpus, tmp_path):
+    out = tmp_path / "m.npz"
+    assert run("train", tiny_corpus[0], "-o", out, *FAST).exit_code == 0
+    before = out.read_bytes()
+    assert_user_error(run("train", tiny_corpus[0], "-o", out, *FAST, "--seed", 5),
+                      "m.npz: a model file is there already", "--force", "-o")
+    assert out.read_bytes() == before
+    r = run("train", tiny_corpus[0], "-o", out, *FAST, "--seed", 5, "--force")
+    assert r.exit_code == 0 and out.read_bytes() != before

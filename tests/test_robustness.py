@@ -111,6 +111,9 @@ def test_full_disk_keeps_previous_model(tiny_corpus, tmp_path, monkeypatch):
     monkeypatch.setattr(np, "savez", no_space)
     r = CliRunner().invoke(cli, ["train", str(tiny_corpus[0]), "-o", str(out), "--epochs", "1",
                                  "--hidden", "5", "--skip-gradcheck"])
+    assert r.exit_code == 2 and "--force" in r.output  # (an existing model is not replaced)
+    r = CliRunner().invoke(cli, ["train", str(tiny_corpus[0]), "-o", str(out), "--epochs", "1",
+                                 "--hidden", "5", "--skip-gradcheck", "--force"])
     assert r.exit_code == 2 and "No space left on device" in r.output and "m.npz" in r.output
     assert out.read_bytes() == before  # the previous model is intact
     assert sorted(os.listdir(tmp_path)) == ["m.npz"]  # no temporary or partial files
@@ -181,7 +184,7 @@ def test_kill_9_never_leaves_a_truncated_model(tmp_path):
     models_seen = 0
     for delay in (0.7, 2.5, 4.0):  # before the first epoch ends, and during later ones
         p = _postag("train", corpus, "-o", out, "--epochs", 200, "--hidden", 16, "--skip-gradcheck",
-                    "--no-tokenizer")
+                    "--no-tokenizer", "--force")  # (written over, run after run)
         time.sleep(delay)
         p.kill()
         p.communicate()

@@ -196,6 +196,7 @@ def _sample_corpus():
 @click.option("--tag-column", type=click.Choice(["upos", "xpos"]), default="upos", show_default=True,
               help="The column to learn and predict.")
 @click.option("--skip-gradcheck", is_flag=True, help="Do not check gradients before training.")
+@click.option("--force", is_flag=True, help="Replace the model file -o if it exists.")
 @click.option("--no-tokenizer", is_flag=True,
               help="Do not learn a tokenizer for raw text (raw text is then cut by rules).")
 @click.option("--checkpoint", type=click.Path(dir_okay=False),
@@ -206,8 +207,8 @@ def _sample_corpus():
 @click.option("--skip-bad-sentences", is_flag=True, help="Skip malformed sentences instead of stopping.")
 @click.option("--jobs", type=int, help="Processes computing gradients (the model does not depend on "
               "it)  [default: 2, or 1 on a one-CPU machine]")
-def train(corpus, dev, output, skip_gradcheck, no_tokenizer, checkpoint, no_checkpoint, resume,
-          log_file, skip_bad_sentences, jobs, **settings):
+def train(corpus, dev, output, skip_gradcheck, force, no_tokenizer, checkpoint, no_checkpoint,
+          resume, log_file, skip_bad_sentences, jobs, **settings):
     """Train a tagger on a CoNLL-U treebank and save it as one .npz file.
 
     \b
@@ -231,6 +232,9 @@ def train(corpus, dev, output, skip_gradcheck, no_tokenizer, checkpoint, no_chec
                   {"training file": corpus, "dev file (--dev)": dev,
                    "checkpoint to resume (--resume)": resume if resume is not None and not (
                        checkpoint and _same_file(resume, checkpoint)) else None})
+    if os.path.exists(output) and not force and resume is None:  # (a resume goes on writing it)
+        raise UserError(f"{output}: a model file is there already; give --force to replace it, "
+                        "or another -o")
     try:
         for p in (output, checkpoint):
             if p:

@@ -544,7 +544,8 @@ def test_no_output_overwrites_an_input_or_another_output(tiny_corpus, tmp_path, 
         assert corpus.read_bytes() == before and not out.exists()
     assert_user_error(run("train", corpus, "-o", "-", *FAST), "-o -")
     # resuming from the checkpoint that training goes on writing is allowed
-    assert run("train", corpus, "-o", out, *FAST, "--checkpoint", tmp_path / "k.ckpt").exit_code == 0
+    assert run("train", corpus, "-o", out, *FAST, "--checkpoint", tmp_path / "k.ckpt",
+               "--keep-checkpoint").exit_code == 0
     r = run("train", corpus, "-o", out, *FAST, "--epochs", 2, "--checkpoint", tmp_path / "k.ckpt",
             "--resume", tmp_path / "k.ckpt")
     assert r.exit_code == 0, r.output
@@ -1000,3 +1001,12 @@ def test_train_never_replaces_a_model_unasked(tiny_corpus, tmp_path):
     assert out.read_bytes() == before
     r = run("train", tiny_corpus[0], "-o", out, *FAST, "--seed", 5, "--force")
     assert r.exit_code == 0 and out.read_bytes() != before
+
+
+def test_a_finished_run_removes_its_checkpoint_unless_kept(tiny_corpus, tmp_path):
+    out = tmp_path / "m.npz"
+    assert run("train", tiny_corpus[0], "-o", out, *FAST).exit_code == 0
+    assert out.exists() and not (tmp_path / "m.npz.ckpt").exists()
+    assert run("train", tiny_corpus[0], "-o", out, *FAST, "--force",
+               "--keep-checkpoint").exit_code == 0
+    assert (tmp_path / "m.npz.ckpt").exists()

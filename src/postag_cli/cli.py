@@ -202,13 +202,15 @@ def _sample_corpus():
 @click.option("--checkpoint", type=click.Path(dir_okay=False),
               help="Where to write a resumable checkpoint after every epoch  [default: OUTPUT.ckpt]")
 @click.option("--no-checkpoint", is_flag=True, help="Do not write checkpoints.")
+@click.option("--keep-checkpoint", is_flag=True,
+              help="Keep the checkpoint after a run that finishes (an interrupted run keeps it).")
 @click.option("--resume", type=click.Path(dir_okay=False), help="Resume from this checkpoint.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Append one JSON line per epoch.")
 @click.option("--skip-bad-sentences", is_flag=True, help="Skip malformed sentences instead of stopping.")
 @click.option("--jobs", type=int, help="Processes computing gradients (the model does not depend on "
               "it)  [default: 2, or 1 on a one-CPU machine]")
 def train(corpus, dev, output, skip_gradcheck, force, no_tokenizer, checkpoint, no_checkpoint,
-          resume, log_file, skip_bad_sentences, jobs, **settings):
+          keep_checkpoint, resume, log_file, skip_bad_sentences, jobs, **settings):
     """Train a tagger on a CoNLL-U treebank and save it as one .npz file.
 
     \b
@@ -262,6 +264,8 @@ def train(corpus, dev, output, skip_gradcheck, force, no_tokenizer, checkpoint, 
     best = f", best dev accuracy {result.best_dev:.2%} (epoch {result.best_epoch})" \
         if result.best_dev is not None else ""
     click.echo(f"saved {output}{best}", err=True)
+    if checkpoint and not keep_checkpoint and os.path.exists(checkpoint):
+        os.remove(checkpoint)  # (the run is over: the model holds what it is for)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ import numpy as np
 
 from . import model as M
 from .errors import PostagError
-from .tokenizer import Token
+from .tokenizer import Token, cased_words
 
 LABELS = ("inside", "token end", "sentence end", "multiword token end",
           "multiword token and sentence end")
@@ -381,21 +381,6 @@ def _learn_rules(as_mwt, rule_of, min_count) -> list:
             for r, n in sorted(hits.items(), key=lambda x: (-x[1], x[0])) if n >= min_count][:MAX_RULES]
 
 
-def _cased(token: str, words) -> tuple[str, ...]:
-    """The words of an expanded token, in its case (cut from the token where they spell it)."""
-    if "".join(words) == token.lower() and len(token.lower()) == len(token):
-        out, i = [], 0
-        for w in words:
-            out.append(token[i:i + len(w)])
-            i += len(w)
-        return tuple(out)
-    if len(token) > 1 and token.isupper():
-        return tuple(w.upper() for w in words)
-    if token[:1].isupper():
-        return (words[0][:1].upper() + words[0][1:], *words[1:])
-    return tuple(words)
-
-
 class Multiword:
     """Expands a multiword token into its words (see `learn_multiword`): as the training data
     wrote it, else by the longest matching suffix rule or prefix rule (first the kind whose
@@ -417,14 +402,14 @@ class Multiword:
     def words(self, token: str) -> tuple[str, ...]:
         low = token.lower()
         if low in self.table:
-            return _cased(token, self.table[low])
+            return cased_words(token, self.table[low])
         for side in self.sides:  # the side the training data splits more often first
             for k in range(min(self.longest, len(low) - 1), 0, -1):  # the longest rule
                 if side == "suffix" and low[-k:] in self.suffix:
                     _, tail, rest = self.suffix[low[-k:]]
-                    return _cased(token, (low[:-k] + tail, *rest))
+                    return cased_words(token, (low[:-k] + tail, *rest))
                 if side == "prefix" and low[:k] in self.prefix:
-                    return _cased(token, (*self.prefix[low[:k]][1], low[k:]))
+                    return cased_words(token, (*self.prefix[low[:k]][1], low[k:]))
         return (token,)
 
 

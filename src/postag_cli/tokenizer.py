@@ -59,7 +59,8 @@ __all__ = ["Lexicon", "Token", "is_hyphenated", "is_nospace_char", "is_word_toke
            "learn_hyphenation", "learn_raw_text", "learn_spaced_words", "make_lexicon",
            "model_lexicon",
            "raw_text_settings", "ENGLISH_MARK",
-           "normalize_text", "nospace_words", "split_sentences", "tokenize", "tokenize_words"]
+           "normalize_text", "nospace_words", "split_sentences", "tokenize", "tokenize_words",
+           "cased_words"]
 
 
 class Token(NamedTuple):
@@ -706,7 +707,7 @@ def learn_expansions(sentences, min_count: int = 2) -> dict[str, list[str]]:
     return table
 
 
-def _expand(text: str, words) -> tuple[str, ...]:
+def cased_words(text: str, words) -> tuple[str, ...]:
     """The words of an expanded token, in its case: cut from the token itself when they spell
     it, else upper-cased for an upper-case token, capitalised for a capitalised one."""
     if "".join(words) == text.lower() and len(text.lower()) == len(text):
@@ -823,7 +824,7 @@ def tokenize(text: str, multiword: bool = True, lexicon: Lexicon | None = None) 
         for i, tok in enumerate(out):
             found = lexicon.expansions.get(tok.text.lower()) if len(tok.words) == 1 else None
             if found:
-                out[i] = tok._replace(words=_expand(tok.text, found))
+                out[i] = tok._replace(words=cased_words(tok.text, found))
     return out
 
 

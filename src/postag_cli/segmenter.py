@@ -629,8 +629,9 @@ def describe(s: dict) -> list[str]:
     return lines
 
 
-def _is_str_list(x, allow_empty=True):
-    return isinstance(x, list) and all(isinstance(s, str) and (s or allow_empty) for s in x)
+def _is_str_list(x) -> bool:
+    """A list of non-empty strings."""
+    return isinstance(x, list) and all(isinstance(s, str) and s for s in x)
 
 
 def check_stored(arrays: dict, meta) -> str | None:
@@ -638,13 +639,13 @@ def check_stored(arrays: dict, meta) -> str | None:
     if not isinstance(meta, dict):
         return "its metadata is not an object"
     chars, cats, hidden = meta.get("chars"), meta.get("categories"), meta.get("hidden")
-    if not (_is_str_list(chars, False) and len(set(chars)) == len(chars)
+    if not (_is_str_list(chars) and len(set(chars)) == len(chars)
             and all(len(c) == 1 for c in chars)):
         return "character vocabulary"
-    if not (_is_str_list(cats, False) and END in cats and UNK in cats
+    if not (_is_str_list(cats) and END in cats and UNK in cats
             and len(set(cats)) == len(cats)):
         return "category vocabulary"
-    if not (_is_str_list(meta.get("lexicon"), False) and len(meta["lexicon"]) <= MAX_LEXICON
+    if not (_is_str_list(meta.get("lexicon")) and len(meta["lexicon"]) <= MAX_LEXICON
             and all(w == " ".join(w.split()) for w in meta["lexicon"])):
         return "lexicon"
     if not (type(hidden) is int and 1 <= hidden <= 1024):
@@ -670,17 +671,17 @@ def _check_multiword(mw) -> str | None:
     if not (isinstance(mw, dict) and set(mw) == {"table", "suffix", "prefix"}):
         return "multiword tokens"
     table = mw["table"]
-    if not (isinstance(table, dict) and all(isinstance(k, str) and k and _is_str_list(v, False)
+    if not (isinstance(table, dict) and all(isinstance(k, str) and k and _is_str_list(v)
                                             and len(v) >= 2 for k, v in table.items())):
         return "multiword token table"
     for r in mw["suffix"] if isinstance(mw["suffix"], list) else [None]:
         if not (isinstance(r, list) and len(r) == 4 and isinstance(r[0], str) and r[0]
-                and isinstance(r[1], str) and _is_str_list(r[2], False) and r[2]
+                and isinstance(r[1], str) and _is_str_list(r[2]) and r[2]
                 and type(r[3]) is int and r[3] > 0):
             return "multiword suffix rules"
     for r in mw["prefix"] if isinstance(mw["prefix"], list) else [None]:
         if not (isinstance(r, list) and len(r) == 3 and isinstance(r[0], str) and r[0]
-                and _is_str_list(r[1], False) and r[1] and type(r[2]) is int and r[2] > 0):
+                and _is_str_list(r[1]) and r[1] and type(r[2]) is int and r[2] > 0):
             return "multiword prefix rules"
     return None
 

@@ -333,3 +333,15 @@ def test_an_ensemble_of_seeds_shares_its_tokenizer(tmp_path):
           progress=False, tokenizer=False)
     with pytest.raises(PostagError, match="tokenize raw text differently"):
         load_tagger([paths[0], other]).tag_text("Il va.")
+
+
+def test_the_lexicon_is_capped_at_what_the_loader_accepts(tmp_path, monkeypatch):
+    """A treebank with more distinct tokens than a model file may hold keeps the most frequent
+    (a model that its own loader refused would be lost training)."""
+    sents, _ = read_corpus(write_fr(tmp_path / "fr.conllu"), "upos")
+    monkeypatch.setattr(S, "MAX_LEXICON", 5)
+    lexicon = S.lexicon_of(sents)
+    assert len(lexicon) == 5 and "." in lexicon  # (the full stop ends every sentence)
+    seg, _ = S.learn(sents, config=S.SegmenterConfig(hidden=4, max_epochs=3))
+    arrays, meta = seg.export()
+    assert S.check_stored(arrays, meta) is None

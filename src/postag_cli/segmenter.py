@@ -318,9 +318,13 @@ MAX_PIECES = 4  # the most pieces of a token with spaces that the S feature matc
 
 
 def lexicon_of(sentences) -> set:
-    """The training tokens, lower-cased, with single spaces (for the S feature)."""
-    return {" ".join(form.split()).lower() for s in sentences for form, _, _ in s.surface
-            if form.strip()}
+    """The training tokens, lower-cased, with single spaces (for the S feature): the
+    MAX_LEXICON most frequent, so that a model file holds no more than its loader accepts."""
+    counts = Counter(" ".join(form.split()).lower() for s in sentences for form, _, _ in s.surface
+                     if form.strip())
+    if len(counts) <= MAX_LEXICON:
+        return set(counts)
+    return {w for w, _ in sorted(counts.items(), key=lambda x: (-x[1], x[0]))[:MAX_LEXICON]}
 
 
 # ---------------------------------------------------------------------------------------------

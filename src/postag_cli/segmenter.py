@@ -45,6 +45,7 @@ from .tokenizer import Token, cased_words
 LABELS = ("inside", "token end", "sentence end", "multiword token end",
           "multiword token and sentence end")
 SENTENCE_END = (2, 4)  # labels that end a sentence
+LINE_EVERY = 2  # every LINE_EVERY-th training window holds whole sentences (see `windows`)
 MULTIWORD_END = (3, 4)  # labels that end a multiword token
 ARCH = "birnn"
 END = "<eos>"  # the 'next character' of the last one: the text ends
@@ -459,7 +460,7 @@ def windows(paras: list[Paragraph], feats: CharFeatures, width: int, lexicons):
             j = i  # the sentences i..j fit in the width (or sentence i alone)
             while j + 1 < len(ends) and ends[j + 1] - a <= width:
                 j += 1
-            if len(out) % 2 == 0 or ends[j] - a > width or j + 1 == len(ends):
+            if len(out) % LINE_EVERY == 0 or ends[j] - a > width or j + 1 == len(ends):
                 for s in range(a, ends[j], width):  # whole sentences, as a line
                     add(ids, p, s, min(s + width, ends[j]))
             else:  # running text, into sentence j + 1
@@ -546,38 +547,55 @@ class Segmenter:
         """Each text (whitespace runs collapsed to one space) as sentences of Tokens: one
         sentence per text, or, with `split`, where the network says sentences end."""
         texts = [" ".join(t.split()) for t in texts]
-        return [self._sentences(t, y, split) for t, y in zip(texts, self.labels(texts))]
+        keep = [i for i, t in enumerate(texts) if t]
+        out = [[] for _ in texts]
+        if keep:  # all texts at once, joined by a space (where a token always ends)
+            ys = self.labels(texts)
+            joined = " ".join(texts[i] for i in keep)
+            first = np.cumsum([0] + [len(texts[i]) + 1 for i in keep[:-1]])  # offsets in joined
+            y = np.full(len(joined), -1, dtype=np.int64)
+            for i, a in zip(keep, first.tolist()):
+                y[a:a + len(texts[i])] = ys[i]
+            for t, sents in self._sentences(joined, y, first, split):
+                out[keep[t]].append(sents)
+        return out
 
-    def _sentences(self, text: str, y: np.ndarray, split: bool) -> list[list[Token]]:
-        """Tokens and sentences of a text (single spaces) from its characters' labels: a token
-        ends where its label says so, and at a space (in a language with spaces inside tokens,
-        only where the label before the space says so); with `split`, a sentence ends where a
-        token's label says so."""
+    def _sentences(self, text: str, y: np.ndarray, first: np.ndarray, split: bool):
+        """(number of the text, its next sentence as Tokens) for texts joined by single spaces
+        (text number t starts at first[t]), from the characters' labels y: a token ends where
+        its label says so, and at a space (in a language with spaces inside tokens, only where
+        the label before the space says so, or at a text's end); with `split`, a sentence ends
+        where a token's label says so."""
         n = len(text)
-        if not n:
-            return []
+        last = np.append(first[1:] - 2, n - 1)  # each text's last character
         space = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == 32
         before_space = np.append(space[1:], True)  # (the text's end counts as a space)
         end = ~space & ((y > 0) | before_space)
         if self.spaced:  # a space goes on a token whose last letter says 'inside'
             end &= ~(before_space & (y == 0))
-            end[-1] = True
+            end[last] = True
         ends = np.flatnonzero(end)
         starts = np.concatenate([[0], ends[:-1] + 1])
         starts += space[np.minimum(starts, n - 1)]  # (one space at most: runs are collapsed)
-        sents, toks = [], []
-        words_of, make = self.multiword.words, tuple.__new__  # (a Token, made fast)
-        for a, b, label, after in zip(starts.tolist(), (ends + 1).tolist(), y[ends].tolist(),
-                                      before_space[ends].tolist()):
-            form = text[a:b]
-            words = words_of(form) if label in MULTIWORD_END and " " not in form else (form,)
-            toks.append(make(Token, (form, a, b, words, after)))
-            if split and label in SENTENCE_END and b < n:
-                sents.append(toks)
-                toks = []
-        if toks:
-            sents.append(toks)
-        return sents
+        which = np.searchsorted(first, starts, side="right") - 1  # the text of each token
+        labels, ends = y[ends], ends + 1
+        forms = [text[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
+        words = [(f,) for f in forms]
+        for k in np.flatnonzero(np.isin(labels, MULTIWORD_END)).tolist():
+            if " " not in forms[k]:
+                words[k] = self.multiword.words(forms[k])
+        off = first[which]  # offsets within each text:
+        toks = [tuple.__new__(Token, t) for t in zip(forms, (starts - off).tolist(),
+                                                     (ends - off).tolist(), words,
+                                                     before_space[ends - 1].tolist())]
+        new_text = np.flatnonzero(np.diff(which)) + 1  # a text's first token
+        cuts = new_text
+        if split:
+            inner = np.isin(labels, SENTENCE_END) & (ends - 1 != last[which])
+            cuts = np.union1d(cuts, np.flatnonzero(inner) + 1)
+        bounds = [0, *cuts.tolist(), len(toks)]
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            yield int(which[a]), toks[a:b]
 
     # -- the model file -----------------------------------------------------------------------
 

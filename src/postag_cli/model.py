@@ -215,15 +215,23 @@ def _split_directions(Z, D):
     return out
 
 
-def gather_directions(V, index, D):
+def gather_directions(V, index, D, more=None):
     """_split_directions(V[index]) without building V[index]: rows of V (U, D*H) picked by
-    index (T, B), straight into the (T, D, B, H) layout."""
+    index (T, B), straight into the (T, D, B, H) layout. more: (W (U', D*H), ids (T, B, K)), the
+    K rows of W picked by ids added to each (a multi-hot input: x_t Wxh as a sum of rows)."""
     T, B = index.shape
     V = V.reshape(len(V), D, -1)
     out = np.empty((T, D, B, V.shape[2]), dtype=V.dtype)
     out[:, 0] = V[index, 0]
     if D == 2:
         out[:, 1] = V[index[::-1], 1]
+    if more is not None:
+        W, ids = more
+        W = W.reshape(len(W), D, -1)
+        for k in range(ids.shape[2]):
+            out[:, 0] += W[ids[:, :, k], 0]
+            if D == 2:
+                out[:, 1] += W[ids[::-1, :, k], 1]
     return out
 
 

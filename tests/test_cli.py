@@ -1010,3 +1010,27 @@ def test_a_finished_run_removes_its_checkpoint_unless_kept(tiny_corpus, tmp_path
     assert run("train", tiny_corpus[0], "-o", out, *FAST, "--force",
                "--keep-checkpoint").exit_code == 0
     assert (tmp_path / "m.npz.ckpt").exists()
+
+
+def test_train_refuses_a_huge_hidden_size_before_reading_the_corpus(tmp_path):
+    """--hidden 8192 needs about 5 GB in training on any corpus: refused at once, before the
+    corpus is read (here a file that does not exist), with what it would take."""
+    r = CliRunner().invoke(cli, ["train", str(tmp_path / "absent.conllu"), "--hidden", "8192",
+                                 "-o", str(tmp_path / "m.npz")])
+    assert r.exit_code == 2
+    assert "--hidden 8192: training would need about 5.0 GiB" in r.output
+    assert "absent" not in r.output and not (tmp_path / "m.npz").exists()
+    r = CliRunner().invoke(cli, ["train", str(tmp_path / "absent.conllu"), "--hidden", "2048",
+                                 "-o", str(tmp_path / "m.npz")])
+    assert "absent.conllu" in r.output and "GiB" not in r.output  # (allowed: goes on to read)
+
+
+def test_train_quiet_writes_nothing_but_the_model(tmp_path, sample_train):
+    args = ["train", str(sample_train), "--epochs", "1", "--hidden", "8", "--no-tokenizer"]
+    loud = CliRunner().invoke(cli, args + ["-o", str(tmp_path / "a.npz")])
+    quiet = CliRunner().invoke(cli, args + ["-o", str(tmp_path / "b.npz"), "--quiet"])
+    assert loud.exit_code == quiet.exit_code == 0
+    assert "saved" in loud.output and "epoch 1" in loud.output
+    assert quiet.output == "" and (tmp_path / "b.npz").exists()
+    bad = CliRunner().invoke(cli, ["train", str(tmp_path / "absent.conllu"), "-q"])
+    assert bad.exit_code != 0 and "absent.conllu" in bad.output  # (errors still show)

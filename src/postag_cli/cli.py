@@ -207,10 +207,11 @@ def _sample_corpus():
 @click.option("--resume", type=click.Path(dir_okay=False), help="Resume from this checkpoint.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Append one JSON line per epoch.")
 @click.option("--skip-bad-sentences", is_flag=True, help="Skip malformed sentences instead of stopping.")
+@click.option("-q", "--quiet", is_flag=True, help="No log lines or progress bars (errors only).")
 @click.option("--jobs", type=int, help="Processes computing gradients (the model does not depend on "
               "it)  [default: 2, or 1 on a one-CPU machine]")
 def train(corpus, dev, output, skip_gradcheck, force, no_tokenizer, checkpoint, no_checkpoint,
-          keep_checkpoint, resume, log_file, skip_bad_sentences, jobs, **settings):
+          keep_checkpoint, resume, log_file, skip_bad_sentences, quiet, jobs, **settings):
     """Train a tagger on a CoNLL-U treebank and save it as one .npz file.
 
     \b
@@ -246,7 +247,8 @@ def train(corpus, dev, output, skip_gradcheck, force, no_tokenizer, checkpoint, 
         config = TrainConfig(**settings, gradcheck=not skip_gradcheck)
         result = run_train(corpus, output, config, dev_path=dev, checkpoint=checkpoint,
                            resume=resume, log_file=log_file, skip_bad=skip_bad_sentences,
-                           jobs=jobs, tokenizer=not no_tokenizer)
+                           jobs=jobs, tokenizer=not no_tokenizer,
+                           **({"log": lambda message: None, "progress": False} if quiet else {}))
     except PostagError as e:
         _fail(e)
     except KeyboardInterrupt:  # (before the first epoch: reading, checking gradients)
@@ -263,7 +265,8 @@ def train(corpus, dev, output, skip_gradcheck, force, no_tokenizer, checkpoint, 
         _fail(PostagError(f"{output}: no model was written (no epoch was run)"))
     best = f", best dev accuracy {result.best_dev:.2%} (epoch {result.best_epoch})" \
         if result.best_dev is not None else ""
-    click.echo(f"saved {output}{best}", err=True)
+    if not quiet:
+        click.echo(f"saved {output}{best}", err=True)
     if checkpoint and not keep_checkpoint and os.path.exists(checkpoint):
         os.remove(checkpoint)  # (the run is over: the model holds what it is for)
 

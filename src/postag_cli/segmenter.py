@@ -73,6 +73,7 @@ class SegmenterConfig:
     max_epochs: int = 60
     clip: float = 5.0
     seed: int = 0
+    ema: float = 0.0  # >0: keep and evaluate a moving average of the weights, this decay per step
 
 
 # ---------------------------------------------------------------------------------------------
@@ -769,8 +770,9 @@ def _training_data(train_sents, config: SegmenterConfig):
     return (feats, data) if data else (None, "no text to learn from")
 
 
-def _epoch(params, opt, data, config: SegmenterConfig, rng, dtype) -> float:
-    """One pass over the windows in random order, in minibatches; the mean loss per label."""
+def _epoch(params, opt, data, config: SegmenterConfig, rng, dtype, avg=None) -> float:
+    """One pass over the windows in random order, in minibatches; the mean loss per label.
+    avg: the moving average of the weights (config.ema), updated after each step."""
     order = rng.permutation(len(data))
     total, count = 0.0, 0
     for i in range(0, len(order), config.batch_size):
@@ -779,6 +781,8 @@ def _epoch(params, opt, data, config: SegmenterConfig, rng, dtype) -> float:
                                        dropout=config.dropout, rng=rng)
         n = int(((tags >= 0) & (mask > 0)).sum())
         opt.step(params, grads, 1.0 / max(n, 1))  # Adagrad on the mean gradient per label
+        for k in avg or ():
+            avg[k] += (1.0 - config.ema) * (params[k] - avg[k])  # avg <- ema avg + (1-ema) W
         total, count = total + loss, count + n
     return total / max(count, 1)
 
@@ -799,16 +803,17 @@ def learn(train_sents, dev_sents=None, config: SegmenterConfig = SegmenterConfig
     params = M.init_params(len(feats), len(LABELS), config.hidden, ARCH, 1, seed=config.seed,
                            dtype=dtype)
     opt = Adagrad(params, config.lr, config.clip, config.lr_embed)
-    seg = Segmenter(params, feats, learn_multiword(train_sents), is_spaced(train_sents))
+    avg = {k: v.copy() for k, v in params.items()} if config.ema else None
+    seg = Segmenter(avg or params, feats, learn_multiword(train_sents), is_spaced(train_sents))
     best, history, t0 = None, [], time.time()
     for epoch in range(1, epochs + 1):
         loss = _epoch(params, opt, data, config, np.random.default_rng([config.seed, 7, epoch]),
-                      dtype)
+                      dtype, avg)
         history.append({"epoch": epoch, "loss": loss,
                         **(char_accuracy(seg, dev_paras) if dev_paras else {})})
         if best is None or not dev_paras or _dev_key(history[-1]) > max(
                 map(_dev_key, history[:-1])):
-            best = {k: v.copy() for k, v in params.items()}
+            best = {k: v.copy() for k, v in seg.params.items()}
     kept = max(history, key=_dev_key) if dev_paras else history[-1]
     log(f"raw text: tokenizer of {config.hidden} units, {epochs} epochs over {n_chars:,} "
         "characters" + (f"; the best on dev: epoch {kept['epoch']}, token ends F1 "

@@ -536,6 +536,27 @@ def check_model_size(shapes: dict, corpus_name, checkpoint=True) -> None:
             "use --min-count 2 or more, or a smaller --hidden")
 
 
+TRAIN_COPIES = 10  # copies of the weights training holds at its peak (measured: peak RSS grows
+#                   by about 10 x 4 bytes per weight with --hidden on a small corpus)
+
+
+def check_training_memory(config: TrainConfig) -> None:
+    """Refuse, before any work and whatever the corpus, settings whose weights that do not
+    depend on the corpus (recurrent layers, output layer) would take more than a model file's
+    limit in training (--hidden 8192: 5.4 GB)."""
+    if not config.hidden:  # (the automatic size is small)
+        return
+    shapes = M.param_shapes(1, 1, config.hidden, config.arch, config.layers, 1,
+                            config.char_hidden, config.embed_size)
+    n = sum(math.prod(s) for s in shapes.values())
+    need = 4 * n * TRAIN_COPIES
+    if need > MAX_TOTAL_BYTES:
+        raise PostagError(f"--hidden {config.hidden}: training would need about "
+                          f"{need / 2**30:.1f} GiB for the weights alone ({n:,} weights, about "
+                          f"{TRAIN_COPIES} copies), over the limit of "
+                          f"{MAX_TOTAL_BYTES / 2**30:.0f} GiB; use a smaller --hidden")
+
+
 def _append_log(path, entry: dict) -> None:
     """One JSON line appended to the --log-file."""
     try:
@@ -605,6 +626,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
             value = getattr(config, name.replace("-", "_"))
             raise PostagError(f"--{name} must be {rule}, not {value}")
 
+    check_training_memory(config)
     if jobs is not None and jobs < 1:
         raise PostagError(f"--jobs must be at least 1, not {jobs}")
     # the checkpoint to resume, read and checked before the corpus (its settings and data

@@ -27,7 +27,7 @@ from postag_cli.evaluate import evaluate
 from postag_cli.features import normalise
 from postag_cli.modelio import load_model
 from postag_cli.tagger import Tagger
-from postag_cli.train import TrainConfig, read_corpus, train
+from postag_cli.training import TrainConfig, read_corpus, train
 
 
 def bench_nltk(train_sents, dev_sents, iterations=5):

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "src"))
 import numpy as np  # noqa: E402
 
 from postag_cli import model as M  # noqa: E402
-from postag_cli import train as T  # noqa: E402
+from postag_cli import training as T  # noqa: E402
 from postag_cli.features import Features  # noqa: E402
 
 

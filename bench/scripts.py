@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from postag_cli.evaluate import evaluate
 from postag_cli.tagger import Tagger
-from postag_cli.train import TrainConfig, train
+from postag_cli.training import TrainConfig, train
 
 LOWER = "abcdefghijklmnopqrstuvwxyz"
 CYRILLIC = "абвгдежзийклмнопрстуфхцчшщ"  # 26 lower-case letters; str.upper gives the capitals

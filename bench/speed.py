@@ -30,7 +30,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from postag_cli.train import TrainConfig, read_corpus, train
+from postag_cli.training import TrainConfig, read_corpus, train
 
 POSTAG = [sys.executable, "-m", "postag_cli"]
 

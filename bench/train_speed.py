@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = r"""
 import json, os, sys, inspect
 sys.path.insert(0, sys.argv[1])
-from postag_cli.train import TrainConfig, train
+from postag_cli.training import TrainConfig, train
 kw = {"jobs": int(sys.argv[3])} if "jobs" in inspect.signature(train).parameters else {}
 over = json.loads(sys.argv[6])
 r = train(sys.argv[2], sys.argv[4], TrainConfig(epochs=int(sys.argv[5]), gradcheck=False, **over),
@@ -52,7 +52,7 @@ def main():
     args = ap.parse_args()
     train_f, _ = ewt_paths(args.ewt)
     sys.path.insert(0, str(ROOT / "src"))
-    from postag_cli.train import TrainConfig  # (this checkout's, to read the settings' types)
+    from postag_cli.training import TrainConfig  # (this checkout's, to read the settings' types)
     overrides = {conf: config_overrides(filter(None, conf.split(",")), TrainConfig)
                  for conf in args.configs}
     os.makedirs(args.out, exist_ok=True)

@@ -5,7 +5,7 @@ import pytest
 
 import postag_cli
 from postag_cli import Tagger
-from postag_cli.train import TrainConfig, train
+from postag_cli.training import TrainConfig, train
 
 
 @pytest.fixture(scope="module")
@@ -223,3 +223,30 @@ def test_an_ensemble_does_not_depend_on_the_order_of_its_models(tagger, tiny_cor
         assert r.exit_code == 0 and r.stdout.count("/") == 6
         r = CliRunner().invoke(cli, ["tag", str(english)] + args[2:])
         assert r.exit_code == 0 and r.stdout.startswith("# sent_id = s1")
+
+
+def test_train_api_makes_the_model_the_command_makes(tiny_corpus, tmp_path):
+    """postag_cli.train(corpus, output, **settings): the same settings as `postag train`, the
+    same model bit for bit; a TrainResult back; silent; refuses what the command refuses."""
+    from click.testing import CliRunner
+
+    from postag_cli.cli import cli
+    from postag_cli.modelio import load_model
+    settings = {"epochs": 2, "hidden": 8, "char_hidden": 4}
+    result = postag_cli.train(tiny_corpus[0], tmp_path / "api.npz", dev=tiny_corpus[1],
+                              tokenizer=False, **settings)
+    assert result.epochs_run == 2 and result.model_written and 0 < result.best_dev <= 1
+    assert not (tmp_path / "api.npz.ckpt").exists()
+    r = CliRunner().invoke(cli, ["train", str(tiny_corpus[0]), "--dev", str(tiny_corpus[1]),
+                                 "--epochs", "2", "--hidden", "8", "--char-hidden", "4",
+                                 "--no-tokenizer", "-o", str(tmp_path / "cli.npz")])
+    assert r.exit_code == 0, r.output
+    a, b = load_model(tmp_path / "api.npz"), load_model(tmp_path / "cli.npz")
+    assert sorted(a[0]) == sorted(b[0])
+    assert all(np.array_equal(a[0][k], b[0][k]) for k in a[0])
+    with pytest.raises(postag_cli.PostagError, match="force=True"):
+        postag_cli.train(tiny_corpus[0], tmp_path / "api.npz", **settings)
+    with pytest.raises(postag_cli.PostagError, match="unknown setting 'hiden'"):
+        postag_cli.train(tiny_corpus[0], tmp_path / "x.npz", hiden=8)
+    with pytest.raises(postag_cli.PostagError, match="--hidden must be at least 0"):
+        postag_cli.train(tiny_corpus[0], tmp_path / "x.npz", hidden=-1)

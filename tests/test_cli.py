@@ -481,7 +481,7 @@ def test_cli_defaults_match_train_config():
     from dataclasses import asdict
 
     from postag_cli.cli import DEFAULTS, FEATURE_CHOICES
-    from postag_cli.train import FEATURE_SETS, TrainConfig
+    from postag_cli.training import FEATURE_SETS, TrainConfig
     assert sorted(FEATURE_CHOICES) == sorted(FEATURE_SETS)
     config = asdict(TrainConfig())
     assert {k: config[k] for k in DEFAULTS} == DEFAULTS
@@ -796,7 +796,7 @@ def test_a_bad_setting_is_named_with_its_value(args, phrase, tiny_corpus, tmp_pa
 def test_ctrl_c_before_training_begins(tiny_corpus, tmp_path, monkeypatch):
     """Ctrl-C while the corpus is read or the gradients checked: exit 130, one line, no model
     (click's own handler would say "Aborted!" and exit 1)."""
-    import postag_cli.train as T
+    import postag_cli.training as T
 
     def interrupted(*a, **k):
         raise KeyboardInterrupt

@@ -45,7 +45,7 @@ from click.testing import CliRunner
 from conftest import DATA, write_fr, write_vi, write_zh
 from postag_cli.cli import cli
 from postag_cli.tagio import TagOptions, text_sentences, text_units
-from postag_cli.train import TrainConfig, train
+from postag_cli.training import TrainConfig, train
 from postag_cli.treebank import sentence_to_conllu
 
 UPOS = frozenset(["ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART",

@@ -9,7 +9,7 @@ import pytest
 
 from postag_cli import gradcheck as gc
 from postag_cli import model as M
-from postag_cli.train import FEATURE_SETS, read_corpus
+from postag_cli.training import FEATURE_SETS, read_corpus
 
 MODEL_SRC = Path(M.__file__).read_text()
 ARCHS = [("rnn", 1, "word"), ("rnn", 2, "rich"), ("birnn", 1, "rich"), ("birnn", 2, "rich"),
@@ -164,7 +164,7 @@ def test_overfits_twenty_sentences(sents):
     """The whole training path can drive the training error on 20 sentences to zero."""
     from postag_cli.features import Features
     from postag_cli.tagger import Tagger
-    from postag_cli.train import Adagrad, encode
+    from postag_cli.training import Adagrad, encode
 
     data_s = sents[:20]
     feats = Features.build([w for s in data_s for w in s.words], FEATURE_SETS["rich"])

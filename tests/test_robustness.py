@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from postag_cli.cli import cli
 from postag_cli.errors import PostagError
 from postag_cli.modelio import load_model
-from postag_cli.train import TrainConfig, train
+from postag_cli.training import TrainConfig, train
 from postag_cli.treebank import read_conllu
 
 FAST = settings(max_examples=60, deadline=None,

@@ -18,7 +18,7 @@ from postag_cli.cli import cli
 from postag_cli.errors import PostagError
 from postag_cli.tagger import Tagger
 from postag_cli.treebank import TaggedSentence
-from postag_cli.train import read_corpus
+from postag_cli.training import read_corpus
 
 SMALL = S.SegmenterConfig(hidden=16, chars_per_run=60_000, max_epochs=40)
 
@@ -319,7 +319,7 @@ def test_an_ensemble_of_seeds_shares_its_tokenizer(tmp_path):
     different seeds tokenize alike and their ensemble tags raw text; with a model that cuts
     raw text otherwise (here by the rules) it is refused for raw text."""
     from postag_cli.tagger import load_tagger
-    from postag_cli.train import TrainConfig, train
+    from postag_cli.training import TrainConfig, train
     corpus = write_fr(tmp_path / "fr.conllu")
     paths = []
     for seed in (1, 2):

@@ -11,7 +11,7 @@ from postag_cli import model as M
 from postag_cli.errors import PostagError
 from postag_cli.modelio import CHECKPOINT_MAGIC, load_model
 from postag_cli.tagger import Tagger
-from postag_cli.train import TrainConfig, auto_batch_size, auto_hidden, train
+from postag_cli.training import TrainConfig, auto_batch_size, auto_hidden, train
 
 QUIET = {"log": lambda m: None, "progress": False}
 
@@ -135,7 +135,7 @@ def test_resume_refuses_other_data_or_settings(tiny_corpus, tmp_path):
 
 
 def test_early_stopping(tiny_corpus, tmp_path, monkeypatch):
-    import postag_cli.train as T
+    import postag_cli.training as T
     train_f, dev_f = tiny_corpus
     monkeypatch.setattr(T, "accuracy", lambda tagger, dev: 0.5)  # never improves after epoch 1
     r = train(train_f, tmp_path / "m.npz", cfg(epochs=10, patience=2), dev_path=dev_f, **QUIET)
@@ -143,7 +143,7 @@ def test_early_stopping(tiny_corpus, tmp_path, monkeypatch):
 
 
 def test_nan_loss_stops_with_epoch_and_batch(tiny_corpus, tmp_path, monkeypatch):
-    import postag_cli.train as T
+    import postag_cli.training as T
     real, calls = M.loss_and_grads, []
 
     def poisoned(*a, **kw):
@@ -161,7 +161,7 @@ def test_nan_loss_stops_with_epoch_and_batch(tiny_corpus, tmp_path, monkeypatch)
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_signal_keeps_best_model_so_far(tiny_corpus, tmp_path, monkeypatch, sig):
-    import postag_cli.train as T
+    import postag_cli.training as T
     real, calls = M.loss_and_grads, []
 
     def interrupting(*a, **kw):
@@ -190,7 +190,7 @@ def test_bad_settings_are_refused(tiny_corpus, tmp_path):
 def test_a_model_too_large_to_load_is_refused_before_training(tiny_corpus, tmp_path,
                                                              monkeypatch):
     from postag_cli import modelio
-    from postag_cli import train as T
+    from postag_cli import training as T
     train(tiny_corpus[0], tmp_path / "ok.npz", cfg(epochs=1), tokenizer=False, **QUIET)
     w = weights(tmp_path / "ok.npz")
     n = w["Wxh"].size  # the largest array
@@ -241,7 +241,7 @@ def test_char_table_batches_match_char_batch(sample_train):
     per-word `Features.char_batch` that gradcheck and the tagger use."""
     from postag_cli import gradcheck as gc
     from postag_cli.features import Features
-    from postag_cli.train import CharTable, encode, read_corpus
+    from postag_cli.training import CharTable, encode, read_corpus
     sents = read_corpus(sample_train, "upos")[0][:12]
     feats = Features.build([w for s in sents for w in s.words], ["w", "s2"], char_model=True)
     tagset = sorted({t for s in sents for t in s.tags if t})
@@ -264,7 +264,7 @@ def test_char_table_batches_match_char_batch(sample_train):
 
 def test_sparse_adagrad_equals_dense():
     """Updating only the rows a batch touched is exactly the dense min-char-rnn update."""
-    from postag_cli.train import Adagrad
+    from postag_cli.training import Adagrad
     rng = np.random.default_rng(0)
     p0 = {"Wxh": rng.standard_normal((20, 4)).astype(np.float32),
           "by": rng.standard_normal(3).astype(np.float32)}
@@ -336,7 +336,7 @@ def test_resume_keeps_the_dev_file_and_the_patience(tiny_corpus, tmp_path):
 def test_patience_counts_on_across_a_resume(tiny_corpus, tmp_path, monkeypatch):
     """With a dev score that never improves after epoch 1, --patience 2 stops a straight run
     after epoch 3, and a run of 2 epochs resumed with more also after epoch 3."""
-    import postag_cli.train as T
+    import postag_cli.training as T
     monkeypatch.setattr(T, "accuracy", lambda tagger, dev: 0.5)
     train_f, dev_f = tiny_corpus
     r = train(train_f, tmp_path / "a.npz", cfg(epochs=10, patience=2), dev_path=dev_f, **QUIET)
@@ -407,7 +407,7 @@ def test_feature_dropout_replaces_rare_features_by_their_unknown_entry(tiny_corp
 
 
 def test_helper_failure_is_reported(tiny_corpus, tmp_path, monkeypatch):
-    import postag_cli.train as T
+    import postag_cli.training as T
     real = T.BatchJob.gradients
 
     def failing(self, epoch, index, part, batch):
@@ -441,7 +441,7 @@ def test_auxiliary_loss_trains_and_stays_out_of_the_model(sample_train, tiny_cor
 
 
 def test_split_batch_cuts_runs_of_similar_length():
-    from postag_cli.train import split_batch
+    from postag_cli.training import split_batch
     lengths = np.array([5, 30, 6, 7, 31, 8, 9, 40, 2, 3])
     batch = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
     parts = split_batch(batch, lengths, 2)
@@ -482,7 +482,7 @@ def test_adversarial_training_trains_and_is_checked(tiny_corpus, tmp_path):
 
 
 def test_union_rows_is_the_sorted_union():
-    from postag_cli.train import union_rows
+    from postag_cli.training import union_rows
     rng = np.random.default_rng(0)
     for n, m in [(0, 0), (0, 5), (7, 0), (50, 60), (300, 5)]:
         a, b = np.unique(rng.integers(0, 80, n)), np.unique(rng.integers(0, 80, m))
@@ -491,7 +491,7 @@ def test_union_rows_is_the_sorted_union():
 
 @pytest.mark.parametrize("n,per_epoch", [(10, 4), (7, 1), (3, 5), (1, 2), (100, 3)])
 def test_snapshots_are_evenly_spaced_and_end_the_epoch(n, per_epoch):
-    from postag_cli.train import snapshot_batches
+    from postag_cli.training import snapshot_batches
 
     at = snapshot_batches(n, per_epoch)
     assert sorted(at.values()) == list(range(1, min(n, per_epoch) + 1))
@@ -504,7 +504,7 @@ def test_snapshots_are_evenly_spaced_and_end_the_epoch(n, per_epoch):
 def test_weight_average_over_snapshots(tiny_corpus, tmp_path, monkeypatch):
     """With averaging, the saved weights are the mean of the snapshots taken from the averaging
     epoch on: a recorder sees every snapshot, the running mean is their np.mean."""
-    from postag_cli import train as T
+    from postag_cli import training as T
 
     seen = []
     real = T.running_mean
@@ -528,7 +528,7 @@ def test_resume_a_checkpoint_older_than_some_settings(tiny_corpus, tmp_path):
     behaviour (DEFAULTS_OF_NEW); asking for another value is refused with the old value named."""
     import json
 
-    from postag_cli.train import DEFAULTS_OF_NEW
+    from postag_cli.training import DEFAULTS_OF_NEW
 
     train_f, dev_f = tiny_corpus
     c = dict(DEFAULTS_OF_NEW, average=2)
@@ -553,7 +553,7 @@ def test_resume_a_checkpoint_older_than_some_settings(tiny_corpus, tmp_path):
 def test_share_rows_updates_each_row_once_with_both_parts():
     """Rows only one process has stay with it; shared rows go to exactly one of the two, with
     the other's position, and the two row counts differ by at most one where sharing allows."""
-    from postag_cli.train import share_rows
+    from postag_cli.training import share_rows
     rng = np.random.default_rng(0)
     for _ in range(200):
         a = np.unique(rng.integers(0, 60, rng.integers(0, 40)))

@@ -218,8 +218,8 @@ def train(corpus, dev, output, skip_gradcheck, force, no_tokenizer, checkpoint, 
     Example:  postag train train.conllu --dev dev.conllu -o model.npz
     """
     from .fileio import check_appendable, check_writable
-    from .train import TrainConfig
-    from .train import train as run_train
+    from .training import TrainConfig
+    from .training import train as run_train
 
     for option, value in (("-o", output), ("--checkpoint", checkpoint), ("--resume", resume),
                           ("--log-file", log_file)):
@@ -445,7 +445,7 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
     """
     from . import gradcheck as gc
     from .info import adversarial_setting
-    from .train import FEATURE_SETS, read_corpus
+    from .training import FEATURE_SETS, read_corpus
 
     for name, value in (("checks", checks), ("hidden", hidden), ("layers", layers)):
         if value is not None and value < 1:

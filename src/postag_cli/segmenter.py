@@ -188,6 +188,7 @@ class CharFeatures:
         self.match_base = len(self.chars) + 2 * len(self.categories)
         self._ids: dict[str, tuple[int, int]] = {}
         self._chunks: dict[str, np.ndarray] = {}
+        self._end_ids: dict[str, np.ndarray] = {}  # R of runs at a text's end
         # a space: its own features, fixed (unknown Zs, followed by Zs, nothing matched)
         self._space = np.tile([self.unk_id["Zs"], self.cat_id["Zs"], self.match_base], (64, 1))
 
@@ -244,10 +245,26 @@ class CharFeatures:
         ids = np.concatenate(parts) if parts else np.empty((0, K), dtype=np.int64)
         if len(ids):
             ids[-1, 1] = self.cat_id[END]
+            self.end_rules(ids, text)
         if self.spaced:  # S: whether a token of the lexicon with spaces inside covers it
             S = _spaced_matches(text, lexicon) + self.match_base + N_MATCH
             ids = np.concatenate([ids, S[:, None]], axis=1)
         return ids
+
+    def end_rules(self, ids: np.ndarray, text: str) -> None:
+        """Set R of the last run of non-space characters of `text` (ids: its rows) to what the
+        rules say at the end of a text (see _rule_ends); remembered per run."""
+        m = _LAST_RUN.search(text)
+        if m is None:
+            return
+        a, run = m.start(), m.group(1)
+        r = self._end_ids.get(run)
+        if r is None:
+            r = _rule_ends(run, at_end=True)
+            if len(self._end_ids) < MAX_CACHED:
+                self._end_ids[run] = r
+        col = ids[a:a + len(run), 2]
+        col += r - (col - self.match_base) % 3  # (R is the last digit, base 3, of the id)
 
     def _spaces(self, n: int) -> np.ndarray:
         return self._space[:n] if n <= len(self._space) else \
@@ -267,6 +284,7 @@ K = 3  # features per character
 MAX_MATCH = 8  # the longest lexicon token matched inside a run of characters
 N_MATCH = (MAX_MATCH + 1) ** 2 * 2 * 3  # combinations of B, E, W, R
 _RUN = re.compile(r"\S+")
+_LAST_RUN = re.compile(r"(\S+)\s*$")
 
 
 def _chunk_matches(chunk: str, lexicon) -> np.ndarray:
@@ -286,14 +304,15 @@ def _chunk_matches(chunk: str, lexicon) -> np.ndarray:
                     dtype=np.int64)
 
 
-def _rule_ends(text: str) -> np.ndarray:
+def _rule_ends(text: str, at_end: bool = False) -> np.ndarray:
     """(n,): 1 where the rule-based tokenizer ends a token, 2 where it ends one it splits into
     several words (English clitics: don't = do n't), else 0; for a run of non-space
-    characters, read as if a word followed it."""
+    characters, read as if a word followed it, or (at_end) at the end of a text, where the
+    rules split a full stop off a token (`U.S .`) unless it is a known abbreviation."""
     from .tokenizer import tokenize
     out = np.zeros(len(text), dtype=np.int64)
-    # (as if a word followed: the rules split the full stop off a text's last token, `Inc.`)
-    for t in tokenize(text.replace("\ufeff", " ").replace("\r", " ") + " a", True, None):
+    text = text.replace("\ufeff", " ").replace("\r", " ")
+    for t in tokenize(text if at_end else text + " a", True, None):
         if t.end <= len(text):
             out[t.end - 1] = 1 + (len(t.words) > 1)
     return out
@@ -449,6 +468,7 @@ def windows(paras: list[Paragraph], feats: CharFeatures, width: int, lexicons):
         if p.text[a:a + n].strip():
             x = ids[a:a + n].copy()
             x[-1, 1] = feats.cat_id[END]  # (read as a text of its own)
+            feats.end_rules(x, p.text[a:a + n])
             out.append((x, p.labels[a:a + n]))
 
     for p in paras:
@@ -792,7 +812,7 @@ def learn(train_sents, dev_sents=None, config: SegmenterConfig = SegmenterConfig
     """Train a Segmenter on training sentences (TaggedSentence), keeping the epoch with the best
     dev score when dev sentences are given. Returns (Segmenter, None), or (None, why) when the
     training file has no usable surface text."""
-    from .train import Adagrad
+    from .training import Adagrad
     log = log or (lambda m: None)
     feats, data = _training_data(train_sents, config)
     if feats is None:

@@ -1034,3 +1034,24 @@ def test_train_quiet_writes_nothing_but_the_model(tmp_path, sample_train):
     assert quiet.output == "" and (tmp_path / "b.npz").exists()
     bad = CliRunner().invoke(cli, ["train", str(tmp_path / "absent.conllu"), "-q"])
     assert bad.exit_code != 0 and "absent.conllu" in bad.output  # (errors still show)
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_shell_completion_as_the_readme_says(shell):
+    """The README's completion set-up: the script, then completions of commands and options."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+    script = Path(sys.executable).parent / "postag"  # (the environment's console script)
+    postag = str(script) if script.exists() else shutil.which("postag")
+    assert postag, "the postag console script is not installed"
+    env = {**os.environ, "_POSTAG_COMPLETE": f"{shell}_source"}
+    script = subprocess.run([postag], env=env, capture_output=True, text=True, check=True).stdout
+    assert "_POSTAG_COMPLETE" in script
+    if shell == "bash":
+        env = {**os.environ, "_POSTAG_COMPLETE": "bash_complete", "COMP_WORDS": "postag train --hid",
+               "COMP_CWORD": "2"}
+        out = subprocess.run([postag], env=env, capture_output=True, text=True, check=True).stdout
+        assert out.split() == ["plain,--hidden"]

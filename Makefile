@@ -6,7 +6,7 @@ EWT    ?= ../shared/data/ud-english-ewt
 MULTI  ?= ../shared/data/ud-multilingual
 OUT    := out
 
-.PHONY: setup demo test lint bench-accuracy bench-speed bench-tokenizer bench-rawtext clean
+.PHONY: setup demo test lint docs bench-accuracy bench-speed bench-tokenizer bench-rawtext clean
 
 $(BIN)/postag: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check src tests bench
+
+# docs/options.md, the option reference, from the commands' declarations (a test checks it)
+docs: setup
+	$(BIN)/python -m postag_cli.optiondoc > docs/options.md
 
 # Long benchmarks (need UD English EWT in $(EWT)); never part of `make test`.
 bench-accuracy: setup

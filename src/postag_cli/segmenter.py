@@ -73,7 +73,6 @@ class SegmenterConfig:
     max_epochs: int = 60
     clip: float = 5.0
     seed: int = 0
-    ema: float = 0.0  # >0: keep and evaluate a moving average of the weights, this decay per step
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,7 +187,6 @@ class CharFeatures:
         self.match_base = len(self.chars) + 2 * len(self.categories)
         self._ids: dict[str, tuple[int, int]] = {}
         self._chunks: dict[str, np.ndarray] = {}
-        self._end_ids: dict[str, np.ndarray] = {}  # R of runs at a text's end
         # a space: its own features, fixed (unknown Zs, followed by Zs, nothing matched)
         self._space = np.tile([self.unk_id["Zs"], self.cat_id["Zs"], self.match_base], (64, 1))
 
@@ -245,26 +243,10 @@ class CharFeatures:
         ids = np.concatenate(parts) if parts else np.empty((0, K), dtype=np.int64)
         if len(ids):
             ids[-1, 1] = self.cat_id[END]
-            self.end_rules(ids, text)
         if self.spaced:  # S: whether a token of the lexicon with spaces inside covers it
             S = _spaced_matches(text, lexicon) + self.match_base + N_MATCH
             ids = np.concatenate([ids, S[:, None]], axis=1)
         return ids
-
-    def end_rules(self, ids: np.ndarray, text: str) -> None:
-        """Set R of the last run of non-space characters of `text` (ids: its rows) to what the
-        rules say at the end of a text (see _rule_ends); remembered per run."""
-        m = _LAST_RUN.search(text)
-        if m is None:
-            return
-        a, run = m.start(), m.group(1)
-        r = self._end_ids.get(run)
-        if r is None:
-            r = _rule_ends(run, at_end=True)
-            if len(self._end_ids) < MAX_CACHED:
-                self._end_ids[run] = r
-        col = ids[a:a + len(run), 2]
-        col += r - (col - self.match_base) % 3  # (R is the last digit, base 3, of the id)
 
     def _spaces(self, n: int) -> np.ndarray:
         return self._space[:n] if n <= len(self._space) else \
@@ -284,7 +266,6 @@ K = 3  # features per character
 MAX_MATCH = 8  # the longest lexicon token matched inside a run of characters
 N_MATCH = (MAX_MATCH + 1) ** 2 * 2 * 3  # combinations of B, E, W, R
 _RUN = re.compile(r"\S+")
-_LAST_RUN = re.compile(r"(\S+)\s*$")
 
 
 def _chunk_matches(chunk: str, lexicon) -> np.ndarray:
@@ -304,15 +285,14 @@ def _chunk_matches(chunk: str, lexicon) -> np.ndarray:
                     dtype=np.int64)
 
 
-def _rule_ends(text: str, at_end: bool = False) -> np.ndarray:
+def _rule_ends(text: str) -> np.ndarray:
     """(n,): 1 where the rule-based tokenizer ends a token, 2 where it ends one it splits into
     several words (English clitics: don't = do n't), else 0; for a run of non-space
-    characters, read as if a word followed it, or (at_end) at the end of a text, where the
-    rules split a full stop off a token (`U.S .`) unless it is a known abbreviation."""
+    characters, read as if a word followed it."""
     from .tokenizer import tokenize
     out = np.zeros(len(text), dtype=np.int64)
-    text = text.replace("\ufeff", " ").replace("\r", " ")
-    for t in tokenize(text if at_end else text + " a", True, None):
+    # (as if a word followed: the rules split the full stop off a text's last token, `Inc.`)
+    for t in tokenize(text.replace("\ufeff", " ").replace("\r", " ") + " a", True, None):
         if t.end <= len(text):
             out[t.end - 1] = 1 + (len(t.words) > 1)
     return out
@@ -468,7 +448,6 @@ def windows(paras: list[Paragraph], feats: CharFeatures, width: int, lexicons):
         if p.text[a:a + n].strip():
             x = ids[a:a + n].copy()
             x[-1, 1] = feats.cat_id[END]  # (read as a text of its own)
-            feats.end_rules(x, p.text[a:a + n])
             out.append((x, p.labels[a:a + n]))
 
     for p in paras:
@@ -790,9 +769,8 @@ def _training_data(train_sents, config: SegmenterConfig):
     return (feats, data) if data else (None, "no text to learn from")
 
 
-def _epoch(params, opt, data, config: SegmenterConfig, rng, dtype, avg=None) -> float:
-    """One pass over the windows in random order, in minibatches; the mean loss per label.
-    avg: the moving average of the weights (config.ema), updated after each step."""
+def _epoch(params, opt, data, config: SegmenterConfig, rng, dtype) -> float:
+    """One pass over the windows in random order, in minibatches; the mean loss per label."""
     order = rng.permutation(len(data))
     total, count = 0.0, 0
     for i in range(0, len(order), config.batch_size):
@@ -801,8 +779,6 @@ def _epoch(params, opt, data, config: SegmenterConfig, rng, dtype, avg=None) -> 
                                        dropout=config.dropout, rng=rng)
         n = int(((tags >= 0) & (mask > 0)).sum())
         opt.step(params, grads, 1.0 / max(n, 1))  # Adagrad on the mean gradient per label
-        for k in avg or ():
-            avg[k] += (1.0 - config.ema) * (params[k] - avg[k])  # avg <- ema avg + (1-ema) W
         total, count = total + loss, count + n
     return total / max(count, 1)
 
@@ -823,17 +799,16 @@ def learn(train_sents, dev_sents=None, config: SegmenterConfig = SegmenterConfig
     params = M.init_params(len(feats), len(LABELS), config.hidden, ARCH, 1, seed=config.seed,
                            dtype=dtype)
     opt = Adagrad(params, config.lr, config.clip, config.lr_embed)
-    avg = {k: v.copy() for k, v in params.items()} if config.ema else None
-    seg = Segmenter(avg or params, feats, learn_multiword(train_sents), is_spaced(train_sents))
+    seg = Segmenter(params, feats, learn_multiword(train_sents), is_spaced(train_sents))
     best, history, t0 = None, [], time.time()
     for epoch in range(1, epochs + 1):
         loss = _epoch(params, opt, data, config, np.random.default_rng([config.seed, 7, epoch]),
-                      dtype, avg)
+                      dtype)
         history.append({"epoch": epoch, "loss": loss,
                         **(char_accuracy(seg, dev_paras) if dev_paras else {})})
         if best is None or not dev_paras or _dev_key(history[-1]) > max(
                 map(_dev_key, history[:-1])):
-            best = {k: v.copy() for k, v in seg.params.items()}
+            best = {k: v.copy() for k, v in params.items()}
     kept = max(history, key=_dev_key) if dev_paras else history[-1]
     log(f"raw text: tokenizer of {config.hidden} units, {epochs} epochs over {n_chars:,} "
         "characters" + (f"; the best on dev: epoch {kept['epoch']}, token ends F1 "

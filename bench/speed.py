@@ -6,7 +6,8 @@ All timings in one run, one after another (never two at once):
   * builds a >= 1M-token input from EWT train (pretokenized: words joined by spaces; raw: the
     `# text` lines), repeated as needed;
   * `postag tag` as a subprocess, end to end (start-up, model load, read, tag, write to a
-    file): --pretokenized with --jobs 1 and 2, raw text with --jobs 1 and 2; peak RSS of each;
+    file): --pretokenized with --jobs 1 and 2, raw text with --jobs 1 and 2, and raw text
+    piped from `cat` into stdin with --jobs 2; peak RSS of each;
   * NLTK's averaged perceptron (trained on EWT train) tagging the same tokens in-process;
   * training tokens/s of the default model (one epoch on EWT train);
   * `postag --help` wall time;
@@ -38,15 +39,20 @@ POSTAG = [sys.executable, "-m", "postag_cli"]
 TIME = "/usr/bin/time"  # GNU time: measures peak RSS of a process it forks itself
 
 
-def run_timed(cmd, stdout=subprocess.DEVNULL):
+def run_timed(cmd, stdout=subprocess.DEVNULL, pipe_from=None):
     """Run a command; returns (seconds, peak RSS in MB of its largest process).
 
     The RSS comes from GNU time, whose child starts small: a child forked directly from this
     (large) benchmark process would report this process's RSS, which Linux carries over exec."""
     use_time = os.path.exists(TIME)
     t0 = time.time()
+    cat = subprocess.Popen(["cat", str(pipe_from)], stdout=subprocess.PIPE) if pipe_from else None
     p = subprocess.run(([TIME, "-f", "maxrss_kb=%M"] if use_time else []) + list(map(str, cmd)),
-                       stdout=stdout, stderr=subprocess.PIPE, check=False)
+                       stdout=stdout, stderr=subprocess.PIPE, check=False,
+                       stdin=cat.stdout if cat else None)
+    if cat:
+        cat.stdout.close()
+        cat.wait()
     secs = time.time() - t0
     err = p.stderr.decode()
     if p.returncode != 0:
@@ -103,8 +109,12 @@ def main():
     for label, inp, extra in [("pretokenized, 1 process", pre, ["--pretokenized"]),
                               ("pretokenized, --jobs 2", pre, ["--pretokenized", "--jobs", "2"]),
                               ("raw text, 1 process", raw, []),
-                              ("raw text, --jobs 2", raw, ["--jobs", "2"])]:
-        secs, rss = run_timed(POSTAG + ["tag", str(inp), "-m", model, "-o", str(out)] + extra)
+                              ("raw text, --jobs 2", raw, ["--jobs", "2"]),
+                              ("raw text piped (cat | postag tag -), --jobs 2", raw,
+                               ["--jobs", "2"])]:
+        piped = "piped" in label  # (stdin a pipe: read ahead by a thread, flushed at pauses)
+        secs, rss = run_timed(POSTAG + ["tag", "-" if piped else str(inp), "-m", model, "-o",
+                                        str(out)] + extra, pipe_from=inp if piped else None)
         n_out = count_output_tokens(out)
         results.append((label, n_out, secs, rss))
         print(f"{label}: {n_out / secs:,.0f} tokens/s, {rss:.0f} MB", file=sys.stderr)

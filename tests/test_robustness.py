@@ -195,3 +195,37 @@ def test_kill_9_never_leaves_a_truncated_model(tmp_path):
         if ckpt.exists():
             load_model(ckpt, magic="postag-checkpoint")
     assert models_seen >= 1  # the kills did land while models were being written over
+
+
+def _read_line_within(stream, seconds):
+    """The next line of a pipe, or None if none comes within `seconds`."""
+    import select
+    ready, _, _ = select.select([stream], [], [], seconds)
+    return stream.readline() if ready else None
+
+
+@pytest.mark.parametrize("args", [[], ["--jobs", "2"], ["--split-sentences"]])
+def test_slow_input_is_tagged_as_it_arrives(model, args):
+    """Lines typed or piped slowly come out tagged while the input is still open (a pause of
+    PAUSE_WAIT flushes what has arrived); the output equals that of the whole input at once."""
+    p = subprocess.Popen([sys.executable, "-m", "postag_cli", "tag", "-", "-m", str(model), *args],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    got = []
+    try:
+        for line in ["the cat sleeps .", "a dog runs ."]:
+            p.stdin.write(line + ("\n\n" if "--split-sentences" in args else "\n"))
+            p.stdin.flush()
+            got.append(_read_line_within(p.stdout, 30))  # (before the input ends)
+            assert got[-1] is not None, p.stderr.read() if p.poll() is not None else args
+    finally:
+        p.stdin.close()
+    rest, err = p.stdout.read(), p.stderr.read()
+    assert p.wait(timeout=60) == 0, err
+    whole = subprocess.run([sys.executable, "-m", "postag_cli", "tag", "-", "-m", str(model), *args],
+                           input="".join(line + ("\n\n" if "--split-sentences" in args else "\n")
+                                         for line in ["the cat sleeps .", "a dog runs ."]),
+                           capture_output=True,
+                           text=True, check=True).stdout
+    assert "".join(got) + rest == whole
+    assert [w.split("/")[0] for w in got[0].split()] == ["the", "cat", "sleeps", "."]

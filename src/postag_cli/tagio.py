@@ -99,6 +99,53 @@ def read_text_lines(path, binary=None):
             f.close()
 
 
+PAUSE = None  # in a stream of lines or units: no further line is ready yet (see with_pauses)
+PAUSE_WAIT = 0.05  # seconds without a new line that make a pause
+
+
+def interactive(path) -> bool:
+    """Whether input `path` ('-': stdin) is a pipe, a terminal or a socket, not a regular
+    file: then it may pause, and what has arrived is tagged and written at once."""
+    import stat
+    try:
+        st = os.fstat(sys.stdin.fileno()) if path == "-" else os.stat(path)
+    except (AttributeError, OSError, ValueError):  # (no file number: stdin replaced)
+        return False
+    return not stat.S_ISREG(st.st_mode)
+
+
+def with_pauses(lines):
+    """The items of `lines` (an iterator), read ahead by a thread, with PAUSE yielded whenever
+    no further item comes within PAUSE_WAIT: a person typing, or a slow producer, then sees
+    each line tagged at once, while a fast pipe still fills whole chunks. The thread's errors
+    are raised here; at most 4096 items wait (memory stays flat)."""
+    import queue
+    import threading
+    q = queue.Queue(maxsize=4096)
+    end = object()
+
+    def read():
+        try:
+            for item in lines:
+                q.put(item)
+            q.put(end)
+        except BaseException as e:  # (handed to the reading side, raised there)
+            q.put(("error", e))
+
+    threading.Thread(target=read, daemon=True).start()
+    while True:
+        try:
+            item = q.get(timeout=PAUSE_WAIT)
+        except queue.Empty:
+            yield PAUSE
+            item = q.get()
+        if item is end:
+            return
+        if isinstance(item, tuple) and item[0] == "error":
+            raise item[1]
+        yield item
+
+
 def _norm(text, opts: TagOptions):
     """The text as the tokenizer reads it (leading BOMs dropped), so that `# text` and the tokens
     spell the same characters; in NFC, as treebanks are (the UD validator requires it), so
@@ -114,8 +161,8 @@ def text_units(lines, opts: TagOptions, tagger=None):
     `split_sentences`, or by the rules without a tagger). Yields strings; in line mode a
     blank line yields "" so that `tagged` output stays aligned with the input lines."""
     if not opts.split_sentences:
-        for _, line in lines:
-            yield line
+        for item in lines:
+            yield PAUSE if item is PAUSE else item[1]
         return
     if tagger is not None:
         split = tagger.split_sentences
@@ -125,16 +172,18 @@ def text_units(lines, opts: TagOptions, tagger=None):
         split = lambda paras: [split_sentences(p, abbreviations) for p in paras]  # noqa: E731
     para: list[str] = []
     paras: list[str] = []  # split in batches (the learned splitter reads many at once)
-    for _, line in lines:
-        if line.strip():
-            para.append(_norm(line, opts))
+    for item in lines:
+        if item is not PAUSE and item[1].strip():
+            para.append(_norm(item[1], opts))
             continue
-        if para:
+        if para and item is not PAUSE:
             paras.append("\n".join(para))
-        para = []
-        if len(paras) >= PARAGRAPH_BATCH:
+            para = []
+        if len(paras) >= PARAGRAPH_BATCH or item is PAUSE:  # (the paragraphs ended so far)
             yield from (s for sents in split(paras) for s in sents)
             paras = []
+            if item is PAUSE:
+                yield PAUSE
     if para:
         paras.append("\n".join(para))
     yield from (s for sents in split(paras) for s in sents)
@@ -312,14 +361,16 @@ def tag_conllu_chunk(tagger, sents, opts: TagOptions, first_n=0) -> str:
 
 
 def _chunks(iterable, size):
+    """(list of `size` items, False), and (a shorter list, True) at each PAUSE."""
     chunk = []
     for x in iterable:
-        chunk.append(x)
-        if len(chunk) >= size:
-            yield chunk
+        if x is not PAUSE:
+            chunk.append(x)
+        if len(chunk) >= size or x is PAUSE and chunk:
+            yield chunk, x is PAUSE
             chunk = []
     if chunk:
-        yield chunk
+        yield chunk, False
 
 
 _WORKER = {}
@@ -394,31 +445,39 @@ def tag_file(input_path, output_path, model_paths, opts: TagOptions, jobs=1, ver
 def _tag_stream(f, input_path, output_path, model_paths, tagger, opts, jobs):
     if opts.input_format == "conllu":
         from .treebank import read_conllu
-        work = ((chunk, opts, i * CHUNK) for i, chunk in
+        work = (((chunk, opts, i * CHUNK), False) for i, (chunk, _) in
                 enumerate(_chunks(read_conllu(input_path, binary=f), CHUNK)))
         worker, local = _worker_conllu, (lambda a: tag_conllu_chunk(tagger, *a))
     else:
+        lines = read_text_lines(input_path, f)
+        if interactive(input_path):
+            lines = with_pauses(lines)
+
         def numbered():  # units go to the workers, which tokenize and tag them
             n = 0
-            for chunk in _chunks(text_units(read_text_lines(input_path, f), opts, tagger),
-                                  CHUNK):
-                yield chunk, n, opts
+            for chunk, paused in _chunks(text_units(lines, opts, tagger), CHUNK):
+                yield (chunk, n, opts), paused
                 n += sum(1 for unit in chunk if is_sentence(unit))
         work = numbered()
         worker, local = _worker_text, (lambda a: tag_text_chunk(tagger, *a))
+    flush = output_path == "-"  # at a pause, what has arrived is written and seen at once
     with output_stream(output_path) as out:
         if jobs == 1:
-            for args in work:
+            for args, paused in work:
                 out.write(local(args))
+                if paused and flush:
+                    out.flush()
             return
         import multiprocessing as mp
         ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
         from collections import deque
         with ctx.Pool(jobs, initializer=_worker_init, initargs=(model_paths,)) as pool:
             pending = deque()  # a bounded window of chunks in flight keeps memory flat
-            for args in work:
+            for args, paused in work:
                 pending.append(pool.apply_async(worker, (args,)))
-                if len(pending) >= 2 * jobs:
+                while len(pending) >= 2 * jobs or paused and pending:  # (a pause: all so far)
                     out.write(pending.popleft().get())
+                if paused and flush:
+                    out.flush()
             while pending:
                 out.write(pending.popleft().get())

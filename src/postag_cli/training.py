@@ -536,25 +536,26 @@ def check_model_size(shapes: dict, corpus_name, checkpoint=True) -> None:
             "use --min-count 2 or more, or a smaller --hidden")
 
 
+MAX_TRAINING_BYTES = 4 * 2**30  # what the weights that do not depend on the corpus may take
 TRAIN_COPIES = 10  # copies of the weights training holds at its peak (measured: peak RSS grows
 #                   by about 10 x 4 bytes per weight with --hidden on a small corpus)
 
 
 def check_training_memory(config: TrainConfig) -> None:
     """Refuse, before any work and whatever the corpus, settings whose weights that do not
-    depend on the corpus (recurrent layers, output layer) would take more than a model file's
-    limit in training (--hidden 8192: 5.4 GB)."""
+    depend on the corpus (recurrent layers, output layer) would take more than
+    MAX_TRAINING_BYTES in training (--hidden 8192: 5.4 GB)."""
     if not config.hidden:  # (the automatic size is small)
         return
     shapes = M.param_shapes(1, 1, config.hidden, config.arch, config.layers, 1,
                             config.char_hidden, config.embed_size)
     n = sum(math.prod(s) for s in shapes.values())
     need = 4 * n * TRAIN_COPIES
-    if need > MAX_TOTAL_BYTES:
+    if need > MAX_TRAINING_BYTES:
         raise PostagError(f"--hidden {config.hidden}: training would need about "
                           f"{need / 2**30:.1f} GiB for the weights alone ({n:,} weights, about "
                           f"{TRAIN_COPIES} copies), over the limit of "
-                          f"{MAX_TOTAL_BYTES / 2**30:.0f} GiB; use a smaller --hidden")
+                          f"{MAX_TRAINING_BYTES / 2**30:.0f} GiB; use a smaller --hidden")
 
 
 def _append_log(path, entry: dict) -> None:

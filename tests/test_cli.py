@@ -477,14 +477,20 @@ def test_verify(model, tmp_path):
     assert_user_error(run("tag", "-", "-m", tampered, "--verify", input="a\n"), "sha256")
 
 
-def test_cli_defaults_match_train_config():
+def test_train_options_come_from_the_settings_declarations():
+    """Each setting is declared once (settings.py): `train` has an option per setting, with its
+    default and help, and what the option passes reaches TrainConfig unchanged."""
     from dataclasses import asdict
 
-    from postag_cli.cli import DEFAULTS, FEATURE_CHOICES
-    from postag_cli.training import FEATURE_SETS, TrainConfig
-    assert sorted(FEATURE_CHOICES) == sorted(FEATURE_SETS)
-    config = asdict(TrainConfig())
-    assert {k: config[k] for k in DEFAULTS} == DEFAULTS
+    from postag_cli.cli import train as train_command
+    from postag_cli.settings import TrainConfig, declared
+    options = {p.name: p for p in train_command.params}
+    for f in declared():
+        assert f.name in options, f.name
+        assert options[f.name].default == f.default and options[f.name].help == f.metadata["help"]
+    ctx = train_command.make_context("train", ["corpus.conllu"])
+    assert {k: ctx.params[k] for k in asdict(TrainConfig()) if k != "gradcheck"} == \
+        {k: v for k, v in asdict(TrainConfig()).items() if k != "gradcheck"}
     r = run("train", "--help")
     assert "Hidden units per direction (0: 192, or 128 for a corpus under 750 sentences). " \
         "[default: 0]" in " ".join(r.output.split())

@@ -9,7 +9,8 @@ import pytest
 
 from postag_cli import gradcheck as gc
 from postag_cli import model as M
-from postag_cli.training import FEATURE_SETS, read_corpus
+from postag_cli.features import FEATURE_SETS
+from postag_cli.training import read_corpus
 
 MODEL_SRC = Path(M.__file__).read_text()
 ARCHS = [("rnn", 1, "word"), ("rnn", 2, "rich"), ("birnn", 1, "rich"), ("birnn", 2, "rich"),

@@ -577,3 +577,24 @@ def test_a_treebank_without_its_text_is_refused(tmp_path):
     with pytest.raises(PostagError, match="FORM column is _ everywhere"):
         train(f, tmp_path / "m.npz", cfg(), **QUIET)
     assert not (tmp_path / "m.npz").exists()
+
+
+# sha256 of the weights trained by the code before issue 21's redesign (commit 8ddca95), on
+# the bundled sample: a refactor must give the same models, bit for bit
+BEFORE_REDESIGN = {
+    "default": "f981e4b7d02b65ed9d76867ec26900f8519e192efb9b1dfc4f58d75376f339f1",
+    "seed": "1ca11c62b4a78457658df043dc401f50641191451639363dad09b1e80c7b997d",
+}
+SEED_SETTINGS = dict(arch="rnn", features="word", char_hidden=0, dropout=0, recurrent_dropout=0,
+                     average=0, lr=0.1, lr_embed=0, batch_size=32, adversarial=0, hidden=128,
+                     word_dropout=0, feature_dropout=0)  # min-char-rnn's setting
+
+
+@pytest.mark.parametrize("name,settings", [("default", {}), ("seed", SEED_SETTINGS)])
+def test_same_models_bit_for_bit_as_before_the_redesign(name, settings, sample_train, sample_dev,
+                                                          tmp_path):
+    import postag_cli
+    from postag_cli.modelio import load_model, weights_sha256
+    postag_cli.train(sample_train, tmp_path / "m.npz", dev=sample_dev, tokenizer=False, epochs=3,
+                     **settings)
+    assert weights_sha256(load_model(tmp_path / "m.npz")[0]) == BEFORE_REDESIGN[name]

@@ -17,19 +17,11 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from . import __version__
 from .errors import PostagError
+from .settings import FEATURE_SET_NAMES, declared, option_name
 
 DEFAULT_MODEL = "model.npz"
-FEATURE_CHOICES = ["rich", "cased", "lean", "word"]  # train.FEATURE_SETS (kept in sync by a test)
-# the default training settings (kept in sync with train.TrainConfig by a test)
-DEFAULTS = {"arch": "birnn", "layers": 1, "features": "rich", "hidden": 0, "char_hidden": 32,
-            "embed_size": 0, "crf": False,
-            "epochs": 36, "lr": 0.05, "lr_embed": 0.15, "batch_size": 0, "min_count": 1,
-            "clip": 5.0, "dropout": 0.5, "input_dropout": 0.0, "recurrent_dropout": 0.25,
-            "word_dropout": 0.25,
-            "feature_dropout": 0.5, "adversarial": 1.0, "adversarial_stride": 1,
-            "patience": 0, "average": 14, "average_snapshots": 4, "batch_parts": 2,
-            "aux_weight": 0.0,
-            "seed": 1}
+# the default training settings, from their one declaration (settings.py)
+DEFAULTS = {f.name: f.default for f in declared()}
 
 
 class UserError(click.ClickException):
@@ -119,82 +111,27 @@ def _sample_corpus():
 # ---------------------------------------------------------------------------------------------
 
 
+def _setting_options(command):
+    """The options of every training setting, as declared in settings.py (name, default, help,
+    choices; the values are checked by TrainConfig.check)."""
+    for f in reversed(declared()):
+        m, name = f.metadata, option_name(f)
+        if isinstance(f.default, bool):  # an on/off switch
+            opt = click.option(f"{name}/--no-{name[2:]}", default=f.default, show_default=True,
+                               help=m["help"])
+        else:
+            opt = click.option(name, default=f.default, show_default=True, help=m["help"],
+                               type=click.Choice(m["choices"]) if m["choices"] else None)
+        command = opt(command)
+    return command
+
+
 @cli.command()
 @click.argument("corpus", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--dev", "dev", type=click.Path(dir_okay=False, allow_dash=True),
               help="Dev CoNLL-U file: keep the best epoch.")
 @click.option("-o", "--output", default=DEFAULT_MODEL, show_default=True, help="Model file to write.")
-@click.option("--arch", type=click.Choice(["birnn", "rnn"]), default=DEFAULTS["arch"],
-              show_default=True,
-              help="birnn: both directions; rnn: the one-direction seed architecture.")
-@click.option("--layers", default=DEFAULTS["layers"], show_default=True,
-              help="Stacked recurrent layers.")
-@click.option("--features", type=click.Choice(FEATURE_CHOICES), default=DEFAULTS["features"],
-              show_default=True,
-              help="rich: word, prefixes, suffixes, shape, case; cased: rich plus the word as written; "
-                   "lean: w, p3, s2-s4, shape, case; "
-                   "word: the one-hot word only.")
-@click.option("--epochs", default=DEFAULTS["epochs"], show_default=True,
-              help="Passes over the training data.")
-@click.option("--hidden", default=DEFAULTS["hidden"], show_default=True,
-              help="Hidden units per direction (0: 192, or 128 for a corpus under 750 "
-                   "sentences).")
-@click.option("--char-hidden", default=DEFAULTS["char_hidden"], show_default=True,
-              help="Hidden units per direction of the character RNN (0: no character model).")
-@click.option("--embed-size", default=DEFAULTS["embed_size"], show_default=True,
-              help="Width of the feature embedding table, mapped to the RNN by a dense matrix "
-                   "(0: one table straight into the RNN).")
-@click.option("--crf/--no-crf", default=DEFAULTS["crf"], show_default=True,
-              help="A linear-chain CRF output layer: learned tag transition scores, trained on "
-                   "whole sentences; tagging reads each word's marginal distribution.")
-@click.option("--lr", default=DEFAULTS["lr"], show_default=True,
-              help="Adagrad learning rate.")
-@click.option("--lr-embed", default=DEFAULTS["lr_embed"], show_default=True,
-              help="Adagrad learning rate of the embedding tables (0: same as --lr).")
-@click.option("--batch-size", default=DEFAULTS["batch_size"], show_default=True,
-              help="Sentences per minibatch (0: 96, or fewer for a corpus under 4,608 "
-                   "sentences, so that an epoch has at least 48 steps).")
-@click.option("--min-count", default=DEFAULTS["min_count"], show_default=True,
-              help="Rarer features map to <unk>.")
-@click.option("--clip", default=DEFAULTS["clip"], show_default=True,
-              help="Clip gradients to [-clip, clip].")
-@click.option("--dropout", default=DEFAULTS["dropout"], show_default=True,
-              help="Dropout on recurrent outputs.")
-@click.option("--input-dropout", default=DEFAULTS["input_dropout"], show_default=True,
-              help="Dropout on the word vectors entering the first layer.")
-@click.option("--recurrent-dropout", default=DEFAULTS["recurrent_dropout"], show_default=True,
-              help="Dropout on the state passed from each word to the next (one mask per "
-                   "sentence).")
-@click.option("--word-dropout", default=DEFAULTS["word_dropout"], show_default=True,
-              help="alpha: a word seen c times is replaced by <unk> w.p. alpha/(alpha+c).")
-@click.option("--feature-dropout", default=DEFAULTS["feature_dropout"], show_default=True,
-              help="alpha for every other feature (affixes, shape, ...): each is replaced by "
-                   "its template's <unk> on its own.")
-@click.option("--adversarial", default=DEFAULTS["adversarial"], show_default=True,
-              help="Adversarial training: each minibatch also trains on its word vectors moved "
-                   "by this much (mean norm per word) in the direction that raises the loss "
-                   "most (0: off).")
-@click.option("--adversarial-stride", default=DEFAULTS["adversarial_stride"], show_default=True,
-              help="The adversarial pass reads every N-th sentence of a minibatch (2: half the "
-                   "sentences, for about half the extra time).")
-@click.option("--patience", default=DEFAULTS["patience"], show_default=True,
-              help="Stop after N epochs without a better dev score (0: never).")
-@click.option("--average", default=DEFAULTS["average"], show_default=True,
-              help="From epoch N on, evaluate and save the mean of the weights of the epochs so far "
-                   "(0: off).")
-@click.option("--average-snapshots", default=DEFAULTS["average_snapshots"], show_default=True,
-              help="Weights added to that mean per epoch, evenly spaced (1: at the end of each "
-                   "epoch).")
-@click.option("--batch-parts", default=DEFAULTS["batch_parts"], show_default=True,
-              help="Compute each minibatch's gradient in this many parts (summed), so that --jobs "
-                   "2 processes can share the work.")
-@click.option("--aux-weight", default=DEFAULTS["aux_weight"], show_default=True,
-              help="Weight of an auxiliary loss predicting the other tag column (XPOS when "
-                   "tagging UPOS) from the same states (0: none).")
-@click.option("--seed", default=DEFAULTS["seed"], show_default=True,
-              help="Random seed: same seed, same model.")
-@click.option("--tag-column", type=click.Choice(["upos", "xpos"]), default="upos", show_default=True,
-              help="The column to learn and predict.")
+@_setting_options
 @click.option("--skip-gradcheck", is_flag=True, help="Do not check gradients before training.")
 @click.option("--force", is_flag=True, help="Replace the model file -o if it exists.")
 @click.option("--no-tokenizer", is_flag=True,
@@ -395,7 +332,7 @@ def _dropout_setting(dropout) -> str:
 @click.option("--arch", type=click.Choice(["birnn", "rnn"]),
               help=f"Check one configuration: this architecture  [default: {DEFAULTS['arch']}]")
 @click.option("--layers", type=int, help=f"...this many layers  [default: {DEFAULTS['layers']}]")
-@click.option("--features", type=click.Choice(FEATURE_CHOICES),
+@click.option("--features", type=click.Choice(FEATURE_SET_NAMES),
               help=f"...these features  [default: {DEFAULTS['features']}]")
 @click.option("--hidden", default=6, show_default=True, help="Hidden size of the check model.")
 @click.option("--char-hidden", type=int,
@@ -445,7 +382,8 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
     """
     from . import gradcheck as gc
     from .info import adversarial_setting
-    from .training import FEATURE_SETS, read_corpus
+    from .features import FEATURE_SETS
+    from .training import read_corpus
 
     for name, value in (("checks", checks), ("hidden", hidden), ("layers", layers)):
         if value is not None and value < 1:

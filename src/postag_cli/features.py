@@ -28,6 +28,8 @@ WORD_TEMPLATES = ("w",)
 RICH_TEMPLATES = ("w", "p1", "p2", "p3", "s1", "s2", "s3", "s4", "shape", "cap")
 CASED_TEMPLATES = RICH_TEMPLATES + ("wc",)
 LEAN_TEMPLATES = ("w", "p3", "s2", "s3", "s4", "shape", "cap")
+FEATURE_SETS = {"word": WORD_TEMPLATES, "rich": RICH_TEMPLATES, "cased": CASED_TEMPLATES,
+                "lean": LEAN_TEMPLATES}  # --features (settings.FEATURE_SET_NAMES)
 
 _DIGIT = re.compile(r"\d")
 

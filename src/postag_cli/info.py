@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from .modelio import load_model, weights_sha256
+from .settings import declared
 
 
 def describe(path) -> dict:
@@ -38,10 +39,7 @@ def describe(path) -> dict:
         "weights_verified": weights_sha256(params) == meta.get("weights_sha256"),
         "training": {k: meta.get(k) for k in (
             "corpus", "corpus_sha256", "corpus_sentences", "corpus_words", "dev", "epochs_run",
-            "best_epoch", "best_dev_accuracy", "seed", "epochs", "lr", "lr_embed", "batch_size",
-            "min_count", "clip", "dropout", "input_dropout", "recurrent_dropout", "word_dropout",
-            "feature_dropout", "adversarial", "adversarial_stride", "patience",
-            "average", "average_snapshots", "aux_weight", "features")},
+            "best_epoch", "best_dev_accuracy", *(f.name for f in declared()))},
         "history": meta.get("history", []),
         **raw_text_settings(meta),
         "tokenizer": summary(meta["tokenizer"]) if "tokenizer" in meta else None,

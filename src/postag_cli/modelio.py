@@ -33,6 +33,7 @@ from .features import word_features
 from .fileio import atomic_file, check_writable
 from .model import ARCHS, param_shapes
 from .tokenizer import MAX_SPACED_PIECES, MAX_SPACED_WORDS
+from .settings import MAX_HIDDEN, MAX_LAYERS  # (the limits of the settings)
 
 FORMAT_VERSION = 2  # 2: features as one newline-joined string; 1 is still read
 MAGIC = "postag-model"
@@ -41,8 +42,6 @@ MAX_ELEMENTS = 200_000_000  # per array
 MAX_TOTAL_BYTES = 4 * 2**30
 MAX_MEMBERS = 1000
 MAX_RATIO, MAX_RATIO_FREE_BYTES = 100, 1 << 20  # members over 1 MiB: compression ratio limit
-MAX_HIDDEN = 8192
-MAX_LAYERS = 16
 
 
 def weights_sha256(params: dict) -> str:

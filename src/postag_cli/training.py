@@ -41,53 +41,14 @@ import numpy as np
 from . import gradcheck
 from . import model as M
 from .errors import PostagError
-from .features import (CASED_TEMPLATES, LEAN_TEMPLATES, RICH_TEMPLATES, WORD_TEMPLATES,
-                       Features, chars_of_types)
+from .features import Features, chars_of_types
 from .fileio import display_name
-from .modelio import (CHECKPOINT_MAGIC, MAX_ELEMENTS, MAX_HIDDEN, MAX_LAYERS, MAX_TOTAL_BYTES,
-                      file_sha256, load_model, save_model)
+from .modelio import (CHECKPOINT_MAGIC, MAX_ELEMENTS, MAX_TOTAL_BYTES, file_sha256, load_model,
+                      save_model)
+from .settings import TrainConfig
 from .tagger import MAX_SEGMENT, Tagger
 from .tokenizer import ENGLISH_MARK, describe_raw_text, learn_raw_text
 from .treebank import ReadStats, tagged_sentences
-
-FEATURE_SETS = {"word": WORD_TEMPLATES, "rich": RICH_TEMPLATES, "cased": CASED_TEMPLATES,
-                "lean": LEAN_TEMPLATES}
-
-
-@dataclass
-class TrainConfig:
-    arch: str = "birnn"
-    layers: int = 1
-    hidden: int = 0  # hidden units per direction (0: auto_hidden of the corpus)
-    features: str = "rich"  # "word": the one-hot word only (seed architecture)
-    char_hidden: int = 32  # hidden size of the character RNN per direction (0: none)
-    crf: bool = False  # a linear-chain CRF output (tag transition scores Wyy)
-    embed_size: int = 0  # width of the factorised feature embedding Wxe (0: one table Wxh)
-    epochs: int = 36
-    lr: float = 0.05
-    lr_embed: float = 0.15  # learning rate of the tables Wxh/Wxe, Wxc (0: same as lr)
-    batch_size: int = 0  # sentences per minibatch (0: auto_batch_size of the corpus)
-    min_count: int = 1
-    clip: float = 5.0
-    dropout: float = 0.5  # dropout on the outputs of the recurrent layers
-    input_dropout: float = 0.0  # dropout on the word vectors entering the first layer
-    recurrent_dropout: float = 0.25  # dropout on the states passed from step to step
-    word_dropout: float = 0.25  # alpha: a word seen c times becomes <unk> w.p. alpha/(alpha+c)
-    feature_dropout: float = 0.5  # the same for each other feature (affixes, shape, ...)
-    adversarial: float = 1.0  # adversarial training: mean norm of the perturbation (0: off)
-    adversarial_stride: int = 1  # the adversarial pass reads every n-th sentence of a minibatch
-    patience: int = 0  # stop after this many epochs without a better dev score (0: never)
-    average: int = 14  # from this epoch on, evaluate and save the mean of the epochs' weights
-    average_snapshots: int = 4  # weights added to that mean per epoch (evenly spaced)
-    batch_parts: int = 2  # each minibatch's gradient is computed in parts (one per process)
-    aux_weight: float = 0.0  # weight of an auxiliary loss on the other tag column (0: none)
-    seed: int = 1
-    tag_column: str = "upos"
-    gradcheck: bool = True
-
-    def templates(self):
-        return FEATURE_SETS[self.features]
-
 
 @dataclass
 class TrainResult:
@@ -585,48 +546,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     file's surface text."""
     from tqdm import tqdm
 
-    if config.arch not in M.ARCHS:
-        raise PostagError(f"unknown architecture {config.arch!r}")
-    if config.features not in FEATURE_SETS:
-        raise PostagError(f"unknown feature set {config.features!r}; choose from "
-                          f"{', '.join(FEATURE_SETS)}")
-    if config.tag_column not in ("upos", "xpos"):
-        raise PostagError(f"unknown tag column {config.tag_column!r}; choose upos or xpos")
-    for name, value, low in (("epochs", config.epochs, 1), ("hidden", config.hidden, 0),
-                             ("batch-size", config.batch_size, 0), ("layers", config.layers, 1),
-                             ("min-count", config.min_count, 1), ("char-hidden", config.char_hidden, 0),
-                             ("embed-size", config.embed_size, 0),
-                             ("batch-parts", config.batch_parts, 1),
-                             ("average", config.average, 0), ("patience", config.patience, 0),
-                             ("average-snapshots", config.average_snapshots, 1),
-                             ("adversarial-stride", config.adversarial_stride, 1),
-                             ("seed", config.seed, 0)):
-        if value < low:
-            raise PostagError(f"--{name} must be at least {low}, not {value}")
-    for name, value, high in (("layers", config.layers, MAX_LAYERS),
-                              ("hidden", config.hidden, MAX_HIDDEN),
-                              ("char-hidden", config.char_hidden, MAX_HIDDEN),
-                              ("embed-size", config.embed_size, MAX_HIDDEN)):
-        if value > high:  # (a model file holding more is refused as corrupt when loaded)
-            raise PostagError(f"--{name} must be at most {high}, not {value}")
-    for name in ("lr", "lr_embed", "clip", "dropout", "input_dropout", "recurrent_dropout",
-                 "word_dropout", "feature_dropout", "adversarial", "aux_weight"):
-        if not math.isfinite(getattr(config, name)):
-            raise PostagError(f"--{name.replace('_', '-')} must be a finite number, not "
-                              f"{getattr(config, name)}")
-    for name, ok, rule in (("lr", config.lr > 0, "positive"), ("clip", config.clip > 0, "positive"),
-                           ("lr-embed", config.lr_embed >= 0, ">= 0"),
-                           ("aux-weight", config.aux_weight >= 0, ">= 0"),
-                           ("dropout", 0 <= config.dropout < 1, "in [0, 1)"),
-                           ("input-dropout", 0 <= config.input_dropout < 1, "in [0, 1)"),
-                           ("recurrent-dropout", 0 <= config.recurrent_dropout < 1, "in [0, 1)"),
-                           ("word-dropout", config.word_dropout >= 0, ">= 0"),
-                           ("feature-dropout", config.feature_dropout >= 0, ">= 0"),
-                           ("adversarial", config.adversarial >= 0, ">= 0")):
-        if not ok:
-            value = getattr(config, name.replace("-", "_"))
-            raise PostagError(f"--{name} must be {rule}, not {value}")
-
+    config.check()  # (each setting's declared values: settings.py)
     check_training_memory(config)
     if jobs is not None and jobs < 1:
         raise PostagError(f"--jobs must be at least 1, not {jobs}")

@@ -544,8 +544,6 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     `jobs`: processes computing gradients (default `default_jobs`); it does not change the
     model. `tokenizer`: also learn the tokenizer for raw text (segmenter.py) from the training
     file's surface text."""
-    from tqdm import tqdm
-
     config.check()  # (each setting's declared values: settings.py)
     check_training_memory(config)
     if jobs is not None and jobs < 1:
@@ -553,12 +551,46 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     # the checkpoint to resume, read and checked before the corpus (its settings and data
     # are compared with this run's once the corpus is read)
     resumed = load_model(resume, magic=CHECKPOINT_MAGIC) if resume is not None else None
-    corpus_name = display_name(train_path)
+    corpus, config = read_training_data(train_path, dev_path, config, skip_bad, log)
+    if config.gradcheck and resume is None:
+        check_gradients_first(corpus, config, tokenizer, log)
+    data = TrainingData.build(corpus, config, log)
+    meta = model_meta(config, corpus, data)
+    tok_arrays = _tokenizer(corpus.sents, corpus.dev_sents, resumed, meta, log) if tokenizer \
+        else None
+    if tok_arrays is None:  # raw text goes by the rules and what the lexicon learned
+        for line in describe_raw_text(meta):
+            log("raw text: " + line)
+    check_model_size(M.param_shapes(len(data.feats), len(data.tagset), config.hidden,
+                                    config.arch, config.layers, len(data.feats.chars),
+                                    config.char_hidden, config.embed_size,
+                                    len(corpus.aux_tagset), config.crf),
+                     corpus.name, checkpoint=bool(checkpoint or resume))
+    run = Run(config, data, meta, output, checkpoint, tok_arrays, log, log_file)
+    if resume is not None:
+        run.resume(resume, resumed)
+    return run.epochs(jobs, progress)
+
+
+@dataclass
+class Corpus:
+    """The training and dev sentences of a run."""
+    name: str  # the training file as messages name it
+    sents: list
+    sha256: str
+    dev_path: str | None
+    dev_sents: list | None
+    aux_tagset: list  # the other tag column's tags, for the auxiliary loss (or [])
+
+
+def read_training_data(train_path, dev_path, config, skip_bad, log) -> tuple[Corpus, TrainConfig]:
+    """The corpus, and the config with the sizes that depend on it (--batch-size 0,
+    --hidden 0) filled in."""
     if train_path == "-" and dev_path == "-":
         raise PostagError("-: the training and dev files cannot both be stdin")
     stdin = _HashingReader(sys.stdin.buffer) if train_path == "-" else None  # hashed as read
-    train_sents, stats = read_corpus(train_path, config.tag_column, skip_bad, binary=stdin)
-    corpus_sha = stdin.sha.hexdigest() if stdin else file_sha256(train_path)
+    sents, stats = read_corpus(train_path, config.tag_column, skip_bad, binary=stdin)
+    sha = stdin.sha.hexdigest() if stdin else file_sha256(train_path)
     if stats.skipped:
         log(f"skipped {stats.skipped} malformed sentences of {train_path} "
             f"(first: {stats.first_skip})")
@@ -566,238 +598,300 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
     if dev_path is not None:
         dev_sents, _ = read_corpus(dev_path, config.tag_column, skip_bad, what="dev file")
     if config.batch_size == 0:  # the defaults: set by the corpus's size (saved as chosen)
-        config = replace(config, batch_size=auto_batch_size(len(train_sents)))
+        config = replace(config, batch_size=auto_batch_size(len(sents)))
     if config.hidden == 0:
-        config = replace(config, hidden=auto_hidden(len(train_sents)))
-
+        config = replace(config, hidden=auto_hidden(len(sents)))
     # the auxiliary task: the other tag column, when the training file has it
-    aux_tagset = sorted({t for s in train_sents for t in (s.other or []) if t is not None}) \
+    aux = sorted({t for s in sents for t in (s.other or []) if t is not None}) \
         if config.aux_weight > 0 else []
-    if config.aux_weight > 0 and not aux_tagset:
+    if config.aux_weight > 0 and not aux:
         log(f"{train_path}: no {'XPOS' if config.tag_column == 'upos' else 'UPOS'} tags; "
             "training without the auxiliary loss")
+    return Corpus(display_name(train_path), sents, sha, dev_path, dev_sents, aux), config
 
-    if config.gradcheck and resume is None:
-        t0 = time.time()
-        results = gradcheck.run(train_sents, config.templates(), config.arch, config.layers,
-                                checks=4, seed=config.seed,
-                                char_hidden=min(config.char_hidden, 4),
-                                embed=min(config.embed_size, 5), aux=bool(aux_tagset),
-                                crf=config.crf, adversarial=config.adversarial,
-                                adversarial_stride=config.adversarial_stride)
-        if tokenizer:
-            try:  # the learned tokenizer's network
-                results += gradcheck.run_tokenizer(train_sents, checks=4, seed=config.seed)
-            except ValueError:  # no surface text: no tokenizer to check (learning says why)
-                pass
-        if not all(r.passed for r in results):
-            raise PostagError("gradient check failed before training: "
-                              + gradcheck.summary_line(results)
-                              + " (run `postag gradcheck` for the table)", exit_code=1)
-        log(f"gradient check passed ({time.time() - t0:.1f}s)")
 
-    # vocabulary, tagset, encoded data
-    feats = Features.build([w for s in train_sents for w in s.words], config.templates(),
-                           config.min_count, char_model=config.char_hidden > 0)
-    tagset = sorted({t for s in train_sents for t in s.tags if t is not None})
-    tag_index = {t: i for i, t in enumerate(tagset)}
-    aux_index = {t: i for i, t in enumerate(aux_tagset)} if aux_tagset else None
-    data = encode(train_sents, feats, tag_index, aux_index)
-    dev = encode(dev_sents, feats, tag_index) if dev_sents else None
-    lengths = np.array([len(e[0]) for e in data])
-    char_table = CharTable(feats, data) if config.char_hidden else None
-    n_words = int(sum(int((e[1] >= 0).sum()) for e in data))
-    log(f"{corpus_name}: {len(train_sents)} sentences, {n_words} tagged words, "
-        f"{len(tagset)} tags, {len(feats)} features; arch {config.arch} x{config.layers}, "
-        f"hidden {config.hidden}, minibatches of {config.batch_size}")
-    if config.patience and dev_sents is None:
-        log("note: --patience needs --dev (a dev score to wait for); it is ignored")
-    if config.average > config.epochs:
-        log(f"note: weight averaging starts at epoch {config.average} (--average), after the "
-            f"last epoch ({config.epochs}): the weights will not be averaged")
+def check_gradients_first(corpus: Corpus, config: TrainConfig, tokenizer: bool, log) -> None:
+    """The gradient check of this run's model (and tokenizer) at a small size, before any
+    training: a failure stops the run (exit status 1)."""
+    t0 = time.time()
+    results = gradcheck.run(corpus.sents, config.templates(), config.arch, config.layers,
+                            checks=4, seed=config.seed, char_hidden=min(config.char_hidden, 4),
+                            embed=min(config.embed_size, 5), aux=bool(corpus.aux_tagset),
+                            crf=config.crf, adversarial=config.adversarial,
+                            adversarial_stride=config.adversarial_stride)
+    if tokenizer:
+        try:  # the learned tokenizer's network
+            results += gradcheck.run_tokenizer(corpus.sents, checks=4, seed=config.seed)
+        except ValueError:  # no surface text: no tokenizer to check (learning says why)
+            pass
+    if not all(r.passed for r in results):
+        raise PostagError("gradient check failed before training: "
+                          + gradcheck.summary_line(results)
+                          + " (run `postag gradcheck` for the table)", exit_code=1)
+    log(f"gradient check passed ({time.time() - t0:.1f}s)")
 
-    # word dropout: probability of replacing each word feature by <unk>
+
+@dataclass
+class TrainingData:
+    """The corpus as the network reads it: vocabulary, tagset, encoded sentences and the
+    tables of word and feature dropout."""
+    feats: Features
+    tagset: list
+    data: list  # encoded training sentences (`encode`)
+    dev: list | None
+    lengths: np.ndarray
+    char_table: CharTable | None
+    n_words: int
+    drop_p: np.ndarray | None  # P(a word feature becomes <unk>), by feature
+    feature_drop: dict  # the same for the other features (BatchJob's feature_drop_* fields)
+
+    @classmethod
+    def build(cls, corpus: Corpus, config: TrainConfig, log) -> TrainingData:
+        feats = Features.build([w for s in corpus.sents for w in s.words], config.templates(),
+                               config.min_count, char_model=config.char_hidden > 0)
+        tagset = sorted({t for s in corpus.sents for t in s.tags if t is not None})
+        tag_index = {t: i for i, t in enumerate(tagset)}
+        aux_index = {t: i for i, t in enumerate(corpus.aux_tagset)} if corpus.aux_tagset \
+            else None
+        data = encode(corpus.sents, feats, tag_index, aux_index)
+        dev = encode(corpus.dev_sents, feats, tag_index) if corpus.dev_sents else None
+        n_words = int(sum(int((e[1] >= 0).sum()) for e in data))
+        log(f"{corpus.name}: {len(corpus.sents)} sentences, {n_words} tagged words, "
+            f"{len(tagset)} tags, {len(feats)} features; arch {config.arch} x{config.layers}, "
+            f"hidden {config.hidden}, minibatches of {config.batch_size}")
+        if config.patience and corpus.dev_sents is None:
+            log("note: --patience needs --dev (a dev score to wait for); it is ignored")
+        if config.average > config.epochs:
+            log(f"note: weight averaging starts at epoch {config.average} (--average), after "
+                f"the last epoch ({config.epochs}): the weights will not be averaged")
+        return cls(feats, tagset, data, dev, np.array([len(e[0]) for e in data]),
+                   CharTable(feats, data) if config.char_hidden else None, n_words,
+                   *dropout_tables(feats, data, config))
+
+
+def dropout_tables(feats: Features, data, config: TrainConfig):
+    """(P(word feature -> <unk>) by feature or None, the other features' table as BatchJob's
+    keywords): alpha / (alpha + count), none for the <unk> entries themselves."""
     drop_p = None
-    wc_slot = feats.templates.index("wc") if "wc" in feats.templates else None
-    if jobs is None:  # (a given value was checked above)
-        jobs = default_jobs(config)
-    if "fork" not in multiprocessing.get_all_start_methods():
-        jobs = 1
-    jobs = min(jobs, config.batch_parts, 2)
     if config.word_dropout > 0 and feats.word_unk >= 0:
         word_counts = np.bincount(np.concatenate([e[0][:, 0] for e in data]),
                                   minlength=len(feats)).astype(np.float64)
         drop_p = config.word_dropout / (config.word_dropout + np.maximum(word_counts, 1e-9))
         drop_p[feats.word_unk] = 0.0
-    feature_drop = {}
     cols = [k for k, t in enumerate(feats.templates) if t not in ("w", "wc")]
-    if config.feature_dropout > 0 and cols:
-        counts = np.bincount(np.concatenate([e[0][:, cols].reshape(-1) for e in data]),
-                             minlength=len(feats)).astype(np.float64)
-        p = config.feature_dropout / (config.feature_dropout + np.maximum(counts, 1e-9))
-        p[feats.unk] = 0.0
-        feature_drop = {"feature_drop_p": p, "feature_cols": np.array(cols),
-                        "feature_unk": feats.unk[cols]}
+    if not (config.feature_dropout > 0 and cols):
+        return drop_p, {}
+    counts = np.bincount(np.concatenate([e[0][:, cols].reshape(-1) for e in data]),
+                         minlength=len(feats)).astype(np.float64)
+    p = config.feature_dropout / (config.feature_dropout + np.maximum(counts, 1e-9))
+    p[feats.unk] = 0.0
+    return drop_p, {"feature_drop_p": p, "feature_cols": np.array(cols),
+                    "feature_unk": feats.unk[cols]}
 
-    meta = {
+
+def model_meta(config: TrainConfig, corpus: Corpus, data: TrainingData) -> dict:
+    """What the model file says about its training: settings, data, raw-text lexicon."""
+    return {
         **{k: v for k, v in asdict(config).items() if k not in ("gradcheck",)},
         "templates": list(config.templates()),
-        "corpus": os.path.basename(corpus_name),
-        "corpus_sha256": corpus_sha,
-        "corpus_sentences": len(train_sents),
-        "corpus_words": n_words,
-        "dev": None if dev_path is None else os.path.basename(display_name(dev_path)),
-        "dev_sha256": _sentences_sha256(dev_sents) if dev_sents else None,
+        "corpus": os.path.basename(corpus.name),
+        "corpus_sha256": corpus.sha256,
+        "corpus_sentences": len(corpus.sents),
+        "corpus_words": data.n_words,
+        "dev": None if corpus.dev_path is None else os.path.basename(display_name(corpus.dev_path)),
+        "dev_sha256": _sentences_sha256(corpus.dev_sents) if corpus.dev_sents else None,
         # raw text in other languages than English: multiword tokens (du -> de le), ...
-        **learn_raw_text(train_sents, english=feats.is_known(ENGLISH_MARK)),
+        **learn_raw_text(corpus.sents, english=data.feats.is_known(ENGLISH_MARK)),
+        "aux_tags": corpus.aux_tagset,  # (the checkpoint's; the model drops it on saving)
     }
-    tok_arrays = _tokenizer(train_sents, dev_sents, resumed, meta, log) if tokenizer \
-        else None
-    if tok_arrays is None:  # raw text goes by the rules and what the lexicon learned
-        for line in describe_raw_text(meta):
-            log("raw text: " + line)
-    check_model_size(M.param_shapes(len(feats), len(tagset), config.hidden, config.arch,
-                                    config.layers, len(feats.chars), config.char_hidden,
-                                    config.embed_size, len(aux_tagset), config.crf),
-                     corpus_name, checkpoint=bool(checkpoint or resume))
-    params = M.init_params(len(feats), len(tagset), config.hidden, config.arch, config.layers,
-                           seed=config.seed, n_chars=len(feats.chars),
-                           char_hidden=config.char_hidden, embed=config.embed_size,
-                           n_aux=len(aux_tagset), crf=config.crf)
-    opt = Adagrad(params, config.lr, config.clip, config.lr_embed)
-    result = TrainResult()
-    best_params = None
-    start_epoch = 1
-    ckpt_path = checkpoint
 
-    avg = None  # running mean of the weights at the snapshots of epochs >= config.average
-    if resume is not None:
-        params, opt.mem, best_params, avg, result, start_epoch = _load_checkpoint(
-            resume, resumed, {**meta, "aux_tags": aux_tagset}, feats, tagset)
-        log(f"resumed from {resume} at epoch {start_epoch}")
-    if jobs > 1:  # weights and Adagrad memories shared with the helper
-        params = _shared_copy(params)
-        opt.mem = _shared_copy(opt.mem)
-    job = BatchJob(config, params, data, char_table, drop_p, feats.word_unk, wc_slot,
-                   int(feats.unk[wc_slot]) if wc_slot is not None else -1, **feature_drop)
-    # a diverging run is reported by the loss check below, in one line: no numpy warnings
-    # (set before the helper process is forked, so that it inherits it)
-    saved_errstate = np.seterr(all="ignore")
-    helper = Helper(job, opt) if jobs > 1 else None
 
-    def save_best(p):  # the tagger needs no auxiliary output layer
-        p = {k: v for k, v in p.items() if k not in M.AUX_PARAMS}
-        save_model(output, p, feats.names, tagset,
-                   {**meta, "epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
-                    "best_dev_accuracy": result.best_dev, "history": result.history},
-                   chars=feats.chars, extra=tok_arrays and {"tokenizer": tok_arrays})
-        result.model_written = True
+class Run:
+    """One training run from its first (or resumed) epoch on: the weights, Adagrad, the best and
+    averaged weights, and the files written after every epoch."""
 
-    if start_epoch > config.epochs and best_params is not None:  # a resume with nothing to run
-        log(f"note: the checkpoint has run {start_epoch - 1} epochs, --epochs is "
-            f"{config.epochs}: no epoch to run; its best weights are saved")
-        save_best(best_params)
-    stop = {"signum": None}
+    def __init__(self, config, data: TrainingData, meta, output, checkpoint, tok_arrays, log,
+                 log_file):
+        self.config, self.data, self.meta, self.output = config, data, meta, output
+        self.checkpoint, self.tok_arrays, self.log, self.log_file = checkpoint, tok_arrays, \
+            log, log_file
+        d = data
+        self.params = M.init_params(len(d.feats), len(d.tagset), config.hidden, config.arch,
+                                    config.layers, seed=config.seed, n_chars=len(d.feats.chars),
+                                    char_hidden=config.char_hidden, embed=config.embed_size,
+                                    n_aux=len(meta["aux_tags"]), crf=config.crf)
+        self.opt = Adagrad(self.params, config.lr, config.clip, config.lr_embed)
+        self.result = TrainResult()
+        self.best = None  # the weights of the best epoch so far
+        self.avg = None  # running mean of the weights at the snapshots of epochs >= average
+        self.start = 1  # the first epoch to run
+        self.bad_epochs = 0  # epochs since the best dev score (for --patience)
 
+    def resume(self, path, loaded):
+        self.params, self.opt.mem, self.best, self.avg, self.result, self.start = \
+            _load_checkpoint(path, loaded, self.meta, self.data.feats, self.data.tagset)
+        if self.data.dev is not None:  # (a resumed run goes on counting for --patience)
+            self.bad_epochs = self.result.epochs_run - self.result.best_epoch
+        self.log(f"resumed from {path} at epoch {self.start}")
+        if self.start > self.config.epochs and self.best is not None:  # nothing left to run
+            self.log(f"note: the checkpoint has run {self.start - 1} epochs, --epochs is "
+                     f"{self.config.epochs}: no epoch to run; its best weights are saved")
+            self.save_best()
+
+    def save_best(self):
+        """The model file: the best weights (the tagger needs no auxiliary output layer)."""
+        p = {k: v for k, v in self.best.items() if k not in M.AUX_PARAMS}
+        r, meta = self.result, {k: v for k, v in self.meta.items() if k != "aux_tags"}
+        save_model(self.output, p, self.data.feats.names, self.data.tagset,
+                   {**meta, "epochs_run": r.epochs_run, "best_epoch": r.best_epoch,
+                    "best_dev_accuracy": r.best_dev, "history": r.history},
+                   chars=self.data.feats.chars,
+                   extra=self.tok_arrays and {"tokenizer": self.tok_arrays})
+        r.model_written = True
+
+    def epochs(self, jobs, progress) -> TrainResult:
+        """Run the epochs (with a helper process when jobs > 1), stopping cleanly on Ctrl-C
+        or SIGTERM after the current minibatch."""
+        if jobs is None:  # (a given value was checked in train)
+            jobs = default_jobs(self.config)
+        if "fork" not in multiprocessing.get_all_start_methods():
+            jobs = 1
+        jobs = min(jobs, self.config.batch_parts, 2)
+        if jobs > 1:  # weights and Adagrad memories shared with the helper
+            self.params = _shared_copy(self.params)
+            self.opt.mem = _shared_copy(self.opt.mem)
+        d = self.data
+        wc = d.feats.templates.index("wc") if "wc" in d.feats.templates else None
+        self.job = BatchJob(self.config, self.params, d.data, d.char_table, d.drop_p,
+                            d.feats.word_unk, wc, int(d.feats.unk[wc]) if wc is not None else -1,
+                            **d.feature_drop)
+        # a diverging run is reported by the loss check, in one line: no numpy warnings (set
+        # before the helper process is forked, so that it inherits it)
+        saved_errstate = np.seterr(all="ignore")
+        self.helper = Helper(self.job, self.opt) if jobs > 1 else None
+        stop = {"signum": None}
+        old_handlers = _catch_signals(stop)
+        show = progress if progress is not None else sys.stderr.isatty()
+        try:
+            for epoch in range(self.start, self.config.epochs + 1):
+                entry = self.epoch(epoch, stop, show)
+                if self.after_epoch(epoch, entry):
+                    break
+        except Interrupted as e:
+            stop["signum"] = e.signum
+        finally:
+            if self.helper is not None:
+                self.helper.close()
+            np.seterr(**saved_errstate)
+            for sig, h in old_handlers.items():
+                signal.signal(sig, h)
+        if stop["signum"] is not None:
+            self.result.interrupted = True
+            self.result.signum = stop["signum"]
+        return self.result
+
+    def epoch(self, epoch, stop, show) -> dict:
+        """One pass over the shuffled minibatches; the epoch's log entry."""
+        from tqdm import tqdm
+        c = self.config
+        rng = np.random.default_rng([c.seed, epoch])
+        batches = minibatches(self.data.lengths, c.batch_size, rng)
+        t0 = time.time()
+        self.total_loss, self.total_words = 0.0, 0
+        bar = tqdm(total=len(batches), desc=f"epoch {epoch}", unit="batch", disable=not show,
+                   file=sys.stderr, leave=False)
+        snapshots = snapshot_batches(len(batches), c.average_snapshots) \
+            if c.average and epoch >= c.average else {}
+        for bi, batch in enumerate(batches):
+            if stop["signum"] is not None:
+                raise Interrupted(stop["signum"])
+            self.step(epoch, bi, batch)
+            bar.update(1)
+            if bi in snapshots:  # one more term of the running mean of the weights
+                self.avg = running_mean(self.avg, self.params,
+                                        (epoch - c.average) * len(snapshots) + snapshots[bi])
+            if show and bi % 20 == 0:
+                bar.set_postfix(loss=f"{self.total_loss / max(self.total_words, 1):.3f}")
+        bar.close()
+        secs = time.time() - t0
+        self.current = self.avg if snapshots else self.params  # the weights to evaluate
+        return {"epoch": epoch, "loss": self.total_loss / max(self.total_words, 1),
+                "tokens_per_s": self.total_words / max(secs, 1e-9), "seconds": round(secs, 3),
+                "lr": c.lr}
+
+    def step(self, epoch, bi, batch):
+        """One minibatch: its parts' gradients (the second in the helper process, if any),
+        summed; one Adagrad step."""
+        parts = split_batch(batch, self.data.lengths, self.config.batch_parts)
+        shared = self.helper is not None and len(parts) == 2
+        if shared:  # the second part in the helper
+            self.helper.submit(epoch, bi, 1, parts[1])
+            results = [self.job.gradients(epoch, bi, 0, parts[0]), self.helper.result()]
+        else:
+            results = [self.job.gradients(epoch, bi, j, p) for j, p in enumerate(parts)]
+        done = [r for r in results if r is not None]
+        if not done:
+            return
+        loss, ntok = sum(r[0] for r in done), sum(r[1] for r in done)
+        if not np.isfinite(loss):
+            kept = "the last good checkpoint and best model are kept" \
+                if self.result.model_written else "no model was written"
+            raise PostagError(f"training diverged: loss is {loss} at epoch {epoch}, batch "
+                              f"{bi + 1}; try a smaller --lr ({kept})", exit_code=1)
+        if shared:  # both processes apply the step
+            self.helper.step_split(self.opt, self.params, *[r and r[2] for r in results],
+                                   1.0 / ntok)
+        else:
+            self.opt.step(self.params, add_grads([r[2] for r in done]), 1.0 / ntok)
+        self.total_loss += loss
+        self.total_words += int(ntok)
+
+    def after_epoch(self, epoch, entry) -> bool:
+        """Score dev, keep the best weights, write the model and the checkpoint, log; whether
+        to stop early (--patience)."""
+        r, d = self.result, self.data
+        r.epochs_run = epoch
+        improved = True
+        if d.dev is not None:
+            entry["dev_accuracy"] = accuracy(Tagger(self.current, d.feats, d.tagset, self.meta),
+                                             d.dev)
+            improved = r.best_dev is None or entry["dev_accuracy"] > r.best_dev
+        r.history.append(entry)
+        if improved:
+            r.best_epoch, r.best_dev = epoch, entry.get("dev_accuracy")
+            self.best = {k: v.copy() for k, v in self.current.items()}
+            self.bad_epochs = 0
+        else:
+            self.bad_epochs += 1
+        self.save_best()
+        if self.checkpoint:
+            _save_checkpoint(self.checkpoint, self.params, self.opt.mem, self.best, d.feats,
+                             d.tagset, self.meta, r, self.avg, self.tok_arrays)
+        dev_txt = f", dev acc {entry['dev_accuracy']:.2%}" if "dev_accuracy" in entry else ""
+        self.log(f"epoch {epoch}/{self.config.epochs}: loss {entry['loss']:.4f}, "
+                 f"{entry['tokens_per_s']:,.0f} tokens/s{dev_txt}"
+                 f"{' (best)' if improved and d.dev is not None else ''}")
+        if self.log_file:
+            _append_log(self.log_file, {**entry, "time": time.time()})
+        if self.config.patience and d.dev is not None and self.bad_epochs >= self.config.patience:
+            self.log(f"early stop: no better dev score for {self.config.patience} epochs")
+            return True
+        return False
+
+
+def _catch_signals(stop: dict) -> dict:
+    """Ctrl-C and SIGTERM set stop["signum"] (the run stops after the current minibatch);
+    returns the handlers to put back."""
     def on_signal(signum, frame):
         stop["signum"] = signum
 
-    old_handlers = {}
+    old = {}
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
-            old_handlers[sig] = signal.signal(sig, on_signal)
+            old[sig] = signal.signal(sig, on_signal)
         except ValueError:  # not in the main thread
             pass
-    show = progress if progress is not None else sys.stderr.isatty()
-    # epochs since the best dev score (a resumed run goes on counting for --patience)
-    bad_epochs = result.epochs_run - result.best_epoch if resume is not None and dev is not None else 0
-    try:
-        for epoch in range(start_epoch, config.epochs + 1):
-            rng = np.random.default_rng([config.seed, epoch])
-            batches = minibatches(lengths, config.batch_size, rng)
-            t0 = time.time()
-            total_loss, total_words = 0.0, 0
-            bar = tqdm(total=len(batches), desc=f"epoch {epoch}", unit="batch", disable=not show,
-                       file=sys.stderr, leave=False)
-            snapshots = snapshot_batches(len(batches), config.average_snapshots) \
-                if config.average and epoch >= config.average else {}
-            for bi, batch in enumerate(batches):
-                if stop["signum"] is not None:
-                    raise Interrupted(stop["signum"])
-                parts = split_batch(batch, lengths, config.batch_parts)
-                shared = helper is not None and len(parts) == 2
-                if shared:  # the second part in the helper
-                    helper.submit(epoch, bi, 1, parts[1])
-                    results = [job.gradients(epoch, bi, 0, parts[0]), helper.result()]
-                else:
-                    results = [job.gradients(epoch, bi, j, p) for j, p in enumerate(parts)]
-                done = [r for r in results if r is not None]
-                bar.update(1)
-                if done:
-                    loss, ntok = sum(r[0] for r in done), sum(r[1] for r in done)
-                    if not np.isfinite(loss):
-                        kept = "the last good checkpoint and best model are kept" \
-                            if result.model_written else "no model was written"
-                        raise PostagError(f"training diverged: loss is {loss} at epoch {epoch}, "
-                                          f"batch {bi + 1}; try a smaller --lr ({kept})",
-                                          exit_code=1)
-                    if shared:  # both processes apply the step
-                        helper.step_split(opt, params, *[r and r[2] for r in results], 1.0 / ntok)
-                    else:
-                        opt.step(params, add_grads([r[2] for r in done]), 1.0 / ntok)
-                    total_loss += loss
-                    total_words += int(ntok)
-                if bi in snapshots:  # one more term of the running mean of the weights
-                    n = (epoch - config.average) * len(snapshots) + snapshots[bi]
-                    avg = running_mean(avg, params, n)
-                if show and bi % 20 == 0:
-                    bar.set_postfix(loss=f"{total_loss / max(total_words, 1):.3f}")
-            bar.close()
-            secs = time.time() - t0
-            result.epochs_run = epoch
-            entry = {"epoch": epoch, "loss": total_loss / max(total_words, 1),
-                     "tokens_per_s": total_words / max(secs, 1e-9), "seconds": round(secs, 3),
-                     "lr": config.lr}
-            current = avg if snapshots else params
-            improved = True
-            if dev is not None:
-                acc = accuracy(Tagger(current, feats, tagset, meta), dev)
-                entry["dev_accuracy"] = acc
-                improved = result.best_dev is None or acc > result.best_dev
-            result.history.append(entry)
-            if improved:
-                result.best_epoch, result.best_dev = epoch, entry.get("dev_accuracy")
-                best_params = {k: v.copy() for k, v in current.items()}
-                bad_epochs = 0
-            else:
-                bad_epochs += 1
-            save_best(best_params)
-            if ckpt_path:
-                _save_checkpoint(ckpt_path, params, opt.mem, best_params, feats, tagset,
-                                 {**meta, "aux_tags": aux_tagset},
-                                 result, avg, tok_arrays)
-            dev_txt = f", dev acc {entry['dev_accuracy']:.2%}" if "dev_accuracy" in entry else ""
-            log(f"epoch {epoch}/{config.epochs}: loss {entry['loss']:.4f}, "
-                f"{entry['tokens_per_s']:,.0f} tokens/s{dev_txt}"
-                f"{' (best)' if improved and dev is not None else ''}")
-            if log_file:
-                _append_log(log_file, {**entry, "time": time.time()})
-            if config.patience and dev is not None and bad_epochs >= config.patience:
-                log(f"early stop: no better dev score for {config.patience} epochs")
-                break
-    except Interrupted as e:
-        result.interrupted = True
-        stop["signum"] = e.signum
-    finally:
-        if helper is not None:
-            helper.close()
-        np.seterr(**saved_errstate)
-        for sig, h in old_handlers.items():
-            signal.signal(sig, h)
-    if stop["signum"] is not None:
-        result.interrupted = True
-        result.signum = stop["signum"]
-    return result
+    return old
 
 
 def _tokenizer(train_sents, dev_sents, resumed, meta, log):

@@ -482,7 +482,7 @@ def test_adversarial_training_trains_and_is_checked(tiny_corpus, tmp_path):
 
 
 def test_union_rows_is_the_sorted_union():
-    from postag_cli.training import union_rows
+    from postag_cli.parallel import union_rows
     rng = np.random.default_rng(0)
     for n, m in [(0, 0), (0, 5), (7, 0), (50, 60), (300, 5)]:
         a, b = np.unique(rng.integers(0, 80, n)), np.unique(rng.integers(0, 80, m))
@@ -528,7 +528,7 @@ def test_resume_a_checkpoint_older_than_some_settings(tiny_corpus, tmp_path):
     behaviour (DEFAULTS_OF_NEW); asking for another value is refused with the old value named."""
     import json
 
-    from postag_cli.training import DEFAULTS_OF_NEW
+    from postag_cli.checkpoint import DEFAULTS_OF_NEW
 
     train_f, dev_f = tiny_corpus
     c = dict(DEFAULTS_OF_NEW, average=2)
@@ -553,7 +553,7 @@ def test_resume_a_checkpoint_older_than_some_settings(tiny_corpus, tmp_path):
 def test_share_rows_updates_each_row_once_with_both_parts():
     """Rows only one process has stay with it; shared rows go to exactly one of the two, with
     the other's position, and the two row counts differ by at most one where sharing allows."""
-    from postag_cli.training import share_rows
+    from postag_cli.parallel import share_rows
     rng = np.random.default_rng(0)
     for _ in range(200):
         a = np.unique(rng.integers(0, 60, rng.integers(0, 40)))

@@ -598,3 +598,28 @@ def test_same_models_bit_for_bit_as_before_the_redesign(name, settings, sample_t
     postag_cli.train(sample_train, tmp_path / "m.npz", dev=sample_dev, tokenizer=False, epochs=3,
                      **settings)
     assert weights_sha256(load_model(tmp_path / "m.npz")[0]) == BEFORE_REDESIGN[name]
+
+
+def test_preset_seed_is_min_char_rnns_setting(sample_train, sample_dev, tmp_path):
+    """--preset seed (and preset="seed") trains the seed setting: the same model bit for bit as
+    all of its options given one by one; an option given as well overrides the preset."""
+    from click.testing import CliRunner
+
+    import postag_cli
+    from postag_cli.cli import cli
+    from postag_cli.modelio import load_model, weights_sha256
+    from postag_cli.settings import PRESETS
+    assert {k: v for k, v in PRESETS["seed"].items() if k != "epochs"} == \
+        {**SEED_SETTINGS, "input_dropout": 0.0}
+    r = CliRunner().invoke(cli, ["train", str(sample_train), "--dev", str(sample_dev), "--preset",
+                                 "seed", "--epochs", "3", "--no-tokenizer", "-o",
+                                 str(tmp_path / "cli.npz")])
+    assert r.exit_code == 0, r.output
+    postag_cli.train(sample_train, tmp_path / "api.npz", dev=sample_dev, tokenizer=False,
+                     preset="seed", epochs=3)
+    for name in ("cli.npz", "api.npz"):
+        params, _, _, meta, _ = load_model(tmp_path / name)
+        assert weights_sha256(params) == BEFORE_REDESIGN["seed"]
+        assert meta["epochs"] == 3 and meta["word_dropout"] == 0 and meta["arch"] == "rnn"
+    with pytest.raises(postag_cli.PostagError, match="unknown preset 'sead'"):
+        postag_cli.train(sample_train, tmp_path / "x.npz", preset="sead")

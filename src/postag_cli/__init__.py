@@ -16,19 +16,20 @@ __all__ = ["PostagError", "Tagger", "__version__", "train"]
 
 
 def train(corpus, output, *, dev=None, force=False, tokenizer=True, checkpoint=None,
-          resume=None, log=None, jobs=None, **settings):
+          resume=None, log=None, jobs=None, preset=None, **settings):
     """Train a model on a CoNLL-U file and save it to `output`, as `postag train` does; returns
     the TrainResult (epochs run, best epoch and dev accuracy, history).
 
     settings: those of `postag train`, named as its options with _ for - (hidden=256,
-    epochs=20, seed=3, skip_gradcheck=True, ...); the defaults are the command's. Nothing is
+    epochs=20, seed=3, skip_gradcheck=True, ...); the defaults are the command's, or those of
+    `preset` ("seed": min-char-rnn's setting), which settings given as well override. Nothing is
     printed unless `log` is given (a function taking one line, such as print); no checkpoint
     is written unless `checkpoint` names one. Bad input raises PostagError."""
     import os
     from dataclasses import fields
 
     from .errors import PostagError
-    from .training import TrainConfig
+    from .settings import PRESETS, TrainConfig
     from .training import train as run
 
     known = {f.name for f in fields(TrainConfig)} - {"gradcheck"}
@@ -36,6 +37,9 @@ def train(corpus, output, *, dev=None, force=False, tokenizer=True, checkpoint=N
     if unknown:
         raise PostagError(f"unknown setting {unknown[0]!r}; the settings are: "
                           f"{', '.join(sorted(known | {'skip_gradcheck'}))}")
+    if preset is not None and preset not in PRESETS:
+        raise PostagError(f"unknown preset {preset!r}; the presets are: {', '.join(PRESETS)}")
+    settings = {**PRESETS.get(preset, {}), **settings}
     if os.path.exists(output) and not force and resume is None:
         raise PostagError(f"{output}: a model file is there already; give force=True to "
                           "replace it, or another output")

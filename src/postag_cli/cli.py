@@ -17,7 +17,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from . import __version__
 from .errors import PostagError
-from .settings import FEATURE_SET_NAMES, declared, option_name
+from .settings import FEATURE_SET_NAMES, PRESETS, declared, option_name
 
 DEFAULT_MODEL = "model.npz"
 # the default training settings, from their one declaration (settings.py)
@@ -132,6 +132,9 @@ def _setting_options(command):
               help="Dev CoNLL-U file: keep the best epoch.")
 @click.option("-o", "--output", default=DEFAULT_MODEL, show_default=True, help="Model file to write.")
 @_setting_options
+@click.option("--preset", type=click.Choice(sorted(PRESETS)),
+              help="seed: min-char-rnn's setting (one direction, the one-hot word, no dropout of "
+                   "any kind, plain Adagrad, 10 epochs); options given as well override it.")
 @click.option("--skip-gradcheck", is_flag=True, help="Do not check gradients before training.")
 @click.option("--force", is_flag=True, help="Replace the model file -o if it exists.")
 @click.option("--no-tokenizer", is_flag=True,
@@ -148,7 +151,7 @@ def _setting_options(command):
 @click.option("--jobs", type=int, help="Processes computing gradients (the model does not depend on "
               "it)  [default: 2, or 1 on a one-CPU machine]")
 def train(corpus, dev, output, skip_gradcheck, force, no_tokenizer, checkpoint, no_checkpoint,
-          keep_checkpoint, resume, log_file, skip_bad_sentences, quiet, jobs, **settings):
+          keep_checkpoint, resume, log_file, skip_bad_sentences, quiet, jobs, preset, **settings):
     """Train a tagger on a CoNLL-U treebank and save it as one .npz file.
 
     \b
@@ -181,6 +184,10 @@ def train(corpus, dev, output, skip_gradcheck, force, no_tokenizer, checkpoint, 
                 check_writable(p)
         if log_file:
             check_appendable(log_file)
+        ctx = click.get_current_context()
+        for key, value in PRESETS.get(preset, {}).items():  # (options given win)
+            if ctx.get_parameter_source(key) == click.core.ParameterSource.DEFAULT:
+                settings[key] = value
         config = TrainConfig(**settings, gradcheck=not skip_gradcheck)
         result = run_train(corpus, output, config, dev_path=dev, checkpoint=checkpoint,
                            resume=resume, log_file=log_file, skip_bad=skip_bad_sentences,

@@ -21,6 +21,16 @@ RULES = {"positive": lambda v: v > 0, ">= 0": lambda v: v >= 0,
          "in [0, 1)": lambda v: 0 <= v < 1}
 
 
+# --preset: settings given at once (an option given as well overrides its value)
+PRESETS = {
+    # min-char-rnn's setting: one direction, the one-hot word only, no dropout of any kind, no
+    # averaging or adversarial pass, plain Adagrad on every weight alike
+    "seed": dict(arch="rnn", features="word", char_hidden=0, dropout=0.0, input_dropout=0.0,
+                 recurrent_dropout=0.0, word_dropout=0.0, feature_dropout=0.0, average=0,
+                 adversarial=0.0, lr=0.1, lr_embed=0.0, batch_size=32, hidden=128, epochs=10),
+}
+
+
 def setting(default, help, *, low=None, high=None, rule=None, choices=None):
     """A TrainConfig field: an integer within [low, high], a number obeying `rule` (a key of
     RULES), one of `choices`, or an on/off switch (a bool default)."""

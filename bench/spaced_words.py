@@ -10,7 +10,7 @@ with spaces, tagged as the chain's head; so is every chain of `compound` words b
 head (`credit card`, `health care`), which, like Vietnamese words, recur (`--relations flat`
 for names only). The tokenizer benchmark's last lines then show the raw-text tokens and words
 F1 without and with what a model learns from the copy of train, and without its words with
-spaces (`tokenizer.learn_spaced_words`). Sentences with multiword tokens are copied unchanged.
+spaces (`lexicon.learn_spaced_words`). Sentences with multiword tokens are copied unchanged.
 """
 
 from __future__ import annotations

@@ -37,13 +37,15 @@ DEFAULT_DIR = REPO_ROOT / ".." / "shared" / "data" / "ud-english-ewt"
 try:  # prefer the installed package; fall back to the source tree
     from postag_cli.align import score_documents
     from postag_cli.features import normalise
-    from postag_cli.tokenizer import learn_raw_text, model_lexicon, split_sentences, tokenize
+    from postag_cli.lexicon import learn_raw_text, model_lexicon
+    from postag_cli.tokenizer import split_sentences, tokenize
     from postag_cli.treebank import tagged_sentences
 except ImportError:  # pragma: no cover - depends on the environment
     sys.path.insert(0, str(REPO_ROOT / "src"))
     from postag_cli.align import score_documents
     from postag_cli.features import normalise
-    from postag_cli.tokenizer import learn_raw_text, model_lexicon, split_sentences, tokenize
+    from postag_cli.lexicon import learn_raw_text, model_lexicon
+    from postag_cli.tokenizer import split_sentences, tokenize
     from postag_cli.treebank import tagged_sentences
 
 import conllu

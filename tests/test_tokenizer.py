@@ -9,12 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from postag_cli.tokenizer import (Lexicon, Token, is_nospace_char, learn_abbreviations,
-                                  learn_spaced_words,
-                                  learn_elisions, learn_expansions,
-                                  learn_hyphenation, make_lexicon,
-                                  normalize_text, nospace_words, split_sentences, tokenize,
-                                  tokenize_words)
+from postag_cli.lexicon import (learn_abbreviations, learn_elisions, learn_expansions,
+                                learn_hyphenation, learn_spaced_words)
+from postag_cli.tokenizer import (Lexicon, Token, is_nospace_char, make_lexicon, normalize_text,
+                                  nospace_words, split_sentences, tokenize, tokenize_words)
 
 
 def shape(text: str) -> list:

@@ -11,7 +11,8 @@ from .settings import declared
 def describe(path) -> dict:
     from .features import Features
     from .segmenter import summary
-    from .tokenizer import ENGLISH_MARK, raw_text_settings
+    from .lexicon import raw_text_settings
+    from .tokenizer import ENGLISH_MARK
     params, features, tags, meta, _ = load_model(path)
     n_params = int(sum(a.size for a in params.values()))
     return {
@@ -86,7 +87,7 @@ def format_info(d: dict) -> str:
         f"tagset          {len(d['tags'])} {d['tag_column']} tags: {' '.join(d['tags'])}",
     ]
     from .segmenter import describe
-    from .tokenizer import describe_raw_text
+    from .lexicon import describe_raw_text
     if d.get("tokenizer"):
         lines += [f"raw text        {line}" for line in describe(d["tokenizer"])]
     elif d["english_rules"]:

@@ -294,7 +294,7 @@ def _validate(path, params, features, tags, meta, extra):
     stride = meta.get("adversarial_stride", 1)
     if not (type(stride) is int and stride >= 1):
         raise PostagError(f"{path}: corrupt model: bad adversarial stride {stride!r}")
-    # what raw text learned (tokenizer.learn_raw_text)
+    # what raw text learned (lexicon.learn_raw_text)
     mwt = meta.get("multiword_tokens", {})
     if not (isinstance(mwt, dict) and all(isinstance(v, list) and len(v) >= 2
                                           and all(map(_is_word, (k, *v)))

@@ -147,14 +147,14 @@ class Tagger(_Tagging):
 
     @property
     def lexicon(self):
-        """What the tokenizer learns from the training data (`tokenizer.model_lexicon`): the
+        """What the tokenizer learns from the training data (`lexicon.model_lexicon`): the
         words of scripts written without spaces (Chinese, Japanese, Thai, ...), by which such
         text is cut into words; and, but for an English model, which has its rules, the
         multiword tokens (`du` -> `de le`), elided words (`l'homme` -> `l' homme`),
         abbreviations (`usw.`), whether hyphenated words are one token (`peut-être`) and the
         words written with spaces (`sinh viên`)."""
         if self._lexicon is None:
-            from .tokenizer import model_lexicon
+            from .lexicon import model_lexicon
             self._lexicon = model_lexicon(self.features.words(), self.meta, self.multiword)
         return self._lexicon
 

@@ -49,7 +49,8 @@ from .modelio import (CHECKPOINT_MAGIC, MAX_ELEMENTS, MAX_TOTAL_BYTES, file_sha2
 from .parallel import Helper, _shared_copy, add_grads
 from .settings import TrainConfig
 from .tagger import MAX_SEGMENT, Tagger
-from .tokenizer import ENGLISH_MARK, describe_raw_text, learn_raw_text
+from .lexicon import describe_raw_text, learn_raw_text
+from .tokenizer import ENGLISH_MARK
 from .treebank import ReadStats, tagged_sentences
 
 @dataclass

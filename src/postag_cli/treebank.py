@@ -228,7 +228,7 @@ class TaggedSentence:
     other: list[str | None] | None = None  # the other tag column (XPOS when tags are UPOS)
     multiword: list = field(default_factory=list)  # (surface form, its words) of each range
     glued: list = field(default_factory=list)  # tokens ending in an apostrophe, SpaceAfter=No
-    # (elided words: French l'homme, see tokenizer.learn_elisions)
+    # (elided words: French l'homme, see lexicon.learn_elisions)
     hyphens: tuple = (0, 0)  # tokens with a hyphen inside (e-mail), hyphens as tokens (e - mail)
     # the surface tokens: (FORM, SpaceAfter=No?, its words), for the learned tokenizer
     surface: list = field(default_factory=list)
@@ -302,7 +302,7 @@ def token_words(sent) -> list[tuple[str, bool, tuple[str, ...]]]:
 def _hyphen_counts(toks) -> tuple[int, int]:
     """How a sentence (its surface tokens) writes hyphenated words: (tokens with a hyphen
     between two word characters, like e-mail; hyphens that are tokens of their own between
-    two glued word tokens, like e - mail). See tokenizer.learn_hyphenation."""
+    two glued word tokens, like e - mail). See lexicon.learn_hyphenation."""
     from .tokenizer import is_hyphenated, is_word_token
     whole = sum(1 for form, _ in toks if is_hyphenated(form))
     split = sum(1 for (a, glued_a), (h, glued_h), (b, _) in zip(toks, toks[1:], toks[2:])

@@ -319,13 +319,6 @@ def evaluate(gold, models, as_json, n_errors, raw, split_sentences, skip_bad_sen
 
 
 # dropout on outputs, recurrent states and inputs in the dropout-mask check
-CHECK_DROPOUT = (DEFAULTS["dropout"], DEFAULTS["recurrent_dropout"], 0.2)
-
-
-def _dropout_setting(dropout) -> str:
-    if dropout is None:
-        return "off"
-    return "masks fixed (output {}, recurrent {}, input {})".format(*dropout)
 
 
 @cli.command()
@@ -388,7 +381,6 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
     Example:  postag gradcheck --checks 10 --arch birnn --layers 2
     """
     from . import gradcheck as gc
-    from .info import adversarial_setting
     from .features import FEATURE_SETS
     from .training import read_corpus
 
@@ -401,71 +393,29 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
         raise UserError(f"--adversarial must be >= 0 (finite), not {adversarial}")
     if adversarial_stride is not None and adversarial_stride < 1:
         raise UserError(f"--adversarial-stride must be at least 1, not {adversarial_stride}")
-    one = dict(arch=arch or DEFAULTS["arch"], layers=layers or DEFAULTS["layers"],
-               features=features or DEFAULTS["features"],
-               char_hidden=4 if char_hidden is None else char_hidden,
-               embed=embed_size or 0, aux=bool(aux), crf=DEFAULTS["crf"] if crf is None else crf,
-               adversarial=DEFAULTS["adversarial"] if adversarial is None else adversarial,
-               stride=adversarial_stride or DEFAULTS["adversarial_stride"],
-               dropout=CHECK_DROPOUT if dropout_masks else None)
-    if model or any(v is not None for v in (arch, layers, features, char_hidden, embed_size, aux,
-                                            crf, adversarial, adversarial_stride, dropout_masks)):
-        configs = [("", one)]
-    else:
-        configs = [("default model", dict(one)),
-                   ("seed architecture", dict(arch="rnn", layers=1, features="word",
-                                              char_hidden=0, embed=0, aux=False, crf=False,
-                                              adversarial=0.0, stride=1)),
-                   ("other options", dict(arch="birnn", layers=2, features="rich",
-                                          char_hidden=3, embed=5, aux=True,
-                                          crf=not DEFAULTS["crf"], adversarial=1.0, stride=2,
-                                          aux_weight=0.7)),
-                   ("dropout masks", dict(one, layers=2, char_hidden=3, dropout=CHECK_DROPOUT))]
+    one = gc.one_config(arch=arch, layers=layers, features=features, char_hidden=char_hidden,
+                        embed=embed_size, aux=aux, crf=crf, adversarial=adversarial,
+                        stride=adversarial_stride,
+                        dropout=gc.CHECK_DROPOUT if dropout_masks else None)
+    single = model or any(v is not None for v in (arch, layers, features, char_hidden,
+                                                  embed_size, aux, crf, adversarial,
+                                                  adversarial_stride, dropout_masks))
+    configs = [("", one)] if single else gc.default_suite(one)
     try:
         templates = {name: FEATURE_SETS[c["features"]] for name, c in configs}
         meta = {}
         if model:
             from .modelio import load_model
             _, _, _, meta, _ = load_model(model)
-            templates = {"": meta["templates"]}
-            one.update(arch=meta["arch"], layers=meta["layers"],
-                       char_hidden=min(meta.get("char_hidden", 0), 4),
-                       embed=min(meta.get("embed_size", 0), 5),
-                       aux=meta.get("aux_weight", 0) > 0, crf=bool(meta.get("crf", False)),
-                       adversarial=float(meta.get("adversarial", 0.0)),
-                       stride=meta.get("adversarial_stride", 1))
+            templates, configs = {"": meta["templates"]}, [("", gc.config_of_model(meta, one))]
         sents, _ = read_corpus(corpus or _sample_corpus(), "upos", what="corpus")
-        results = {name: gc.run(sents, templates[name], c["arch"], c["layers"], hidden=hidden,
-                                checks=checks, check_all=check_all, seed=seed,
-                                char_hidden=c["char_hidden"], embed=c["embed"], aux=c["aux"],
-                                crf=c["crf"], adversarial=c["adversarial"],
-                                adversarial_stride=c["stride"], dropout=c.get("dropout"),
-                                aux_weight=c.get("aux_weight"))
-                   for name, c in configs}
-        if len(configs) > 1 or (model and "tokenizer" in meta):  # the learned tokenizer's net
-            results["tokenizer"] = gc.run_tokenizer(sents, hidden=hidden, checks=checks,
-                                                    check_all=check_all, seed=seed)
+        results = gc.run_suite(sents, configs, templates, hidden, checks, check_all, seed,
+                               tokenizer=not single or "tokenizer" in meta)
     except PostagError as e:
         _fail(e)
     except ValueError as e:  # (no surface text to check the tokenizer on)
         _fail(PostagError(f"{corpus or 'the sample corpus'}: {e}"))
-    for name, c in configs:
-        click.echo(f"gradient check{' of the ' + name if name else ''}: arch {c['arch']}, "
-                   f"{c['layers']} layer(s), features {','.join(templates[name])}, hidden "
-                   f"{hidden}, character RNN {c['char_hidden'] or 'none'}, feature embedding "
-                   f"{c['embed'] or 'none'}, auxiliary output {'yes' if c['aux'] else 'no'}, "
-                   f"CRF {'yes' if c['crf'] else 'no'}, adversarial pass "
-                   f"{adversarial_setting(c['adversarial'], c['stride'])}, dropout "
-                   f"{_dropout_setting(c.get('dropout'))}, float64")
-        click.echo(gc.format_table(results[name]))
-        if len(results) > 1:
-            click.echo("")
-    if "tokenizer" in results:
-        click.echo("gradient check of the tokenizer: arch birnn over characters, "
-                   f"1 layer, character features, hidden {hidden}, dropout off, float64")
-        click.echo(gc.format_table(results["tokenizer"]) + "\n")
-    click.echo(gc.summary_line(results[""]) if len(results) == 1 else
-               gc.summary_of_configs(results))
+    click.echo(gc.report(results, configs, templates, hidden))
     if not all(r.passed for rs in results.values() for r in rs):
         sys.exit(1)
 

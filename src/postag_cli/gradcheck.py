@@ -41,6 +41,7 @@ import numpy as np
 
 from . import model as model_module
 from .model import make_batch  # the batches training uses (re-exported for tests)
+from .settings import TrainConfig
 
 EPS = 1e-5
 FLOOR = 1e-2
@@ -324,3 +325,85 @@ def run_tokenizer(sentences, hidden=6, checks=10, check_all=False, seed=0, loss_
     params, ids, labels, mask = tokenizer_problem(sentences, hidden, seed=seed)
     return check_gradients(params, ARCH, ids, labels, mask, checks=checks, check_all=check_all,
                            seed=seed, loss_and_grads=loss_and_grads)
+
+
+# ---------------------------------------------------------------------------------------------
+# the suite of `postag gradcheck`: which small models to check, and the report
+
+# the dropout rates whose masks the "dropout masks" run holds fixed: output, recurrent, input
+CHECK_DROPOUT = (TrainConfig.dropout, TrainConfig.recurrent_dropout, 0.2)
+
+
+def one_config(**given) -> dict:
+    """The configuration of one check: the defaults of training, with what is given (None:
+    not given) put in; char_hidden 4 and no embedding unless given (small and quick)."""
+    d = TrainConfig()
+    c = dict(arch=d.arch, layers=d.layers, features=d.features, char_hidden=4, embed=0,
+             aux=False, crf=d.crf, adversarial=d.adversarial, stride=d.adversarial_stride,
+             dropout=None)
+    c.update({k: v for k, v in given.items() if v is not None})
+    return c
+
+
+def config_of_model(meta: dict, one: dict) -> dict:
+    """`one` with a model file's architecture (at the small sizes of the check)."""
+    return dict(one, arch=meta["arch"], layers=meta["layers"],
+                char_hidden=min(meta.get("char_hidden", 0), 4),
+                embed=min(meta.get("embed_size", 0), 5), aux=meta.get("aux_weight", 0) > 0,
+                crf=bool(meta.get("crf", False)), adversarial=float(meta.get("adversarial", 0.0)),
+                stride=meta.get("adversarial_stride", 1))
+
+
+def default_suite(one: dict) -> list[tuple[str, dict]]:
+    """The runs that together hold every parameter postag can train, and the dropout masks."""
+    return [("default model", dict(one)),
+            ("seed architecture", dict(arch="rnn", layers=1, features="word", char_hidden=0,
+                                       embed=0, aux=False, crf=False, adversarial=0.0, stride=1,
+                                       dropout=None)),
+            ("other options", dict(arch="birnn", layers=2, features="rich", char_hidden=3,
+                                   embed=5, aux=True, crf=not TrainConfig.crf, adversarial=1.0,
+                                   stride=2, aux_weight=0.7, dropout=None)),
+            ("dropout masks", dict(one, layers=2, char_hidden=3, dropout=CHECK_DROPOUT))]
+
+
+def run_suite(sentences, configs, templates: dict, hidden, checks, check_all, seed,
+              tokenizer: bool) -> dict:
+    """{name: results} of each configuration (and of the tokenizer's network, as "tokenizer")."""
+    results = {name: run(sentences, templates[name], c["arch"], c["layers"], hidden=hidden,
+                         checks=checks, check_all=check_all, seed=seed,
+                         char_hidden=c["char_hidden"], embed=c["embed"], aux=c["aux"],
+                         crf=c["crf"], adversarial=c["adversarial"], adversarial_stride=c["stride"],
+                         dropout=c.get("dropout"), aux_weight=c.get("aux_weight"))
+               for name, c in configs}
+    if tokenizer:  # the learned tokenizer's network
+        results["tokenizer"] = run_tokenizer(sentences, hidden=hidden, checks=checks,
+                                             check_all=check_all, seed=seed)
+    return results
+
+
+def describe_config(name, c, templates, hidden) -> str:
+    """The heading of a configuration's table."""
+    from .info import adversarial_setting
+    dropout = "off" if c.get("dropout") is None else \
+        "masks fixed (output {}, recurrent {}, input {})".format(*c["dropout"])
+    return (f"gradient check{' of the ' + name if name else ''}: arch {c['arch']}, "
+            f"{c['layers']} layer(s), features {','.join(templates)}, hidden {hidden}, character "
+            f"RNN {c['char_hidden'] or 'none'}, feature embedding {c['embed'] or 'none'}, "
+            f"auxiliary output {'yes' if c['aux'] else 'no'}, CRF {'yes' if c['crf'] else 'no'}, "
+            f"adversarial pass {adversarial_setting(c['adversarial'], c['stride'])}, dropout "
+            f"{dropout}, float64")
+
+
+def report(results: dict, configs, templates: dict, hidden) -> str:
+    """The tables of every run and the summary line(s)."""
+    out = []
+    for name, c in configs:
+        out += [describe_config(name, c, templates[name], hidden), format_table(results[name])]
+        if len(results) > 1:
+            out.append("")
+    if "tokenizer" in results:
+        out += ["gradient check of the tokenizer: arch birnn over characters, 1 layer, character "
+                f"features, hidden {hidden}, dropout off, float64",
+                format_table(results["tokenizer"]) + "\n"]
+    out.append(summary_line(results[""]) if len(results) == 1 else summary_of_configs(results))
+    return "\n".join(out)

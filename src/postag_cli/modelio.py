@@ -249,6 +249,16 @@ def _is_word(w) -> bool:
 
 
 def _validate(path, params, features, tags, meta, extra):
+    """Refuse a model (or checkpoint) whose parts do not fit together: settings, vocabulary,
+    tagset, raw-text settings, weight shapes and values, tokenizer, checkpoint groups."""
+    _check_settings(path, features, tags, meta)
+    _check_raw_text_settings(path, meta)
+    expected = _check_weights(path, params, features, tags, meta)
+    _check_extra(path, meta, extra, expected)
+
+
+def _check_settings(path, features, tags, meta):
+    """The architecture, features, tagset and sizes the metadata declares."""
     arch, layers, hidden = meta.get("arch"), meta.get("layers"), meta.get("hidden")
     templates = meta.get("templates")
     if arch not in ARCHS:
@@ -294,7 +304,10 @@ def _validate(path, params, features, tags, meta, extra):
     stride = meta.get("adversarial_stride", 1)
     if not (type(stride) is int and stride >= 1):
         raise PostagError(f"{path}: corrupt model: bad adversarial stride {stride!r}")
-    # what raw text learned (lexicon.learn_raw_text)
+
+
+def _check_raw_text_settings(path, meta):
+    """What raw text learned (lexicon.learn_raw_text)."""
     mwt = meta.get("multiword_tokens", {})
     if not (isinstance(mwt, dict) and all(isinstance(v, list) and len(v) >= 2
                                           and all(map(_is_word, (k, *v)))
@@ -318,6 +331,14 @@ def _validate(path, params, features, tags, meta, extra):
     if not isinstance(meta.get("hyphenated_words", False), bool):
         raise PostagError(f"{path}: corrupt model: bad hyphenated_words "
                           f"{meta.get('hyphenated_words')!r} (true or false)")
+
+
+def _check_weights(path, params, features, tags, meta):
+    """Every weight there, of its shape, finite, float32-sized; the expected shapes."""
+    arch, layers, hidden = meta["arch"], meta["layers"], meta["hidden"]
+    chars, char_hidden = meta["chars"], meta.get("char_hidden", 0)
+    embed, aux_tags = meta.get("embed_size", 0), meta.get("aux_tags") or []
+    crf = meta.get("crf", False)
     expected = param_shapes(len(features), len(tags), hidden, arch, layers, len(chars),
                             char_hidden, embed, len(aux_tags), crf)
     if set(params) != set(expected):
@@ -335,6 +356,11 @@ def _validate(path, params, features, tags, meta, extra):
             raise PostagError(f"{path}: corrupt model: {name} holds NaN or infinite values")
         if a.dtype == np.float64 and a.size and np.abs(a).max() > np.finfo(np.float32).max:
             raise PostagError(f"{path}: corrupt model: {name} holds values too large for float32")
+    return expected
+
+
+def _check_extra(path, meta, extra, expected):
+    """The learned tokenizer, and a checkpoint's groups of arrays."""
     if ("tokenizer" in meta) != ("tokenizer" in extra):
         raise PostagError(f"{path}: corrupt model: tokenizer weights or settings missing")
     if "tokenizer" in extra:

@@ -77,40 +77,14 @@ def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, s
     params = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
     mask = np.asarray(mask, dtype=np.float64)
     rng = np.random.default_rng(seed)
-    checked = dict(params)
-    kwargs = {"chars": chars}
-    if aux_tags is not None:  # (also lets a loss function without these arguments be checked)
-        kwargs["aux_tags"] = aux_tags
-        if aux_weight is not None:
-            kwargs["aux_weight"] = aux_weight
-    if dropout is not None:
-        kwargs["dropout"], kwargs["recurrent_dropout"], kwargs["input_dropout"] = dropout
-    mask_seed = seed + 7919
-    if adversarial > 0:
-        DH = params["bh"].shape[0]
-        r = rng.standard_normal(mask.shape + (DH,)) * mask[:, :, None]
-        r *= adversarial / np.sqrt(DH)  # each r_t of norm about eps
-        checked["r_adv"] = kwargs["r_adv"] = r
-        kwargs["adversarial"] = adversarial
-        if adversarial_stride != 1:  # (lets a loss function without the argument be checked)
-            kwargs["adversarial_stride"] = adversarial_stride
+    kwargs = _loss_arguments(params, mask, rng, chars, aux_tags, aux_weight, dropout,
+                             adversarial, adversarial_stride)
+    checked = dict(params, **({"r_adv": kwargs["r_adv"]} if "r_adv" in kwargs else {}))
 
     def loss_fn():
         if dropout is not None:  # a fresh generator with the same seed: the same masks
-            kwargs["rng"] = np.random.default_rng(mask_seed)
+            kwargs["rng"] = np.random.default_rng(seed + 7919)
         return loss_and_grads(params, arch, ids, tags, mask, **kwargs)
-
-    _, grads = loss_fn()
-    word_rows = np.unique(ids[mask > 0], return_counts=True)  # (rows, how often each is used)
-    used = {"Wxh": word_rows, "Wxe": word_rows}  # (a model has one of the two tables)
-    if chars is not None:
-        used["Wxc"] = np.unique(chars.ids[chars.mask > 0], return_counts=True)
-    if adversarial > 0:  # the positions of the words the adversarial pass reads
-        read = np.zeros(mask.shape, dtype=bool)
-        T, sel = model_module.adversarial_rows(mask, adversarial_stride)
-        read[:T, sel] = mask[:T, sel] > 0
-        positions = np.flatnonzero(read.reshape(-1))
-        used["r_adv"] = (positions, np.ones_like(positions))
 
     def central(p, i, h):  # (L(w + h) - L(w - h)) / 2h for entry i of array p
         old = p[i]
@@ -121,54 +95,103 @@ def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, s
         p[i] = old
         return (lp - lm) / (2 * h)
 
+    _, grads = loss_fn()
+    used = _used_rows(ids, mask, chars, adversarial, adversarial_stride)
     results = []
-    for name in checked:
-        p = checked[name]
+    for name, p in checked.items():
         g = _dense(grads[name], p.shape) if name in grads else np.zeros(0)
         if g.shape != p.shape:
             results.append(ParamCheck(name, p.shape, 0, np.inf, np.inf, (), False))
             continue
-        if check_all:
-            idx = list(np.ndindex(p.shape))
-        elif name in used:  # embedding tables: most from the rows the batch uses, some anywhere
-            W = p.shape[-1]
-            rows, counts = used[name]
-            n_used = min(checks - checks // 4, rows.size * W)
-            flat = _spread_entries(rows, counts, W, n_used, rng)
-            # and one entry of a row for each number of uses in the batch, beyond `checks`
-            # (the backward pass sums a row's uses in groups by their number)
-            per_count = [rng.choice(rows[counts == c]) * W + rng.integers(W)
-                         for c in np.unique(counts)]
-            flat = np.r_[flat, np.setdiff1d(per_count, flat)]
-            rest = np.setdiff1d(rng.choice(p.size, min(checks - n_used, p.size), replace=False),
-                                flat)
-            idx = [np.unravel_index(int(i), p.shape) for i in np.r_[flat, rest]]
-        elif name == "Wyy" and checks < p.size:  # transitions: some from the start row
-            C = p.shape[1]
-            n_start = max(checks // 4, 1)
-            start = p.size - C + rng.choice(C, min(n_start, C), replace=False)
-            flat = np.r_[start, rng.choice(p.size - C, checks - len(start), replace=False)]
-            idx = [np.unravel_index(int(i), p.shape) for i in flat]
-        else:  # distinct random entries (all of them when there are no more than `checks`)
-            flat = rng.choice(p.size, min(checks, p.size), replace=False)
-            idx = [np.unravel_index(int(i), p.shape) for i in flat]
-        idx = [tuple(int(j) for j in i) for i in idx]
-        max_rel, max_abs, worst = 0.0, 0.0, idx[0] if idx else ()
-        for i in idx:
-            ana = float(g[i])
-            num = central(p, i, eps)
-            if abs(ana - num) / max(abs(ana) + abs(num), FLOOR) > TOLERANCE:
-                num = (4 * central(p, i, eps / 2) - num) / 3  # Richardson: no eps^2 term
-            err = abs(ana - num)
-            rel = err / max(abs(ana) + abs(num), FLOOR)
-            if not np.isfinite(rel):
-                rel = np.inf
-            if rel > max_rel or worst == ():
-                max_rel, worst = rel, i
-            max_abs = max(max_abs, err)
-        results.append(ParamCheck(name, p.shape, len(idx), max_rel, max_abs, tuple(worst),
-                                  bool(max_rel <= TOLERANCE)))
+        idx = _entries(name, p, used, checks, check_all, rng)
+        results.append(_compare(name, p, g, idx, central, eps))
     return results
+
+
+def _loss_arguments(params, mask, rng, chars, aux_tags, aux_weight, dropout, adversarial,
+                    adversarial_stride) -> dict:
+    """The keyword arguments of the loss function for the check (with a fixed adversarial
+    perturbation r_adv, drawn from rng, when adversarial > 0)."""
+    kwargs = {"chars": chars}
+    if aux_tags is not None:  # (also lets a loss function without these arguments be checked)
+        kwargs["aux_tags"] = aux_tags
+        if aux_weight is not None:
+            kwargs["aux_weight"] = aux_weight
+    if dropout is not None:
+        kwargs["dropout"], kwargs["recurrent_dropout"], kwargs["input_dropout"] = dropout
+    if adversarial > 0:
+        DH = params["bh"].shape[0]
+        r = rng.standard_normal(mask.shape + (DH,)) * mask[:, :, None]
+        r *= adversarial / np.sqrt(DH)  # each r_t of norm about eps
+        kwargs["r_adv"] = r
+        kwargs["adversarial"] = adversarial
+        if adversarial_stride != 1:  # (lets a loss function without the argument be checked)
+            kwargs["adversarial_stride"] = adversarial_stride
+    return kwargs
+
+
+def _used_rows(ids, mask, chars, adversarial, adversarial_stride) -> dict:
+    """{table: (rows the batch uses, how often each)}: where a table's gradient is not zero."""
+    word_rows = np.unique(ids[mask > 0], return_counts=True)
+    used = {"Wxh": word_rows, "Wxe": word_rows}  # (a model has one of the two tables)
+    if chars is not None:
+        used["Wxc"] = np.unique(chars.ids[chars.mask > 0], return_counts=True)
+    if adversarial > 0:  # the positions of the words the adversarial pass reads
+        read = np.zeros(mask.shape, dtype=bool)
+        T, sel = model_module.adversarial_rows(mask, adversarial_stride)
+        read[:T, sel] = mask[:T, sel] > 0
+        positions = np.flatnonzero(read.reshape(-1))
+        used["r_adv"] = (positions, np.ones_like(positions))
+    return used
+
+
+def _entries(name, p, used, checks, check_all, rng) -> list[tuple]:
+    """The entries of parameter `name` (array p) to check."""
+    if check_all:
+        idx = list(np.ndindex(p.shape))
+    elif name in used:  # embedding tables: most from the rows the batch uses, some anywhere
+        W = p.shape[-1]
+        rows, counts = used[name]
+        n_used = min(checks - checks // 4, rows.size * W)
+        flat = _spread_entries(rows, counts, W, n_used, rng)
+        # and one entry of a row for each number of uses in the batch, beyond `checks`
+        # (the backward pass sums a row's uses in groups by their number)
+        per_count = [rng.choice(rows[counts == c]) * W + rng.integers(W)
+                     for c in np.unique(counts)]
+        flat = np.r_[flat, np.setdiff1d(per_count, flat)]
+        rest = np.setdiff1d(rng.choice(p.size, min(checks - n_used, p.size), replace=False),
+                            flat)
+        idx = [np.unravel_index(int(i), p.shape) for i in np.r_[flat, rest]]
+    elif name == "Wyy" and checks < p.size:  # transitions: some from the start row
+        C = p.shape[1]
+        n_start = max(checks // 4, 1)
+        start = p.size - C + rng.choice(C, min(n_start, C), replace=False)
+        flat = np.r_[start, rng.choice(p.size - C, checks - len(start), replace=False)]
+        idx = [np.unravel_index(int(i), p.shape) for i in flat]
+    else:  # distinct random entries (all of them when there are no more than `checks`)
+        flat = rng.choice(p.size, min(checks, p.size), replace=False)
+        idx = [np.unravel_index(int(i), p.shape) for i in flat]
+    return [tuple(int(j) for j in i) for i in idx]
+
+
+def _compare(name, p, g, idx, central, eps) -> ParamCheck:
+    """Analytic g against central differences on the entries idx of p; an entry over the
+    tolerance is measured again by Richardson extrapolation before it fails."""
+    max_rel, max_abs, worst = 0.0, 0.0, idx[0] if idx else ()
+    for i in idx:
+        ana = float(g[i])
+        num = central(p, i, eps)
+        if abs(ana - num) / max(abs(ana) + abs(num), FLOOR) > TOLERANCE:
+            num = (4 * central(p, i, eps / 2) - num) / 3  # Richardson: no eps^2 term
+        err = abs(ana - num)
+        rel = err / max(abs(ana) + abs(num), FLOOR)
+        if not np.isfinite(rel):
+            rel = np.inf
+        if rel > max_rel or worst == ():
+            max_rel, worst = rel, i
+        max_abs = max(max_abs, err)
+    return ParamCheck(name, p.shape, len(idx), max_rel, max_abs, tuple(worst),
+                      bool(max_rel <= TOLERANCE))
 
 
 def _spread_entries(rows, counts, W, n, rng) -> np.ndarray:

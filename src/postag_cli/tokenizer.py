@@ -617,22 +617,11 @@ def tokenize(text: str, multiword: bool = True, lexicon: Lexicon | None = None) 
                 plain_word(tok, tstart, q, space_after)
                 continue
             if kind in _WORD_GROUPS:
-                last = tok[-1]
-                if last == "'" or last == "\u2019":
-                    stem = tok[:-1]
-                    if quote_open and "'" not in stem and "\u2019" not in stem:
-                        # closing quote after a word: two separate tokens
-                        append(Token(stem, tstart, q - 1, split_word(stem), False))
-                        append(Token(last, q - 1, q, (last,), space_after))
-                        quote_open = False
-                    elif stem[-1] in "sSzZxX" and multiword:
-                        # plural possessive: payers' -> payers '
-                        append(Token(tok, tstart, q, _split_word(stem) + (last,), space_after))
-                    else:
-                        # dropped g: cookin'
-                        append(Token(tok, tstart, q, (tok,), space_after))
-                    continue
-                append(Token(tok, tstart, q, split_word(tok), space_after))
+                if tok[-1] == "'" or tok[-1] == "\u2019":
+                    quote_open = _word_and_apostrophe(out, tok, tstart, space_after, quote_open,
+                                                      multiword, split_word)
+                else:
+                    append(Token(tok, tstart, q, split_word(tok), space_after))
                 continue
             if tok in _OPEN_SINGLE and (tstart == start or text[tstart - 1] in _OPENING_CONTEXT):
                 quote_open = True
@@ -641,8 +630,29 @@ def tokenize(text: str, multiword: bool = True, lexicon: Lexicon | None = None) 
             append(Token(tok, tstart, q, (tok,), space_after))
     if context:
         _apply_context_splits(out, context)
-    if lexicon is None:
-        return out
+    return out if lexicon is None else _apply_lexicon(out, text, lexicon)
+
+
+def _word_and_apostrophe(out, tok, start, space_after, quote_open, multiword, split_word) -> bool:
+    """Append the tokens of a word that ends in an apostrophe: a closing quote after a word
+    (two tokens), a plural possessive (payers' = payers '), or a dropped g (cookin'). Returns
+    whether an opening single quote is still pending."""
+    last, stem, end = tok[-1], tok[:-1], start + len(tok)
+    if quote_open and "'" not in stem and "\u2019" not in stem:
+        out.append(Token(stem, start, end - 1, split_word(stem), False))
+        out.append(Token(last, end - 1, end, (last,), space_after))
+        return False
+    if stem[-1] in "sSzZxX" and multiword:
+        out.append(Token(tok, start, end, _split_word(stem) + (last,), space_after))
+    else:
+        out.append(Token(tok, start, end, (tok,), space_after))
+    return quote_open
+
+
+def _apply_lexicon(out: list[Token], text: str, lexicon: Lexicon) -> list[Token]:
+    """What a model's Lexicon does to the rules' tokens, in order: hyphenated words joined,
+    abbreviations kept whole, elided words split off, words with spaces joined, runs of scripts
+    without spaces segmented, multiword tokens expanded."""
     if lexicon.hyphenated:
         out = _join_hyphenated(out)
     if lexicon.abbreviations:

@@ -341,3 +341,68 @@ def output_file(path):
         if fs.exists(tmp):
             fs.rm(tmp)
         raise
+
+
+# -- the API: data already in Dask ----------------------------------------------------------------
+
+
+def _model_arg(model):
+    """The model for a Dask collection's tasks: its bytes as one graph key (a broadcast scatter
+    when a distributed Client is active), with its name and sha256."""
+    import dask
+    mb = ModelBytes(model)
+    data = mb.data
+    try:
+        from distributed import default_client
+        client = default_client()
+    except (ImportError, ValueError):
+        client = None
+    if client is not None:
+        [data] = client.scatter([mb.data], broadcast=True, hash=True)
+    return dask.delayed(data, pure=True), mb.name, mb.sha256
+
+
+def tagged_sentences(texts, data, name, sha, split_sentences=True):
+    """[[(word, tag), ...] per sentence] of each text (on a worker; see tag_bag)."""
+    from dataclasses import replace
+
+    from .tagio import TagOptions, text_sentences
+    tagger = worker_tagger([data], [name], [sha])
+    opts = replace(TagOptions(fmt="tsv", split_sentences=split_sentences),
+                   multiword=tagger.multiword, lexicon=tagger.lexicon)
+    texts = [t if isinstance(t, str) else "" for t in texts]  # (a missing value: no sentence)
+    units = tagger.split_sentences(texts) if split_sentences else [[t] for t in texts]
+    words = [[[w for _, ws, _ in toks for w in ws] for _, toks in text_sentences(u, opts, tagger)]
+             for u in units]
+    tags = iter(tagger.tag_sents([s for ws in words for s in ws]))
+    return [[list(zip(s, next(tags))) for s in ws] for ws in words]
+
+
+def tag_bag(bag, model, split_sentences=True):
+    """A bag of texts (str) in, a bag of tagged sentences out: each sentence a list of
+    (word, tag) tuples, in the order of the texts. With split_sentences (the default) a text
+    may hold many sentences (split by the model's tokenizer, as `postag tag --split-sentences`
+    does); without, each text is one sentence. model: a path, an fsspec URL or the bytes of a
+    model file (sent to each worker once and loaded once per worker process)."""
+    data, name, sha = _model_arg(model)
+
+    def part(texts, data):
+        return [s for text in tagged_sentences(list(texts), data, name, sha, split_sentences)
+                for s in text]
+    return bag.map_partitions(part, data)
+
+
+def tag_dataframe(ddf, column, model, out=None, split_sentences=True):
+    """ddf with a column `out` (default COLUMN_tagged) holding the text of `column` tagged:
+    one line per sentence, word/TAG pairs separated by spaces (postag's `tagged` format, without
+    the final line end); a missing text gives "". model: as for tag_bag."""
+    import pandas as pd
+    out = out or f"{column}_tagged"
+    data, name, sha = _model_arg(model)
+
+    def part(df, data):
+        sents = tagged_sentences(list(df[column]), data, name, sha, split_sentences)
+        text = ["\n".join(" ".join(f"{w}/{t}" for w, t in s) for s in ss) for ss in sents]
+        return df.assign(**{out: pd.Series(text, index=df.index, dtype=object)})
+    meta = ddf._meta.assign(**{out: pd.Series([], dtype=object)})
+    return ddf.map_partitions(part, data, meta=meta)

@@ -156,7 +156,7 @@ def connect(address):
             raise PostagError(f"--cluster {address}: local:N needs N >= 1 worker processes")
         workers = int(n) if n else (os.cpu_count() or 1)
         with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                      dashboard_address=None, silence_logs=40) as cluster, \
+                                      dashboard_address=":0", silence_logs=40) as cluster, \
                 distributed.Client(cluster) as client:
             yield client
         return

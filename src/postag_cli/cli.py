@@ -293,7 +293,7 @@ def train(corpus, dev, output, skip_gradcheck, force, no_tokenizer, checkpoint, 
 @click.option("--cluster", metavar="ADDRESS",
               help="Tag on Dask: local or local:N starts N worker processes here; "
                    "tcp://HOST:8786 uses a running scheduler (pip install 'postag-cli[dask]').")
-@click.option("--chunk-size", default=1 << 20, show_default=True, metavar="BYTES",
+@click.option("--chunk-size", default=1 << 18, show_default=True, metavar="BYTES",
               help="With --cluster: bytes of input per task.")
 @click.option("--verify", is_flag=True, help="Check the weights against their recorded sha256.")
 def tag(inputs, models, output, input_format, pretokenized, split_sentences, fmt, probs, top_k,

@@ -23,7 +23,7 @@ from contextlib import ExitStack, contextmanager
 
 from .errors import PostagError
 
-CHUNK_BYTES = 1 << 20  # bytes of input per task
+CHUNK_BYTES = 1 << 18  # bytes of input per task (see docs/scale-out.md)
 MISSING = "--cluster needs Dask: pip install 'postag-cli[dask]'"
 _TAGGERS: dict = {}  # per worker process: {model sha256s: Tagger or Ensemble}
 LOAD_SECONDS: dict = {}  # {model sha256s: seconds this process took to load them}

@@ -321,9 +321,12 @@ def tag(inputs, models, output, input_format, pretokenized, split_sentences, fmt
         from .inputs import expand_inputs, plan_outputs
         paths = expand_inputs(inputs or ("-",))
         pairs = plan_outputs(paths, output, opts)
+        from .fileio import check_writable
         for inp, out in pairs:
             check_outputs({"output (-o)": out},
                           {"input file": inp, **{f"model {m}": m for m in models}})
+            if out != "-" and "://" not in out:
+                check_writable(out)
         if cluster is not None:
             _tag_cluster(pairs, list(models), opts, cluster, chunk_size, verify)
             return

@@ -6,7 +6,7 @@ EWT    ?= ../shared/data/ud-english-ewt
 MULTI  ?= ../shared/data/ud-multilingual
 OUT    := out
 
-.PHONY: setup demo test lint docs bench-accuracy bench-speed bench-tokenizer bench-rawtext clean
+.PHONY: setup demo test lint docs bench-accuracy bench-speed bench-tokenizer bench-rawtext bench-cluster clean
 
 $(BIN)/postag: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,12 @@ bench-tokenizer: setup
 bench-rawtext: setup
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check ufal.udpipe
 	$(BIN)/python bench/rawtext.py --ewt $(EWT) --data $(MULTI) $(ARGS)
+
+# --jobs 1/2 vs --cluster local:2 vs a running Dask cluster on loopback, ~3M tokens of EWT text
+# (needs the model of bench-rawtext, or ARGS="--model M.npz"; ARGS="--lock FILE" serialises runs).
+bench-cluster: setup
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dask]'
+	$(BIN)/python bench/cluster.py --ewt $(EWT) $(ARGS)
 
 clean:
 	rm -rf $(OUT) .pytest_cache build *.egg-info src/*.egg-info

@@ -436,8 +436,8 @@ def test_gradcheck_passes_with_crf(sents):
 
 CRF_BUGS = {
     # the backward recursion of the CRF without the transpose of the transition matrix
-    "no_transpose": ("beta = np.where(real[t], g @ ET, beta)",
-                     "beta = np.where(real[t], g @ E[:C], beta)", {"Wyy", None}),
+    "no_transpose": ("beta = np.where(real[t], mm(g, ET), beta)",
+                     "beta = np.where(real[t], mm(g, E[:C]), beta)", {"Wyy", None}),
     # expected transition counts without the transition weights
     "counts_without_weights": ("(AL[:-1].reshape(-1, C).T @ G[1:].reshape(-1, C)) * E[:C]",
                                "(AL[:-1].reshape(-1, C).T @ G[1:].reshape(-1, C))", {"Wyy"}),
@@ -448,8 +448,8 @@ CRF_BUGS = {
                                "n[C] = G[0].sum(axis=0) * E[C]", {"Wyy"}),
     # the backward recursion restarted at an untagged word inside a sentence, instead of
     # carried over it (the check batch has such a word since an audit planted this bug)
-    "beta_reset_at_untagged_word": ("beta = np.where(real[t], g @ ET, beta)",
-                                    "beta = np.where(real[t], g @ ET, 1.0)", {"Wyy", None}),
+    "beta_reset_at_untagged_word": ("beta = np.where(real[t], mm(g, ET), beta)",
+                                    "beta = np.where(real[t], mm(g, ET), 1.0)", {"Wyy", None}),
 }
 
 

@@ -219,10 +219,11 @@ def train(corpus, dev, output, skip_gradcheck, force, no_tokenizer, checkpoint, 
 
 
 @cli.command()
-@click.argument("input", default="-", type=click.Path(allow_dash=True, dir_okay=False))
+@click.argument("inputs", nargs=-1, metavar="[INPUT]...")
 @click.option("-m", "--model", "models", multiple=True, default=[DEFAULT_MODEL], show_default=True,
               help="Model file; give several (-m a.npz -m b.npz) to average their predictions.")
-@click.option("-o", "--output", default="-", show_default=True, help="Output file ('-': stdout).")
+@click.option("-o", "--output", default="-", show_default=True,
+              help="Output file ('-': stdout); with several inputs, the output folder.")
 @click.option("--input-format", type=click.Choice(["auto", "text", "conllu"]), default="auto",
               show_default=True,
               help="text: one sentence per line; conllu: retag a CoNLL-U file; auto: CoNLL-U if "
@@ -236,35 +237,74 @@ def train(corpus, dev, output, skip_gradcheck, force, no_tokenizer, checkpoint, 
 @click.option("--probs", is_flag=True, help="Add each token's tag probability.")
 @click.option("--top-k", default=0, show_default=True, help="List the K best tags with probabilities.")
 @click.option("--jobs", default=1, show_default=True, help="Worker processes.")
+@click.option("--cluster", metavar="ADDRESS",
+              help="Tag on Dask: local or local:N starts N worker processes here; "
+                   "tcp://HOST:8786 uses a running scheduler (pip install 'postag-cli[dask]').")
+@click.option("--chunk-size", default=1 << 18, show_default=True, metavar="BYTES",
+              help="With --cluster: bytes of input per task.")
 @click.option("--verify", is_flag=True, help="Check the weights against their recorded sha256.")
-def tag(input, models, output, input_format, pretokenized, split_sentences, fmt, probs, top_k,
-        jobs, verify):
-    """Tag raw text (one sentence per line) or a CoNLL-U file.
+def tag(inputs, models, output, input_format, pretokenized, split_sentences, fmt, probs, top_k,
+        jobs, cluster, chunk_size, verify):
+    """Tag raw text (one sentence per line) or CoNLL-U files.
 
     \b
     Example:  postag tag sentences.txt -m model.npz --format conllu > tagged.conllu
               postag tag test.conllu -m model.npz > retagged.conllu
+              postag tag 'corpus/*.txt' -m model.npz -o tagged/ --cluster local:4
     """
     from . import tagio
 
-    if top_k < 0 or jobs < 1:
+    if top_k < 0 or jobs < 1 or chunk_size < 1:
         raise UserError(f"--top-k must be at least 0, not {top_k}" if top_k < 0 else
-                        f"--jobs must be at least 1, not {jobs}")
-    check_outputs({"output (-o)": output},
-                  {"input file": input, **{f"model {m}": m for m in models}})
-    if output != "-":
-        from .fileio import check_writable
-        try:
-            check_writable(output)
-        except PostagError as e:
-            _fail(e)
+                        f"--jobs must be at least 1, not {jobs}" if jobs < 1 else
+                        f"--chunk-size must be at least 1, not {chunk_size}")
+    if cluster is not None and jobs != 1:
+        raise UserError("--jobs and --cluster do not go together (--cluster local:N runs N "
+                        "processes)")
+    opts = tagio.TagOptions(input_format=input_format, pretokenized=pretokenized,
+                            split_sentences=split_sentences, fmt=fmt or "", probs=probs,
+                            top_k=top_k)
     try:
-        opts = tagio.TagOptions(input_format=input_format, pretokenized=pretokenized,
-                                split_sentences=split_sentences, fmt=fmt or "", probs=probs,
-                                top_k=top_k)
-        tagio.tag_file(input, output, list(models), opts, jobs=jobs, verify=verify)
+        from .inputs import expand_inputs, plan_outputs
+        paths = expand_inputs(inputs or ("-",))
+        pairs = plan_outputs(paths, output, opts)
+        from .fileio import check_writable
+        for inp, out in pairs:
+            check_outputs({"output (-o)": out},
+                          {"input file": inp, **{f"model {m}": m for m in models}})
+            if out != "-" and "://" not in out:
+                check_writable(out)
+        if cluster is not None:
+            _tag_cluster(pairs, list(models), opts, cluster, chunk_size, verify)
+            return
+        for inp, out in pairs:
+            tagio.tag_file(inp, out, list(models), opts, jobs=jobs, verify=verify)
     except PostagError as e:
         _fail(e)
+
+
+def _tag_cluster(pairs, models, opts, address, chunk_size, verify):
+    """postag tag --cluster: the models and options checked here, the tagging on Dask."""
+    from . import dask as pdask
+    pdask.need_dask()  # (before reading any model)
+    from .tagger import load_tagger
+    local = [m for m in models if "://" not in m]
+    if local:  # (its errors before any input; raw-text settings the same for all models)
+        tagger = load_tagger(local, verify=verify)
+    jobs = [pdask.Job(inp, out, opts) for inp, out in pairs]
+    if local and any(j.opts.input_format == "text" and
+                     (not j.opts.pretokenized or j.opts.split_sentences) for j in jobs):
+        tagger.lexicon  # noqa: B018 (an ensemble that tokenizes differently fails here)
+    stats: dict = {}
+    try:
+        pdask.tag_files(jobs, models, address, chunk_size, stats)
+    except KeyboardInterrupt:
+        click.echo("interrupted: no output was written for the input being tagged", err=True)
+        sys.exit(130)
+    if os.environ.get("POSTAG_CLUSTER_STATS"):  # (for bench/cluster.py)
+        import json
+        with open(os.environ["POSTAG_CLUSTER_STATS"], "w") as f:
+            json.dump(stats, f)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -145,7 +145,28 @@ def init_params(n_features, n_tags, hidden, arch="birnn", layers=1, seed=0, dtyp
 # one recurrent layer, both directions at once: forward and backward side by side
 
 
-def rnn_forward(X, Whh, M, R=None):
+def stable_matmul(a, b, out=None):
+    """a @ b (b 2-d, or stacked like a) whose rows do not depend on how many rows a has. BLAS
+    picks its kernels by shape, and (OpenBLAS on x86) a row's last bits differ with the number
+    of rows unless there are two or more and b's columns are a multiple of 16; so it is computed
+    so, with zero columns and a copy of the row added as needed. Inference uses it: a sentence's
+    probabilities then do not depend on the sentences that share its batch or chunk, and
+    `postag tag` writes the same digits however its input is cut (--jobs, --cluster)."""
+    n, one = b.shape[-1], a.shape[-2] == 1
+    if n % 16 == 0 and not one:
+        return np.matmul(a, b, out=out)
+    if n % 16:
+        pad = np.zeros(b.shape[:-1] + (16 - n % 16,), dtype=b.dtype)
+        b = np.concatenate([b, pad], axis=-1)
+    r = np.matmul(np.concatenate([a, a], axis=-2) if one else a, b)
+    r = np.ascontiguousarray(r[..., :1, :n] if one else r[..., :n])
+    if out is None:
+        return r
+    out[...] = r
+    return out
+
+
+def rnn_forward(X, Whh, M, R=None, mm=np.matmul):
     """X (T, D, B, H): x_t Wxh + bh per direction (backward direction in reversed time);
     Whh (D, H, H); M (T, D, B, 1) mask; R (D, B, H) recurrent dropout mask or None: the state
     fed to the next step is h_{t-1} * R, one mask for all steps of a sentence.
@@ -158,7 +179,7 @@ def rnn_forward(X, Whh, M, R=None):
     # `reset` on, where no real word follows padding in either direction, skip the mask.
     reset = _last_padding_step(M) + 1
     for t in range(X.shape[0]):
-        a = np.matmul(h if R is None else h * R, Whh, out=HS[t])  # h_{t-1} Whh (or (h*R) Whh)
+        a = mm(h if R is None else h * R, Whh, out=HS[t])  # h_{t-1} Whh (or (h*R) Whh)
         a += X[t]  # a_t = x_t Wxh + bh + h_{t-1} Whh
         np.tanh(a, out=a)  # h_t = tanh(a_t)
         if t < reset:
@@ -348,7 +369,7 @@ def pack(lens) -> Packing:
     return Packing(n, off, step, seq, prev, rev)
 
 
-def packed_rnn_forward(X, Whh, pk: Packing):
+def packed_rnn_forward(X, Whh, pk: Packing, mm=np.matmul):
     """rnn_forward over packed sequences. X (D, N, H): x_t Wxh + bh of each row, in each
     direction (the backward direction packed from each sequence's own last element). Returns
     HS (D, N, H), the states h_t."""
@@ -357,7 +378,7 @@ def packed_rnn_forward(X, Whh, pk: Packing):
     np.tanh(X[:, :k], out=HS[:, :k])  # h_0 = tanh(x_0 Wxh + bh), as h_{-1} = 0
     for t in range(1, len(pk.n)):
         k, o, p = pk.n[t], pk.off[t], pk.off[t - 1]  # the first k sequences of step t - 1 go on
-        a = np.matmul(HS[:, p:p + k], Whh, out=HS[:, o:o + k])  # h_{t-1} Whh
+        a = mm(HS[:, p:p + k], Whh, out=HS[:, o:o + k])  # h_{t-1} Whh
         a += X[:, o:o + k]  # a_t = x_t Wxh + bh + h_{t-1} Whh
         np.tanh(a, out=a)  # h_t = tanh(a_t)
     return HS
@@ -382,7 +403,7 @@ def packed_rnn_backward(dHS, HS, Whh, pk: Packing):
     return dA, dWhh
 
 
-def char_forward(params, chars: Chars):
+def char_forward(params, chars: Chars, mm=np.matmul):
     """Character biRNN over the U forms: returns the summaries c (U, 2*Hc) and the cache.
     The forms are packed (`pack`): each step runs only on the forms that still have a
     character, and the backward direction reads each form from its own last character."""
@@ -397,7 +418,7 @@ def char_forward(params, chars: Chars):
     X = np.empty((2, len(ids), Hc), dtype=Wb.dtype)
     X[0] = Wb[ids, 0]
     X[1] = Wb[ids[pk.rev], 1]  # the backward direction reads each form from its end
-    HS = packed_rnn_forward(X, params["Whc"], pk)  # (2, N, Hc)
+    HS = packed_rnn_forward(X, params["Whc"], pk, mm)  # (2, N, Hc)
     # each form's last step: forward state after its last character, backward after its first
     last = pk.off[lens - 1] + np.arange(U)
     c = np.empty((U, 2 * Hc), dtype=HS.dtype)
@@ -458,7 +479,7 @@ def unique_rows(key):
     return uniq, inv.reshape(-1)
 
 
-def type_forward(params, type_ids, chars: Chars | None = None, type_form=None):
+def type_forward(params, type_ids, chars: Chars | None = None, type_form=None, mm=np.matmul):
     """Layer-0 inputs of U distinct word types, (U, D*H), before the bias: x Wxh, or (x Wxe) Weh
     with a factorised embedding, plus c Wcx with a character model (`chars` spells the forms;
     type_form (U,) is the form of each type, None when type u is form u). Returns V and a cache."""
@@ -466,13 +487,13 @@ def type_forward(params, type_ids, chars: Chars | None = None, type_form=None):
     if "Wxe" in params:
         e = embed(params["Wxe"], type_ids[None])[0]  # (U, E) e = x Wxe: sum of the active rows
         cache["e"] = e
-        V = e @ params["Weh"]  # (U, D*H)
+        V = mm(e, params["Weh"])  # (U, D*H)
     else:
         V = embed(params["Wxh"], type_ids[None])[0]  # (U, D*H) x Wxh: sum of the active rows
     if "Wxc" in params:
-        c, cache["char"] = char_forward(params, chars)  # (forms, 2*Hc)
+        c, cache["char"] = char_forward(params, chars, mm)  # (forms, 2*Hc)
         cache["c"] = c
-        cw = c @ params["Wcx"]  # c_w Wcx per form
+        cw = mm(c, params["Wcx"])  # c_w Wcx per form
         V += cw if type_form is None else cw[type_form]
     return V, cache
 
@@ -564,6 +585,7 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
     if D == 2:
         M[:, 1, :, 0] = mask[::-1]
     cache = {"layers": [], "M": M, "ids": ids, "mask": mask, "chars": chars}
+    mm = np.matmul if x0_split is None else stable_matmul  # (inference: rows stay the same)
     inp = None
     for layer, (wxh, whh, bh) in enumerate(layer_names(_n_layers(params))):
         if layer == 0 and x0_split is not None:
@@ -584,22 +606,22 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
                 if r_adv is not None:
                     Z += r_adv  # x_t + r_t: the adversarial perturbation, a constant
             else:
-                Z = inp @ params[wxh]  # dense input from the layer below
+                Z = mm(inp, params[wxh])  # dense input from the layer below
             Z += params[bh]
             S = _split_directions(Z, D)
         R = None
         if rng is not None and recurrent_dropout > 0:
             R = _dropout_mask(rng, S.shape[1:], recurrent_dropout, dtype)  # (D, B, H)
-        HS = rnn_forward(S, params[whh], M, R)
+        HS = rnn_forward(S, params[whh], M, R, mm)
         if x0_split is not None and layer == _n_layers(params) - 1:
             # inference: the output layer reads each direction's states where they are
             H = HS.shape[3]
-            logits = HS[:, 0] @ params["Why"][:H]  # (T, B, C)
+            logits = mm(HS[:, 0], params["Why"][:H])  # (T, B, C)
             if D == 2:
-                logits += (HS[:, 1] @ params["Why"][H:])[::-1]  # (back in reading order)
+                logits += mm(HS[:, 1], params["Why"][H:])[::-1]  # (back in reading order)
             logits += params["by"]
             if "Wyy" in params:
-                return crf_marginals(logits, mask, params["Wyy"], counts=False)[1], None
+                return crf_marginals(logits, mask, params["Wyy"], counts=False, mm=mm)[1], None
             return _softmax(logits), None
         out = _join_directions(HS)  # (T, B, D*H)
         drop = None
@@ -619,7 +641,7 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
     return _softmax(logits), cache
 
 
-def crf_marginals(logits, mask, Wyy, counts=True):
+def crf_marginals(logits, mask, Wyy, counts=True, mm=np.matmul):
     """Forward-backward of a linear-chain CRF: p(y) ~ exp(sum_t s_t(y_t) + sum_t W[y_t', y_t])
     over the words where mask > 0 (t' the previous such word; W's last row: the start), with
     emission scores s = logits (T, B, C). Scaled in probability space: alpha_t is normalised at
@@ -632,7 +654,7 @@ def crf_marginals(logits, mask, Wyy, counts=True):
     psi = np.exp(logits - shift[:, :, None])  # (T, B, C)
     real = mask[:, :, None] > 0
     E = np.exp(Wyy)  # (C+1, C)
-    c, AL, P, G, S = _crf_forward_backward(psi, real, E)
+    c, AL, P, G, S = _crf_forward_backward(psi, real, E, mm)
     logZ = (np.log(c[:, :, 0]) + shift * (mask > 0)).sum(axis=0)
     P *= real
     if not counts:
@@ -643,7 +665,7 @@ def crf_marginals(logits, mask, Wyy, counts=True):
     return logZ, P, n
 
 
-def _crf_forward_backward(psi, real, E):
+def _crf_forward_backward(psi, real, E, mm=np.matmul):
     """The two passes of crf_marginals, psi = exp(s - shift) (T, B, C), real = mask > 0
     (T, B, 1), E = exp(Wyy). Masked words (padding, untagged words of a training sentence) are
     skipped: the paths go from the word before to the word after them. Returns the scales c
@@ -662,9 +684,9 @@ def _crf_forward_backward(psi, real, E):
     ones = np.ones((C + 1, 1), dtype=psi.dtype)
     for t in range(T):
         S[t] = alpha[:, C:]
-        a = alpha @ E1  # (B, C+1): sum_i alpha(i) E(i, j); column C stays 0
+        a = mm(alpha, E1)  # (B, C+1): sum_i alpha(i) E(i, j); column C stays 0
         a[:, :C] *= psi[t]
-        c[t] = np.where(real[t], a @ ones, 1.0)  # (a row sum, faster as a product)
+        c[t] = np.where(real[t], mm(a, ones), 1.0)  # (a row sum, faster as a product)
         a /= c[t]
         alpha = np.where(real[t], a, alpha)  # masked words are skipped
         AL[t] = alpha[:, :C]
@@ -676,7 +698,7 @@ def _crf_forward_backward(psi, real, E):
         P[t] = AL[t] * beta
         g = np.where(real[t], psi[t] * beta / c[t], 0.0)
         G[t] = g
-        beta = np.where(real[t], g @ ET, beta)
+        beta = np.where(real[t], mm(g, ET), beta)
     return c, AL, P, G, S
 
 

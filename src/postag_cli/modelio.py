@@ -140,7 +140,11 @@ def _read_headers(path, zf):
 
 
 def load_model(path, magic=MAGIC):
-    """Load and validate a model. Returns (params, features, tags, meta, extra groups)."""
+    """Load and validate a model. Returns (params, features, tags, meta, extra groups).
+    path may also be a binary file object (e.g. io.BytesIO of the file's bytes, as sent to a
+    Dask worker); messages then name it by its `name` attribute."""
+    if hasattr(path, "read"):
+        return _load_archive(path, str(getattr(path, "name", "<model bytes>")), magic)
     path = os.fspath(path)
     what = "model" if magic == MAGIC else "checkpoint"
     if path == "-" and not os.path.exists(path):
@@ -154,10 +158,19 @@ def load_model(path, magic=MAGIC):
         open(path, "rb").close()
     except OSError as e:
         raise PostagError(f"{path}: cannot read ({e.strerror or e})") from None
-    if not zipfile.is_zipfile(path):
+    return _load_archive(path, path, magic)
+
+
+def _load_archive(source, path, magic):
+    """load_model's reading and checks: source is a path or a binary file object, path names
+    it in messages."""
+    rewind = (lambda: source.seek(0)) if hasattr(source, "seek") else (lambda: None)
+    rewind()
+    if not zipfile.is_zipfile(source):
         raise PostagError(f"{path}: not a postag model (not an .npz archive)")
     try:
-        with zipfile.ZipFile(path) as zf:
+        rewind()
+        with zipfile.ZipFile(source) as zf:
             headers = _read_headers(path, zf)
     except PostagError:
         raise
@@ -186,7 +199,8 @@ def load_model(path, magic=MAGIC):
         if "." in name and dtype.kind != "f" and not name.startswith("state."):
             raise PostagError(f"{path}: corrupt model: {name!r} must hold floats, not {dtype}")
     try:
-        with np.load(path, allow_pickle=False) as z:
+        rewind()
+        with np.load(source, allow_pickle=False) as z:
             data = {k: z[k] for k in headers}
     except Exception as e:  # zipfile/zlib/ValueError on a damaged member
         raise PostagError(f"{path}: corrupt model ({type(e).__name__}: {e})") from None

@@ -232,7 +232,8 @@ class Tagger(_Tagging):
             return np.zeros(shape, dtype=np.float32)
         ids = np.stack([self.features.encode_word(f) for f in forms])
         chars = self.features.char_batch([forms], len(forms)) if "Wxc" in self.params else None
-        return (M.type_forward(self.params, ids, chars)[0] + self.params["bh"]).reshape(shape)
+        V = M.type_forward(self.params, ids, chars, mm=M.stable_matmul)[0]  # (rows: see there)
+        return (V + self.params["bh"]).reshape(shape)
 
     def is_known(self, word: str) -> bool:
         """Whether the word was seen in training (its word feature is in the vocabulary)."""

@@ -79,14 +79,15 @@ def _conllu_name(path) -> bool:
         .removesuffix(".xz").endswith(".conllu")
 
 
-def read_text_lines(path, binary=None):
+def read_text_lines(path, binary=None, first_line=1):
     """Yield (line number, text) of a UTF-8 text file, BOM stripped, line ends removed. A CR
     inside a line ends a line too (old Mac files, CR only), as with Python's universal
-    newlines; the pieces keep the file's line number. binary: the file already opened."""
+    newlines; the pieces keep the file's line number. binary: the file already opened;
+    first_line: the number of its first line (a piece of a file)."""
     name = display_name(path)
     f = binary if binary is not None else open_binary(path)
     try:
-        lineno = 1
+        lineno = first_line
         while (line := read_line(f, name, lineno, MAX_LINE_BYTES)) is not None:
             if "\r" in line:
                 for piece in line.split("\r"):

@@ -174,14 +174,16 @@ def _check_sentence(tokens, lines) -> tuple[str, int] | None:
 
 
 def read_conllu(path, skip_bad=False, stats: ReadStats | None = None, binary=None,
-                check_upos=False):
+                check_upos=False, first_line=1):
     """Yield the sentences of a CoNLL-U file as conllu.TokenList, fields as raw strings.
     Each TokenList gets metadata-independent attributes: `.lineno` (first line).
-    check_upos: refuse a UPOS that is not a Universal POS tag (where UPOS is read as data)."""
+    check_upos: refuse a UPOS that is not a Universal POS tag (where UPOS is read as data).
+    first_line: the number of the first line of `binary` (a piece of a file)."""
     name = display_name(path)
     stats = stats if stats is not None else ReadStats()
     f = binary if binary is not None else open_binary(path)
     lines = _CheckedLines(f, name, check_upos)
+    lines.lineno = first_line - 1
     lines.skip_bad = skip_bad
     try:
         for sent in conllu.parse_incr(lines, fields=FIELDS, field_parsers=_RAW):

@@ -145,7 +145,7 @@ def tag_bytes(tagger, data: bytes, path, first_line: int, opts):
     out, n, tokens = [], 0, 0
     if opts.input_format == "conllu":
         from .treebank import read_conllu, words
-        for sents in _chunks(read_conllu(path, binary=f, first_line=first_line), CHUNK):
+        for sents, _ in _chunks(read_conllu(path, binary=f, first_line=first_line), CHUNK):
             out.append(tag_conllu_chunk(tagger, sents, opts, n))
             n += len(sents)
             tokens += sum(len(words(s)) for s in sents)
@@ -153,7 +153,7 @@ def tag_bytes(tagger, data: bytes, path, first_line: int, opts):
     if not opts.pretokenized or opts.split_sentences:
         opts = replace(opts, multiword=tagger.multiword, lexicon=tagger.lexicon)
     lines = read_text_lines(path, f, first_line=first_line)
-    for units in _chunks(text_units(lines, opts, tagger), CHUNK):
+    for units, _ in _chunks(text_units(lines, opts, tagger), CHUNK):
         out.append(tag_text_chunk(tagger, units, n, opts))
         n += sum(1 for unit in units if is_sentence(unit))
         tokens += sum(len(unit.split()) for unit in units)

@@ -24,14 +24,6 @@ DEFAULT_MODEL = "model.npz"
 DEFAULTS = {f.name: f.default for f in declared()}
 
 
-class UserError(click.ClickException):
-    """A one-line error with a chosen exit status (2: bad input or usage, 1: failed check)."""
-
-    def __init__(self, message, exit_code=2):
-        super().__init__(_printable(message))
-        self.exit_code = exit_code
-
-
 def _printable(message: str) -> str:
     """The message with characters that are not printable (controls, U+2028 and other line
     separators, which data such as a sent_id may hold) escaped: one line on any terminal."""
@@ -41,8 +33,12 @@ def _printable(message: str) -> str:
                    for c in message)
 
 
-def _fail(e: PostagError):
-    raise UserError(str(e), e.exit_code) from None
+def _as_click(e: PostagError) -> click.ClickException:
+    """The one error type, PostagError, as click prints it: `Error: ` and the message on one
+    line, with its exit status (2: bad input or usage, 1: a failed check)."""
+    out = click.ClickException(_printable(str(e)))
+    out.exit_code = e.exit_code
+    return out
 
 
 _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())  # (click >= 8.2)
@@ -54,7 +50,7 @@ def _one_line(e: click.UsageError) -> click.ClickException:
     if isinstance(e, _NO_ARGS_IS_HELP):
         return e
     where = e.ctx.command_path if e.ctx else "postag"
-    return UserError(f"{e.format_message()} (see '{where} --help')", e.exit_code)
+    return _as_click(PostagError(f"{e.format_message()} (see '{where} --help')", e.exit_code))
 
 
 class _Group(click.Group):
@@ -67,12 +63,12 @@ class _Group(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except PostagError as e:
-            _fail(e)
+        except PostagError as e:  # (every command's errors: one line, no traceback)
+            raise _as_click(e) from None
         except click.UsageError as e:
             raise _one_line(e) from None
         except MemoryError:
-            raise UserError("out of memory") from None
+            raise _as_click(PostagError("out of memory")) from None
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -100,7 +96,7 @@ def check_outputs(outputs: dict, inputs: dict) -> None:
     for i, (what, path) in enumerate(outs):
         for other, p in list(inputs.items()) + outs[:i]:
             if p and p != "-" and _same_file(path, p):
-                raise UserError(f"{path}: {what} would overwrite the {other}")
+                raise PostagError(f"{path}: {what} would overwrite the {other}")
 
 
 def _sample_corpus():
@@ -164,7 +160,7 @@ def train(corpus, dev, output, skip_gradcheck, force, no_tokenizer, checkpoint, 
     for option, value in (("-o", output), ("--checkpoint", checkpoint), ("--resume", resume),
                           ("--log-file", log_file)):
         if value == "-":  # (only the corpus and the dev file may come from stdin)
-            raise UserError(f"{option} -: {option} needs a file name, not stdin/stdout")
+            raise PostagError(f"{option} -: {option} needs a file name, not stdin/stdout")
     if no_checkpoint:
         checkpoint = None
     elif not checkpoint:
@@ -176,7 +172,7 @@ def train(corpus, dev, output, skip_gradcheck, force, no_tokenizer, checkpoint, 
                    "checkpoint to resume (--resume)": resume if resume is not None and not (
                        checkpoint and _same_file(resume, checkpoint)) else None})
     if os.path.exists(output) and not force and resume is None:  # (a resume goes on writing it)
-        raise UserError(f"{output}: a model file is there already; give --force to replace it, "
+        raise PostagError(f"{output}: a model file is there already; give --force to replace it, "
                         "or another -o")
     try:
         for p in (output, checkpoint):
@@ -193,8 +189,6 @@ def train(corpus, dev, output, skip_gradcheck, force, no_tokenizer, checkpoint, 
                            resume=resume, log_file=log_file, skip_bad=skip_bad_sentences,
                            jobs=jobs, tokenizer=not no_tokenizer,
                            **({"log": lambda message: None, "progress": False} if quiet else {}))
-    except PostagError as e:
-        _fail(e)
     except KeyboardInterrupt:  # (before the first epoch: reading, checking gradients)
         click.echo("interrupted before training began: no model was written", err=True)
         sys.exit(130)
@@ -206,7 +200,7 @@ def train(corpus, dev, output, skip_gradcheck, force, no_tokenizer, checkpoint, 
         click.echo(f"interrupted: {where}", err=True)
         sys.exit(130 if getattr(result, "signum", 2) == 2 else 143)
     if not result.model_written:
-        _fail(PostagError(f"{output}: no model was written (no epoch was run)"))
+        raise PostagError(f"{output}: no model was written (no epoch was run)")
     best = f", best dev accuracy {result.best_dev:.2%} (epoch {result.best_epoch})" \
         if result.best_dev is not None else ""
     if not quiet:
@@ -255,32 +249,29 @@ def tag(inputs, models, output, input_format, pretokenized, split_sentences, fmt
     from . import tagio
 
     if top_k < 0 or jobs < 1 or chunk_size < 1:
-        raise UserError(f"--top-k must be at least 0, not {top_k}" if top_k < 0 else
+        raise PostagError(f"--top-k must be at least 0, not {top_k}" if top_k < 0 else
                         f"--jobs must be at least 1, not {jobs}" if jobs < 1 else
                         f"--chunk-size must be at least 1, not {chunk_size}")
     if cluster is not None and jobs != 1:
-        raise UserError("--jobs and --cluster do not go together (--cluster local:N runs N "
+        raise PostagError("--jobs and --cluster do not go together (--cluster local:N runs N "
                         "processes)")
     opts = tagio.TagOptions(input_format=input_format, pretokenized=pretokenized,
                             split_sentences=split_sentences, fmt=fmt or "", probs=probs,
                             top_k=top_k)
-    try:
-        from .inputs import expand_inputs, plan_outputs
-        paths = expand_inputs(inputs or ("-",))
-        pairs = plan_outputs(paths, output, opts)
-        from .fileio import check_writable
-        for inp, out in pairs:
-            check_outputs({"output (-o)": out},
-                          {"input file": inp, **{f"model {m}": m for m in models}})
-            if out != "-" and "://" not in out:
-                check_writable(out)
-        if cluster is not None:
-            _tag_cluster(pairs, list(models), opts, cluster, chunk_size, verify)
-            return
-        for inp, out in pairs:
-            tagio.tag_file(inp, out, list(models), opts, jobs=jobs, verify=verify)
-    except PostagError as e:
-        _fail(e)
+    from .inputs import expand_inputs, plan_outputs
+    paths = expand_inputs(inputs or ("-",))
+    pairs = plan_outputs(paths, output, opts)
+    from .fileio import check_writable
+    for inp, out in pairs:
+        check_outputs({"output (-o)": out},
+                      {"input file": inp, **{f"model {m}": m for m in models}})
+        if out != "-" and "://" not in out:
+            check_writable(out)
+    if cluster is not None:
+        _tag_cluster(pairs, list(models), opts, cluster, chunk_size, verify)
+        return
+    for inp, out in pairs:
+        tagio.tag_file(inp, out, list(models), opts, jobs=jobs, verify=verify)
 
 
 def _tag_cluster(pairs, models, opts, address, chunk_size, verify):
@@ -331,30 +322,27 @@ def evaluate(gold, models, as_json, n_errors, raw, split_sentences, skip_bad_sen
     import json
 
     if n_errors < 0:
-        raise UserError(f"--errors must be at least 0, not {n_errors}")
+        raise PostagError(f"--errors must be at least 0, not {n_errors}")
     if split_sentences and not raw:
-        raise UserError("--split-sentences goes with --raw (gold sentences are given otherwise)")
+        raise PostagError("--split-sentences goes with --raw (gold sentences are given otherwise)")
     if n_errors and raw:
-        raise UserError("--errors lists errors under gold tokenization; it does not apply "
+        raise PostagError("--errors lists errors under gold tokenization; it does not apply "
                         "with --raw")
     from .evaluate import evaluate as run_eval
     from .evaluate import format_report
     from .tagger import load_tagger
 
-    try:
-        tagger = load_tagger(list(models))
-        column = tagger.meta.get("tag_column", "upos")
-        if raw:
-            from .rawtext import evaluate_raw, format_raw_report
-            report = evaluate_raw(tagger, gold, column, skip_bad=skip_bad_sentences,
-                                  split_sentences=split_sentences)
-            click.echo(json.dumps(report, indent=2) if as_json else format_raw_report(report))
-            return
-        report = run_eval(tagger, gold, column, skip_bad=skip_bad_sentences, n_errors=n_errors)
-    except PostagError as e:
-        _fail(e)
+    tagger = load_tagger(list(models))
+    column = tagger.meta.get("tag_column", "upos")
+    if raw:
+        from .rawtext import evaluate_raw, format_raw_report
+        report = evaluate_raw(tagger, gold, column, skip_bad=skip_bad_sentences,
+                              split_sentences=split_sentences)
+        click.echo(json.dumps(report, indent=2) if as_json else format_raw_report(report))
+        return
+    report = run_eval(tagger, gold, column, skip_bad=skip_bad_sentences, n_errors=n_errors)
     if report["words"] == 0:
-        raise UserError(f"{gold}: no words with a gold {column.upper()} tag to score")
+        raise PostagError(f"{gold}: no words with a gold {column.upper()} tag to score")
     click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
 
 
@@ -426,13 +414,13 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
 
     for name, value in (("checks", checks), ("hidden", hidden), ("layers", layers)):
         if value is not None and value < 1:
-            raise UserError(f"--{name} must be at least 1, not {value}")
+            raise PostagError(f"--{name} must be at least 1, not {value}")
     if seed < 0:
-        raise UserError(f"--seed must be at least 0, not {seed}")
+        raise PostagError(f"--seed must be at least 0, not {seed}")
     if adversarial is not None and not 0 <= adversarial < float("inf"):
-        raise UserError(f"--adversarial must be >= 0 (finite), not {adversarial}")
+        raise PostagError(f"--adversarial must be >= 0 (finite), not {adversarial}")
     if adversarial_stride is not None and adversarial_stride < 1:
-        raise UserError(f"--adversarial-stride must be at least 1, not {adversarial_stride}")
+        raise PostagError(f"--adversarial-stride must be at least 1, not {adversarial_stride}")
     one = gc.one_config(arch=arch, layers=layers, features=features, char_hidden=char_hidden,
                         embed=embed_size, aux=aux, crf=crf, adversarial=adversarial,
                         stride=adversarial_stride,
@@ -451,10 +439,8 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
         sents, _ = read_corpus(corpus or _sample_corpus(), "upos", what="corpus")
         results = gc.run_suite(sents, configs, templates, hidden, checks, check_all, seed,
                                tokenizer=not single or "tokenizer" in meta)
-    except PostagError as e:
-        _fail(e)
     except ValueError as e:  # (no surface text to check the tokenizer on)
-        _fail(PostagError(f"{corpus or 'the sample corpus'}: {e}"))
+        raise PostagError(f"{corpus or 'the sample corpus'}: {e}") from None
     click.echo(gc.report(results, configs, templates, hidden))
     if not all(r.passed for rs in results.values() for r in rs):
         sys.exit(1)
@@ -477,10 +463,7 @@ def info(model, as_json):
 
     from .info import describe, format_info
 
-    try:
-        d = describe(model)
-    except PostagError as e:
-        _fail(e)
+    d = describe(model)
     click.echo(json.dumps(d, indent=2) if as_json else format_info(d))
 
 

@@ -474,7 +474,8 @@ ADV_BUGS = {
     # dloss/dx taken above the tanh (the direction r is built from, and dloss/dr, are wrong)
     "input_gradient_above_tanh": ('cache["dX"] = dZ  #', 'cache["dX"] = dout  #', {"r_adv"}),
     # the perturbation never reaches the network
-    "perturbation_not_applied": ("Z += r_adv  #", "Z += 0 * r_adv  #", {"r_adv"}),
+    "perturbation_not_applied": ("S += _split_directions(r, D)  #", "S += 0 * _split_directions(r, D)  #",
+                                 {"r_adv"}),
 }
 
 

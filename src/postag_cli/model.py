@@ -256,6 +256,24 @@ def gather_directions(V, index, D, more=None):
     return out
 
 
+def input_layer(params, V, index, D, drop=None, r=None):
+    """Layer 0's input x_t Wxh + bh of every word, in the (T, D, B, H) layout of `rnn_forward`;
+    the one way into the network, for training and tagging alike. V (U, D*H): the rows to
+    pick (type vectors x Wxh + c Wcx of `type_forward`, or a table); index (T, B) the row of
+    each word, or (T, B, K) K rows to add up (a multi-hot input); drop: an input dropout mask
+    and r an adversarial perturbation, both (T, B, D*H); then the bias."""
+    if index.ndim == 2:
+        S = gather_directions(V, index, D)
+    else:
+        S = gather_directions(V, index[:, :, 0], D, more=(V, index[:, :, 1:]))
+    if drop is not None:
+        S *= _split_directions(drop, D)  # x_t * mask
+    if r is not None:
+        S += _split_directions(r, D)  # x_t + r_t: the adversarial perturbation, a constant
+    S += params["bh"].reshape(D, 1, -1)  # + bh
+    return S
+
+
 def _join_directions(S):
     """(T, D, B, H) -> (T, B, D*H) in reading order: the inverse of _split_directions."""
     T, D, B, H = S.shape
@@ -598,17 +616,15 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
                 else:  # the type vectors of the earlier pass
                     (types, tcache), V = reuse["types"], reuse["V"]
                 cache["types"], cache["V"] = (types, tcache), V
-                Z = V[types[1]]  # (T, B, D*H): each word's type vector
                 cache["drop_in"] = None
                 if rng is not None and input_dropout > 0:
-                    cache["drop_in"] = _dropout_mask(rng, Z.shape, input_dropout, dtype)
-                    Z *= cache["drop_in"]
-                if r_adv is not None:
-                    Z += r_adv  # x_t + r_t: the adversarial perturbation, a constant
+                    shape = types[1].shape + V.shape[1:]  # (T, B, D*H)
+                    cache["drop_in"] = _dropout_mask(rng, shape, input_dropout, dtype)
+                S = input_layer(params, V, types[1], D, cache["drop_in"], r_adv)
             else:
                 Z = mm(inp, params[wxh])  # dense input from the layer below
-            Z += params[bh]
-            S = _split_directions(Z, D)
+                Z += params[bh]
+                S = _split_directions(Z, D)
         R = None
         if rng is not None and recurrent_dropout > 0:
             R = _dropout_mask(rng, S.shape[1:], recurrent_dropout, dtype)  # (D, B, H)

@@ -471,9 +471,7 @@ def windows(paras: list[Paragraph], feats: CharFeatures, width: int, lexicons):
 
 def predict_labels(params, ids, mask):
     """The most probable label (T, B) for a batch, no dropout; x_c Wxh is a row lookup."""
-    Wxh = params["Wxh"]
-    S = M.gather_directions(Wxh + params["bh"], ids[:, :, 0], M.n_directions(ARCH),
-                            more=(Wxh, ids[:, :, 1:]))  # x_t Wxh + bh, (T, D, B, H)
+    S = M.input_layer(params, params["Wxh"], ids, M.n_directions(ARCH))  # x_t Wxh + bh
     P, _ = M.forward(params, ARCH, None, mask, x0_split=S)
     return P.argmax(axis=2)
 

@@ -190,7 +190,7 @@ class Tagger(_Tagging):
         C = len(self.tags)
         out = np.zeros((len(flat), C), dtype=np.float32)
         if len(flat):
-            X_types = self.type_vectors(list(types))  # (U, D, H): x Wxh + c Wcx + bh per type
+            X_types = self.type_vectors(list(types))  # (U, D, H): x Wxh + c Wcx per type
             D = X_types.shape[1]
             # segments of at most MAX_SEGMENT words: (start in flat, length)
             pieces = np.maximum((lens + MAX_SEGMENT - 1) // MAX_SEGMENT, 1)
@@ -205,13 +205,13 @@ class Tagger(_Tagging):
                 pos = np.where(real, seg_start[b][:, None] + np.arange(T)[None, :], 0)
                 type_pad = flat[pos].T  # (T, B) type of each word, padding: any type
                 mask = real.T.astype(np.float32)
-                S = M.gather_directions(X_types, type_pad, D)  # (the backward direction reversed)
+                S = M.input_layer(self.params, X_types, type_pad, D)  # x_t Wxh + bh, split
                 P = M.predict(self.params, self.arch, None, mask, x0_split=S)  # (T, B, C)
                 out[pos[real]] = P.transpose(1, 0, 2)[real]
         return out
 
     def type_vectors(self, forms) -> np.ndarray:
-        """Layer-0 pre-activations x Wxh + c Wcx + bh of distinct word forms, (U, D, H).
+        """Layer-0 pre-activations x Wxh + c Wcx of distinct word forms (before the bias), (U, D, H).
         Vectors are cached for at most TYPE_CACHE forms; a full cache is emptied."""
         cache, index = self._type_cache, self._type_index
         if not forms or len(forms) > len(cache):
@@ -233,7 +233,7 @@ class Tagger(_Tagging):
         ids = np.stack([self.features.encode_word(f) for f in forms])
         chars = self.features.char_batch([forms], len(forms)) if "Wxc" in self.params else None
         V = M.type_forward(self.params, ids, chars, mm=M.stable_matmul)[0]  # (rows: see there)
-        return (V + self.params["bh"]).reshape(shape)
+        return V.reshape(shape)
 
     def is_known(self, word: str) -> bool:
         """Whether the word was seen in training (its word feature is in the vocabulary)."""

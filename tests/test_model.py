@@ -1,6 +1,7 @@
 """The network: shapes, initial loss, gradients (against central differences), overfitting."""
 
 import importlib.util
+import sys
 import math
 from pathlib import Path
 
@@ -38,7 +39,7 @@ def test_shapes(arch, layers):
     P = M.predict(params, arch, ids, mask)
     assert P.shape == (7, 4, 5)
     np.testing.assert_allclose(P.sum(axis=2), 1.0, rtol=1e-5)
-    loss, grads = M.loss_and_grads(params, arch, ids, tags, mask)
+    loss, grads = M.loss_and_grads(params, arch, M.Batch(ids, tags, mask))
     for name, g in grads.items():
         g = g.to_dense(params[name].shape) if hasattr(g, "to_dense") else g
         assert g.shape == params[name].shape, name
@@ -48,7 +49,7 @@ def test_initial_loss_is_log_of_tagset_size():
     C = 17
     params = M.init_params(40, C, 16, "birnn", 1, seed=3)
     ids, tags, mask = random_batch(np.random.default_rng(1), F=40, C=C, lengths=(9, 4, 12))
-    loss, _ = M.loss_and_grads(params, "birnn", ids, tags, mask)
+    loss, _ = M.loss_and_grads(params, "birnn", M.Batch(ids, tags, mask))
     assert abs(loss / mask.sum() - math.log(C)) < 0.05
 
 
@@ -65,8 +66,8 @@ def test_a_word_without_gold_tag_is_read_but_not_scored(crf):
     ids, tags, mask = gc.make_batch([(x, y)])
     _, tags_part, mask_part = gc.make_batch([(x, y_part)])
     assert mask_part.sum() == 6 and (tags_part[:, 0] == y_part).all()
-    loss, _ = M.loss_and_grads(params, "birnn", ids, tags, mask)
-    loss_part, grads = M.loss_and_grads(params, "birnn", ids, tags_part, mask_part)
+    loss, _ = M.loss_and_grads(params, "birnn", M.Batch(ids, tags, mask))
+    loss_part, grads = M.loss_and_grads(params, "birnn", M.Batch(ids, tags_part, mask_part))
     P = M.predict(params, "birnn", ids, mask)
     if crf:  # the gold path skips the untagged word; log Z sums over every path
         assert loss_part < loss
@@ -119,6 +120,7 @@ def mutant(old: str, new: str):
     assert MODEL_SRC.count(old) == 1, old
     spec = importlib.util.spec_from_loader("mutant_model", loader=None)
     module = importlib.util.module_from_spec(spec)
+    sys.modules["mutant_model"] = module  # (its dataclasses look their module up there)
     exec(compile(MODEL_SRC.replace(old, new), "mutant_model.py", "exec"), module.__dict__)
     return module
 
@@ -176,7 +178,7 @@ def test_overfits_twenty_sentences(sents):
     ids, tags, mask = gc.make_batch(data)
     mask = mask.astype(np.float32)
     for _ in range(150):
-        loss, grads = M.loss_and_grads(params, "birnn", ids, tags, mask)
+        loss, grads = M.loss_and_grads(params, "birnn", M.Batch(ids, tags, mask))
         opt.step(params, grads, 1.0 / mask.sum())
     tagger = Tagger(params, feats, tagset, {"arch": "birnn", "templates": feats.templates})
     predicted = tagger.tag_sents([s.words for s in data_s])
@@ -523,8 +525,8 @@ def test_adversarial_perturbation_has_the_given_size_and_raises_the_loss_fastest
     ids, tags, mask = random_batch(rng)
     params = M.init_params(30, 5, 6, "birnn", 1, seed=0, dtype=np.float64, scale=2.0)
     mask = mask.astype(np.float64)
-    loss0, _, cache = M._loss_and_grads(params, "birnn", ids, tags, mask, 0.0, None, None, 0.0,
-                                        None, 1.0, 0.0)
+    batch = M.Batch(ids, tags, mask)
+    loss0, _, cache = M._loss_and_grads(params, "birnn", batch, M.NO_NOISE, 1.0)
     eps = 1e-3
     r = M.adversarial_perturbation(cache["dX"], mask, eps)
     norms = np.linalg.norm(r, axis=2)  # (T, B)
@@ -533,8 +535,7 @@ def test_adversarial_perturbation_has_the_given_size_and_raises_the_loss_fastest
     assert np.allclose(np.sqrt((norms ** 2).sum(axis=0)), eps * np.sqrt(n))  # mean square eps
 
     def loss_at(r):
-        return M._loss_and_grads(params, "birnn", ids, tags, mask, 0.0, None, None, 0.0, None,
-                                 1.0, 0.0, r_adv=r)[0]
+        return M._loss_and_grads(params, "birnn", batch, M.NO_NOISE, 1.0, r_adv=r)[0]
 
     rise = loss_at(r) - loss0
     # to first order the rise is g . r = eps * sum_b sqrt(n_b) ||g_b||
@@ -552,16 +553,15 @@ def test_adversarial_loss_is_the_sum_of_both_passes():
     ids, tags, mask = random_batch(rng)
     params = M.init_params(30, 5, 6, "birnn", 1, seed=0, dtype=np.float64)
     mask = mask.astype(np.float64)
-    loss, grads = M.loss_and_grads(params, "birnn", ids, tags, mask, adversarial=0.5)
-    loss0, grads0 = M.loss_and_grads(params, "birnn", ids, tags, mask)
-    _, _, cache = M._loss_and_grads(params, "birnn", ids, tags, mask, 0.0, None, None, 0.0, None,
-                                    1.0, 0.0)
+    batch = M.Batch(ids, tags, mask)
+    loss, grads = M.loss_and_grads(params, "birnn", batch, M.Noise(adversarial=0.5))
+    loss0, grads0 = M.loss_and_grads(params, "birnn", batch)
+    _, _, cache = M._loss_and_grads(params, "birnn", batch, M.NO_NOISE, 1.0)
     r = M.adversarial_perturbation(cache["dX"], mask, 0.5)
-    loss_r, grads_r = M.loss_and_grads(params, "birnn", ids, tags, mask, adversarial=0.5, r_adv=r)
-    loss2, grads2 = M.loss_and_grads(params, "birnn", ids, tags, mask, adversarial=1e-9, r_adv=r)
+    loss_r, grads_r = M.loss_and_grads(params, "birnn", batch, M.Noise(adversarial=0.5, r_adv=r))
+    loss2, grads2 = M.loss_and_grads(params, "birnn", batch, M.Noise(adversarial=1e-9, r_adv=r))
     assert loss == pytest.approx(loss_r) and loss2 == pytest.approx(loss_r)  # r given or computed
-    second = M._loss_and_grads(params, "birnn", ids, tags, mask, 0.0, None, None, 0.0, None, 1.0,
-                               0.0, r_adv=r)
+    second = M._loss_and_grads(params, "birnn", batch, M.NO_NOISE, 1.0, r_adv=r)
     assert loss == pytest.approx(loss0 + second[0]) and second[0] > loss0
     for k in grads0:  # the gradient of the sum: the clean pass's plus the perturbed pass's
         dense = [gc._dense(g[k], params[k].shape) for g in (grads, grads_r, grads0, second[1])]

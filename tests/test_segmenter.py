@@ -2,6 +2,7 @@
 tokens, training, the model file, and raw text through the CLI."""
 
 import importlib.util
+import sys
 import json
 import zipfile
 from pathlib import Path
@@ -151,6 +152,7 @@ def test_gradcheck_of_the_tokenizer_catches_a_planted_bug(sample_train):
     assert bad != src
     spec = importlib.util.spec_from_loader("buggy_model", loader=None)
     buggy = importlib.util.module_from_spec(spec)
+    sys.modules["buggy_model"] = buggy  # (its dataclasses look their module up there)
     exec(compile(bad, "buggy_model.py", "exec"), buggy.__dict__)
     sents = read_corpus(sample_train, "upos")[0]
     results = gc.run_tokenizer(sents, checks=15, loss_and_grads=buggy.loss_and_grads)

@@ -251,9 +251,9 @@ def test_char_table_batches_match_char_batch(sample_train):
     ids, tags, mask = gc.make_batch([data[i] for i in batch])
     params = M.init_params(len(feats), len(tagset), 6, "birnn", 1, dtype=np.float64,
                            n_chars=len(feats.chars), char_hidden=3, scale=2.0)
-    a = M.loss_and_grads(params, "birnn", ids, tags, mask, chars=table.batch(batch, len(ids), mask))
-    b = M.loss_and_grads(params, "birnn", ids, tags, mask,
-                         chars=feats.char_batch([data[i][2] for i in batch], len(ids)))
+    a = M.loss_and_grads(params, "birnn", M.Batch(ids, tags, mask, table.batch(batch, len(ids), mask)))
+    b = M.loss_and_grads(params, "birnn", M.Batch(
+        ids, tags, mask, feats.char_batch([data[i][2] for i in batch], len(ids))))
     assert a[0] == pytest.approx(b[0], rel=1e-12)
     for k in params:
         ga, gb = a[1][k], b[1][k]
@@ -380,9 +380,9 @@ def test_feature_dropout_replaces_rare_features_by_their_unknown_entry(tiny_corp
     seen = []
     real = model_module.loss_and_grads
 
-    def spy(params, arch, ids, *a, **kw):
-        seen.append(ids.copy())
-        return real(params, arch, ids, *a, **kw)
+    def spy(params, arch, batch, *a, **kw):
+        seen.append(batch.ids.copy())
+        return real(params, arch, batch, *a, **kw)
 
     monkeypatch.setattr(model_module, "loss_and_grads", spy)
     train(tiny_corpus[0], tmp_path / "a.npz", cfg(epochs=1, word_dropout=0, feature_dropout=2.0),

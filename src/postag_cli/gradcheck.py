@@ -35,7 +35,7 @@ vectors, from which training computes r.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -77,14 +77,15 @@ def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, s
     params = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
     mask = np.asarray(mask, dtype=np.float64)
     rng = np.random.default_rng(seed)
-    kwargs = _loss_arguments(params, mask, rng, chars, aux_tags, aux_weight, dropout,
-                             adversarial, adversarial_stride)
-    checked = dict(params, **({"r_adv": kwargs["r_adv"]} if "r_adv" in kwargs else {}))
+    batch = model_module.Batch(ids, tags, mask, chars, aux_tags)
+    noise = _noise(params, mask, rng, dropout, adversarial, adversarial_stride)
+    checked = dict(params, **({"r_adv": noise.r_adv} if noise.r_adv is not None else {}))
 
     def loss_fn():
+        n = noise
         if dropout is not None:  # a fresh generator with the same seed: the same masks
-            kwargs["rng"] = np.random.default_rng(seed + 7919)
-        return loss_and_grads(params, arch, ids, tags, mask, **kwargs)
+            n = replace(noise, rng=np.random.default_rng(seed + 7919))
+        return loss_and_grads(params, arch, batch, n, *([] if aux_weight is None else [aux_weight]))
 
     def central(p, i, h):  # (L(w + h) - L(w - h)) / 2h for entry i of array p
         old = p[i]
@@ -108,26 +109,16 @@ def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, s
     return results
 
 
-def _loss_arguments(params, mask, rng, chars, aux_tags, aux_weight, dropout, adversarial,
-                    adversarial_stride) -> dict:
-    """The keyword arguments of the loss function for the check (with a fixed adversarial
-    perturbation r_adv, drawn from rng, when adversarial > 0)."""
-    kwargs = {"chars": chars}
-    if aux_tags is not None:  # (also lets a loss function without these arguments be checked)
-        kwargs["aux_tags"] = aux_tags
-        if aux_weight is not None:
-            kwargs["aux_weight"] = aux_weight
-    if dropout is not None:
-        kwargs["dropout"], kwargs["recurrent_dropout"], kwargs["input_dropout"] = dropout
+def _noise(params, mask, rng, dropout, adversarial, adversarial_stride):
+    """The Noise of the check: dropout rates (output, recurrent, input), masks held fixed, and a
+    fixed adversarial perturbation r_adv of mean norm `adversarial` per word, drawn from rng."""
+    p_out, p_rec, p_in = dropout if dropout is not None else (0.0, 0.0, 0.0)
+    r = None
     if adversarial > 0:
         DH = params["bh"].shape[0]
         r = rng.standard_normal(mask.shape + (DH,)) * mask[:, :, None]
         r *= adversarial / np.sqrt(DH)  # each r_t of norm about eps
-        kwargs["r_adv"] = r
-        kwargs["adversarial"] = adversarial
-        if adversarial_stride != 1:  # (lets a loss function without the argument be checked)
-            kwargs["adversarial_stride"] = adversarial_stride
-    return kwargs
+    return model_module.Noise(None, p_out, p_rec, p_in, adversarial, adversarial_stride, r)
 
 
 def _used_rows(ids, mask, chars, adversarial, adversarial_stride) -> dict:

@@ -60,6 +60,7 @@ gradient of the rows the batch used; every other row's gradient is zero.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -582,13 +583,12 @@ def _dropout_mask(rng, shape, p, dtype):
 # the whole network
 
 
-def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None = None,
-            input_dropout=0.0, x0_split=None, recurrent_dropout=0.0, r_adv=None, reuse=None,
-            crf_mask=None):
+def forward(params, arch, ids, mask, noise: Noise | None = None, chars: Chars | None = None,
+            x0_split=None, r_adv=None, reuse=None, crf_mask=None):
     """Tag distributions P (T, B, C) and the cache that `backward` needs.
-    Dropout (`dropout` on each layer's output, `input_dropout` on the word vectors x_t Wxh
-    entering layer 0, `recurrent_dropout` on the states fed from one step to the next, one mask
-    per sentence and layer) is applied only when `rng` is given.
+    Dropout (noise: `dropout` on each layer's output, `input_dropout` on the word vectors x_t
+    Wxh entering layer 0, `recurrent_dropout` on the states fed from one step to the next, one
+    mask per sentence and layer) is applied only when noise.rng is given.
     `chars` is required when the model has a character RNN (parameter Wxc). For inference,
     x0_split may replace ids and chars: layer 0's x_t Wxh + c_w Wcx + bh, already in the
     (T, D, B, H) layout of `rnn_forward` (see `type_forward`); that is inference, and the
@@ -597,6 +597,8 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
     crf_mask: the words a CRF's paths go through (training: the words with a gold tag; the
     others are skipped, as the gold path has no tag there); default `mask`."""
     D = n_directions(arch)
+    noise = noise or NO_NOISE
+    rng = noise.rng
     dtype = params["Why"].dtype
     M = np.empty((mask.shape[0], D, mask.shape[1], 1), dtype=dtype)
     M[:, 0, :, 0] = mask
@@ -617,17 +619,17 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
                     (types, tcache), V = reuse["types"], reuse["V"]
                 cache["types"], cache["V"] = (types, tcache), V
                 cache["drop_in"] = None
-                if rng is not None and input_dropout > 0:
+                if rng is not None and noise.input_dropout > 0:
                     shape = types[1].shape + V.shape[1:]  # (T, B, D*H)
-                    cache["drop_in"] = _dropout_mask(rng, shape, input_dropout, dtype)
+                    cache["drop_in"] = _dropout_mask(rng, shape, noise.input_dropout, dtype)
                 S = input_layer(params, V, types[1], D, cache["drop_in"], r_adv)
             else:
                 Z = mm(inp, params[wxh])  # dense input from the layer below
                 Z += params[bh]
                 S = _split_directions(Z, D)
         R = None
-        if rng is not None and recurrent_dropout > 0:
-            R = _dropout_mask(rng, S.shape[1:], recurrent_dropout, dtype)  # (D, B, H)
+        if rng is not None and noise.recurrent_dropout > 0:
+            R = _dropout_mask(rng, S.shape[1:], noise.recurrent_dropout, dtype)  # (D, B, H)
         HS = rnn_forward(S, params[whh], M, R, mm)
         if x0_split is not None and layer == _n_layers(params) - 1:
             # inference: the output layer reads each direction's states where they are
@@ -641,8 +643,8 @@ def forward(params, arch, ids, mask, dropout=0.0, rng=None, chars: Chars | None 
             return _softmax(logits), None
         out = _join_directions(HS)  # (T, B, D*H)
         drop = None
-        if rng is not None and dropout > 0:
-            drop = _dropout_mask(rng, out.shape, dropout, dtype)
+        if rng is not None and noise.dropout > 0:
+            drop = _dropout_mask(rng, out.shape, noise.dropout, dtype)
             out *= drop  # (out is a fresh array)
         cache["layers"].append((inp, HS, drop, R))
         inp = out
@@ -754,42 +756,73 @@ def _softmax_xent(logits, tags, mask):
     return float(loss), dlogits
 
 
-def loss_and_grads(params, arch, ids, tags, mask, dropout=0.0, rng=None, chars=None,
-                   input_dropout=0.0, aux_tags=None, aux_weight=1.0, recurrent_dropout=0.0,
-                   adversarial=0.0, adversarial_stride=1, r_adv=None):
-    """Summed cross-entropy over real words and its gradient for every parameter.
-    tags (T, B) int, -1 where there is no gold tag; mask (T, B): 1 on real words, 0 on padding.
-    Words without a gold tag are read (their states feed their neighbours) but add no loss.
-    With an auxiliary output layer (Wya, bya), aux_tags (T, B) are the other tag column's ids
-    (-1: none) and the loss adds aux_weight times their cross-entropy.
-    With adversarial = eps > 0, the loss adds a second pass on the word vectors x + r of every
-    `adversarial_stride`-th sentence, where r = `adversarial_perturbation` of the first pass's
-    dloss/dx, held constant. A given r_adv (T, B, D*H) replaces that r; then grads["r_adv"] is
-    dloss/dr (gradient checking holds r fixed and checks this too)."""
-    args = (params, arch, ids, tags, mask, dropout, rng, chars, input_dropout, aux_tags,
-            aux_weight, recurrent_dropout)
-    if not adversarial > 0:
-        return _loss_and_grads(*args)[:2]
-    loss, grads, cache = _loss_and_grads(*args, defer_types=True)
+@dataclass
+class Batch:
+    """A minibatch, time-major (`make_batch`): ids (T, B, K) the K feature rows of each word;
+    tags (T, B) its gold tag, -1 where there is none (padding, and words tagged _, which are read
+    but not scored); mask (T, B) 1 on real words, 0 on padding; chars the character RNN's input
+    (when the model has one); aux_tags (T, B) the other tag column's ids (-1: none), for an
+    auxiliary output layer."""
+    ids: np.ndarray
+    tags: np.ndarray
+    mask: np.ndarray
+    chars: Chars | None = None
+    aux_tags: np.ndarray | None = None
+
+    def rows(self, T, sel) -> Batch:
+        """The sentences `sel` (a slice of the batch axis), cut to T steps."""
+        return Batch(self.ids[:T, sel], self.tags[:T, sel], self.mask[:T, sel], self.chars,
+                     None if self.aux_tags is None else self.aux_tags[:T, sel])
+
+
+@dataclass(frozen=True)
+class Noise:
+    """What training adds to a pass (nothing by default): dropout on the recurrent layers'
+    outputs, on the states passed from step to step and on the word vectors, its masks drawn
+    from rng; an adversarial pass of mean norm `adversarial` per word on every
+    `adversarial_stride`-th sentence (r_adv: a fixed perturbation instead, for checking)."""
+    rng: np.random.Generator | None = None
+    dropout: float = 0.0
+    recurrent_dropout: float = 0.0
+    input_dropout: float = 0.0
+    adversarial: float = 0.0
+    adversarial_stride: int = 1
+    r_adv: np.ndarray | None = None
+
+
+NO_NOISE = Noise()
+
+
+def loss_and_grads(params, arch, batch: Batch, noise: Noise = NO_NOISE, aux_weight=1.0):
+    """Summed cross-entropy over the words with a gold tag, and its gradient for every
+    parameter; words without one are read (their states feed their neighbours) but add no
+    loss. With an auxiliary output layer (Wya, bya) the loss adds aux_weight times the
+    cross-entropy of batch.aux_tags. With noise.adversarial = eps > 0, the loss adds a second
+    pass on the word vectors x + r of every `adversarial_stride`-th sentence, where r =
+    `adversarial_perturbation` of the first pass's dloss/dx, held constant. A given
+    noise.r_adv (T, B, D*H) replaces that r; then grads["r_adv"] is dloss/dr (gradient checking
+    holds r fixed and checks this too)."""
+    if not noise.adversarial > 0:
+        return _loss_and_grads(params, arch, batch, noise, aux_weight)[:2]
+    loss, grads, cache = _loss_and_grads(params, arch, batch, noise, aux_weight,
+                                         defer_types=True)
     # the second pass: the selected sentences, cut to the longest of them
-    T, sel = adversarial_rows(mask, adversarial_stride)
+    T, sel = adversarial_rows(batch.mask, noise.adversarial_stride)
     (type_ids, word_type, type_form), tcache = cache["types"]
-    mask_r = mask[:T, sel]
-    r = r_adv[:T, sel] if r_adv is not None else \
-        adversarial_perturbation(cache["dX"][:T, sel], mask_r, adversarial)
+    part = batch.rows(T, sel)
+    r = noise.r_adv[:T, sel] if noise.r_adv is not None else \
+        adversarial_perturbation(cache["dX"][:T, sel], part.mask, noise.adversarial)
     reuse = {"types": ((type_ids, word_type[:T, sel], type_form), tcache), "V": cache["V"]}
-    loss_r, grads_r, cache_r = _loss_and_grads(
-        params, arch, ids[:T, sel], tags[:T, sel], mask_r, dropout, rng, chars, input_dropout,
-        None if aux_tags is None else aux_tags[:T, sel], aux_weight, recurrent_dropout,
-        r_adv=r, reuse=reuse, defer_types=True)
+    loss_r, grads_r, cache_r = _loss_and_grads(params, arch, part, noise, aux_weight, r_adv=r,
+                                               reuse=reuse, defer_types=True)
     for k, g in grads_r.items():  # the dense parameters: the two passes' gradients add up
         grads[k] += g
     dZ = cache["dZ_in"]  # the two passes' gradients per position, summed (in place) ...
     dZ[:T, sel] += cache_r["dZ_in"]
-    dV = scatter_rows(dZ, word_type, len(type_ids), mask)  # ... and per type: (U, D*H)
-    type_backward(params, type_ids, chars, type_form, tcache, dV, grads)
-    if r_adv is not None:
-        grads["r_adv"] = np.zeros_like(r_adv)
+    dV = scatter_rows(dZ, word_type, len(type_ids), batch.mask)  # ... and per type: (U, D*H)
+    type_backward(params, type_ids, batch.chars, type_form, tcache, dV, grads)
+    if noise.r_adv is not None:
+        grads["r_adv"] = np.zeros_like(noise.r_adv)
         grads["r_adv"][:T, sel] = cache_r["dX"]  # dloss/dr = dloss/dx at x + r
     return loss + loss_r, grads
 
@@ -812,15 +845,14 @@ def adversarial_perturbation(dX, mask, eps):
     return g
 
 
-def _loss_and_grads(params, arch, ids, tags, mask, dropout, rng, chars, input_dropout,
-                    aux_tags, aux_weight, recurrent_dropout, r_adv=None, reuse=None,
-                    defer_types=False):
+def _loss_and_grads(params, arch, batch: Batch, noise: Noise, aux_weight, r_adv=None,
+                    reuse=None, defer_types=False):
     """One pass of loss_and_grads: (loss, grads, cache). With defer_types, the tables' and
     character RNN's gradients are left out (see `backward`)."""
+    tags, mask, aux_tags = batch.tags, batch.mask, batch.aux_tags
     scored = mask * (tags >= 0)  # the words with a gold tag
-    P, cache = forward(params, arch, ids, mask, dropout, rng, chars, input_dropout,
-                       recurrent_dropout=recurrent_dropout, r_adv=r_adv, reuse=reuse,
-                       crf_mask=scored)
+    P, cache = forward(params, arch, batch.ids, mask, noise, batch.chars, r_adv=r_adv,
+                       reuse=reuse, crf_mask=scored)
     tt, bb = np.nonzero(scored)
     if "Wyy" in params:  # CRF: loss = log Z - score(gold path)
         gold = _crf_gold(tags, scored, P.shape[2])

@@ -773,8 +773,8 @@ def _epoch(params, opt, data, config: SegmenterConfig, rng, dtype) -> float:
     total, count = 0.0, 0
     for i in range(0, len(order), config.batch_size):
         ids, tags, mask = M.make_batch([data[k] for k in order[i:i + config.batch_size]])
-        loss, grads = M.loss_and_grads(params, ARCH, ids, tags, mask.astype(dtype),
-                                       dropout=config.dropout, rng=rng)
+        loss, grads = M.loss_and_grads(params, ARCH, M.Batch(ids, tags, mask.astype(dtype)),
+                                       M.Noise(rng, config.dropout))
         n = int(((tags >= 0) & (mask > 0)).sum())
         opt.step(params, grads, 1.0 / max(n, 1))  # Adagrad on the mean gradient per label
         total, count = total + loss, count + n

@@ -237,12 +237,10 @@ class BatchJob:
             cols = ids[:, :, self.feature_cols]  # (T, B, K') a copy
             dropped = rng.random(cols.shape) < self.feature_drop_p[cols]
             ids[:, :, self.feature_cols] = np.where(dropped, self.feature_unk, cols)
-        loss, grads = M.loss_and_grads(self.params, cfg.arch, ids, tags, mask, cfg.dropout, rng,
-                                       chars=chars, input_dropout=cfg.input_dropout,
-                                       recurrent_dropout=cfg.recurrent_dropout,
-                                       aux_tags=aux, aux_weight=cfg.aux_weight,
-                                       adversarial=cfg.adversarial,
-                                       adversarial_stride=cfg.adversarial_stride)
+        noise = M.Noise(rng, cfg.dropout, cfg.recurrent_dropout, cfg.input_dropout,
+                        cfg.adversarial, cfg.adversarial_stride)
+        loss, grads = M.loss_and_grads(self.params, cfg.arch, M.Batch(ids, tags, mask, chars, aux),
+                                       noise, cfg.aux_weight)
         return loss, ntok, grads
 
 

@@ -50,7 +50,7 @@ def profile_parts(train_f, n_batches, top):
                            seed=cfg.seed, n_chars=len(feats.chars), char_hidden=cfg.char_hidden)
     job = T.BatchJob(cfg, params, data, T.CharTable(feats, data), None, feats.word_unk, None, -1)
     batches = T.minibatches(lengths, cfg.batch_size, np.random.default_rng([cfg.seed, 1]))
-    parts = [T.split_batch(b, lengths, cfg.batch_parts) for b in batches[:n_batches]]
+    parts = [T.split_batch(b, lengths, T.BATCH_PARTS) for b in batches[:n_batches]]
 
     def run():
         for i, p in enumerate(parts):

@@ -86,8 +86,6 @@ class TrainConfig:
                            "the epochs so far (0: off).", low=0)
     average_snapshots: int = setting(4, "Weights added to that mean per epoch, evenly spaced (1: "
                                      "at the end of each epoch).", low=1)
-    batch_parts: int = setting(2, "Compute each minibatch's gradient in this many parts "
-                               "(summed), so that --jobs 2 processes can share the work.", low=1)
     aux_weight: float = setting(0.0, "Weight of an auxiliary loss predicting the other tag "
                                 "column (XPOS when tagging UPOS) from the same states (0: "
                                 "none).", rule=">= 0")

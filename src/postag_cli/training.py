@@ -2,7 +2,7 @@
 
     for each epoch:
         for each shuffled minibatch of sentences:
-            for each of its `batch_parts` parts (sentences of similar length):
+            for each of its BATCH_PARTS parts (sentences of similar length):
                 loss, grads = model.loss_and_grads(...)    # forward + backprop through time,
                                                            # twice: the adversarial pass
             grads = sum of the parts' grads                # the minibatch's gradient
@@ -52,6 +52,10 @@ from .tagger import MAX_SEGMENT, Tagger
 from .lexicon import describe_raw_text, learn_raw_text
 from .tokenizer import ENGLISH_MARK
 from .treebank import ReadStats, tagged_sentences
+
+BATCH_PARTS = 2  # each minibatch's gradient in 2 parts (summed), so that 2 processes can share
+#                 it; the schedule, not --jobs, defines the model
+
 
 @dataclass
 class TrainResult:
@@ -335,7 +339,7 @@ def _log(msg):
 
 def default_jobs(config: TrainConfig) -> int:
     """Processes for training: one per part of a minibatch, at most 2 and one per CPU."""
-    return max(1, min(config.batch_parts, 2, os.cpu_count() or 1))
+    return max(1, min(BATCH_PARTS, 2, os.cpu_count() or 1))
 
 
 def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=None, resume=None,
@@ -503,6 +507,7 @@ def model_meta(config: TrainConfig, corpus: Corpus, data: TrainingData) -> dict:
         "dev_sha256": _sentences_sha256(corpus.dev_sents) if corpus.dev_sents else None,
         # raw text in other languages than English: multiword tokens (du -> de le), ...
         **learn_raw_text(corpus.sents, english=data.feats.is_known(ENGLISH_MARK)),
+        "batch_parts": BATCH_PARTS,  # (the schedule: a checkpoint must be resumed with it)
         "aux_tags": corpus.aux_tagset,  # (the checkpoint's; the model drops it on saving)
     }
 
@@ -560,7 +565,7 @@ class Run:
             jobs = default_jobs(self.config)
         if "fork" not in multiprocessing.get_all_start_methods():
             jobs = 1
-        jobs = min(jobs, self.config.batch_parts, 2)
+        jobs = min(jobs, BATCH_PARTS, 2)
         if jobs > 1:  # weights and Adagrad memories shared with the helper
             self.params = _shared_copy(self.params)
             self.opt.mem = _shared_copy(self.opt.mem)
@@ -626,7 +631,7 @@ class Run:
     def step(self, epoch, bi, batch):
         """One minibatch: its parts' gradients (the second in the helper process, if any),
         summed; one Adagrad step."""
-        parts = split_batch(batch, self.data.lengths, self.config.batch_parts)
+        parts = split_batch(batch, self.data.lengths, BATCH_PARTS)
         shared = self.helper is not None and len(parts) == 2
         if shared:  # the second part in the helper
             self.helper.submit(epoch, bi, 1, parts[1])

@@ -1061,3 +1061,14 @@ def test_shell_completion_as_the_readme_says(shell):
                "COMP_CWORD": "2"}
         out = subprocess.run([postag], env=env, capture_output=True, text=True, check=True).stdout
         assert out.split() == ["plain,--hidden"]
+
+
+def test_top_k_note_is_said_once_for_several_inputs(model, tmp_path):
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text("the cat sleeps .\n")
+    r = run("tag", tmp_path / "a.txt", tmp_path / "b.txt", "-m", model, "--top-k", 2, "-o",
+            tmp_path / "out")
+    assert r.exit_code == 0, r.output
+    err = r.stderr if hasattr(r, "stderr") else r.output
+    assert err.count("note: --top-k lists the tags") == 1
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.tsv", "b.tsv"]

@@ -247,6 +247,7 @@ def tag(inputs, models, output, input_format, pretokenized, split_sentences, fmt
               postag tag 'corpus/*.txt' -m model.npz -o tagged/ --cluster local:4
     """
     from . import tagio
+    tagio._NOTED.clear()  # (a note is said once per command)
 
     if top_k < 0 or jobs < 1 or chunk_size < 1:
         raise PostagError(f"--top-k must be at least 0, not {top_k}" if top_k < 0 else

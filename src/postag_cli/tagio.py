@@ -392,6 +392,9 @@ def _worker_conllu(args):
     return tag_conllu_chunk(_WORKER["tagger"], sents, opts, first_n)
 
 
+_NOTED: set = set()  # notes said in this process (each once)
+
+
 def input_options(input_path, head, opts: TagOptions) -> TagOptions:
     """opts with the input format decided (`auto`) and the output format's default filled in;
     refuses text-only options on CoNLL-U input."""
@@ -407,8 +410,10 @@ def input_options(input_path, head, opts: TagOptions) -> TagOptions:
     fmt = opts.fmt or ("conllu" if fmt_in == "conllu" else "tagged")
     if fmt == "tagged" and opts.top_k and not opts.fmt:  # (the format that shows them)
         fmt = "tsv"
-        print("note: --top-k lists the tags in the tsv format (--format tsv); give --format "
-              "json or conllu for another", file=sys.stderr)
+        if "top-k" not in _NOTED:  # (once, however many inputs)
+            _NOTED.add("top-k")
+            print("note: --top-k lists the tags in the tsv format (--format tsv); give --format "
+                  "json or conllu for another", file=sys.stderr)
     if fmt == "tagged" and opts.top_k:
         raise PostagError("--top-k needs --format tsv, json or conllu (the tagged format has "
                           "one tag per word)")

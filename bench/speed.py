@@ -110,7 +110,7 @@ def main():
                               ("pretokenized, --jobs 2", pre, ["--pretokenized", "--jobs", "2"]),
                               ("raw text, 1 process", raw, []),
                               ("raw text, --jobs 2", raw, ["--jobs", "2"]),
-                              ("raw text piped (cat | postag tag -), --jobs 2", raw,
+                              ("raw text piped from cat into stdin, --jobs 2", raw,
                                ["--jobs", "2"])]:
         piped = "piped" in label  # (stdin a pipe: read ahead by a thread, flushed at pauses)
         secs, rss = run_timed(POSTAG + ["tag", "-" if piped else str(inp), "-m", model, "-o",

@@ -287,21 +287,16 @@ def test_gradcheck_command():
     assert "max rel err" in r.stdout and r.stdout.strip().splitlines()[-1].startswith("PASSED")
     for args in (["--arch", "rnn", "--features", "word"], ["--layers", "2"]):
         assert run("gradcheck", "--checks", 3, *args).exit_code == 0
-    r = run("gradcheck", "--checks", 3, "--embed-size", 4)
-    assert r.exit_code == 0 and "Wxe" in r.stdout and "Weh" in r.stdout, r.output
-    assert "feature embedding 4" in r.stdout
 
 
-def test_train_jobs_and_embed_size(tiny_corpus, tmp_path):
+def test_train_jobs(tiny_corpus, tmp_path):
     outs = []
     for jobs in (1, 2):
         r = run("train", tiny_corpus[0], "-o", tmp_path / f"m{jobs}.npz", "--epochs", 2,
-                "--hidden", 8, "--embed-size", 6, "--jobs", jobs, "--skip-gradcheck")
+                "--hidden", 8, "--jobs", jobs, "--skip-gradcheck", "--no-tokenizer")
         assert r.exit_code == 0, r.output
         outs.append(load_model(tmp_path / f"m{jobs}.npz"))
-    assert outs[0][0]["Wxe"].shape[1] == 6 and "Wxh" not in outs[0][0]
     assert outs[0][3]["weights_sha256"] == outs[1][3]["weights_sha256"]  # same model
-    assert "feature embedding of width 6" in run("info", tmp_path / "m1.npz").stdout
     r = run("train", tiny_corpus[0], "-o", tmp_path / "x.npz", "--jobs", 0)
     assert r.exit_code == 2 and "--jobs must be at least 1" in r.stderr
 
@@ -332,19 +327,19 @@ def test_gradcheck_command_fails_on_a_bug(monkeypatch):
 
 
 def test_gradcheck_without_options_checks_every_option(monkeypatch):
-    """A bug in a part only an option uses (here the factorised embedding's projection) is
-    caught by the plain `postag gradcheck`."""
+    """A bug in a part only an option uses (here the auxiliary output layer) is caught by the
+    plain `postag gradcheck`."""
     r = run("gradcheck", "--checks", 3)
     assert r.exit_code == 0 and r.stdout.strip().splitlines()[-1].startswith(
         "PASSED: 5 configurations"), r.output
     names = {line.split()[0] for line in r.stdout.splitlines() if line[:1].isalpha()}
-    assert {"Wxh", "Wxe", "Weh", "Wxc", "Whc", "bc", "Wcx", "Whh", "bh", "Wxh1", "Whh1", "bh1",
+    assert {"Wxh", "Wxc", "Whc", "bc", "Wcx", "Whh", "bh", "Wxh1", "Whh1", "bh1",
             "Why", "by", "Wya", "bya", "Wyy"} <= names
-    scale_gradient(monkeypatch, "Weh", 1.01)
+    scale_gradient(monkeypatch, "Wya", 1.01)
     r = run("gradcheck", "--checks", 3)
     assert r.exit_code == 1
     assert r.stdout.strip().splitlines()[-1] == \
-        "FAILED: gradient check failed for Weh in the other options"
+        "FAILED: gradient check failed for Wya in the other options"
 
 
 def test_gradcheck_checks_the_dropout_masks():

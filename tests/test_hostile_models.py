@@ -425,6 +425,9 @@ HOSTILE = {
     "checkpoint_as_model": (_checkpoint, "this is a checkpoint, not a model"),
     # settings
     "unknown_arch": (_meta(arch="transformer"), "unknown architecture 'transformer'"),
+    # a model of the removed option --embed-size: refused, the option named
+    "removed_embed_size": (_meta(embed_size=4), "trained with --embed-size 4, which postag no "
+                           "longer has"),
     "hidden_absurd": (_meta(hidden=10**9), "bad hidden size 1000000000"),
     "hidden_negative": (_meta(hidden=-4), "bad hidden size -4"),
     "hidden_string": (_meta(hidden="4"), "bad hidden size '4'"),

@@ -201,27 +201,6 @@ def test_embedding_gradient_with_repeats_and_frequent_rows(F, K, n):
     np.testing.assert_allclose(g.to_dense((F, 7)), dense, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("arch,layers,features,char_hidden",
-                         [("rnn", 1, "word", 0), ("birnn", 2, "rich", 0), ("birnn", 1, "rich", 3)])
-def test_gradcheck_passes_with_factorised_embedding(sents, arch, layers, features, char_hidden):
-    results = gc.run(sents, FEATURE_SETS[features], arch, layers, checks=10, seed=2,
-                     char_hidden=char_hidden, embed=5)
-    assert all(r.passed for r in results), gc.format_table(results)
-    names = {r.name for r in results}
-    assert {"Wxe", "Weh"} <= names and "Wxh" not in names
-    assert names == set(M.param_shapes(1, 1, 1, arch, layers, 1, char_hidden, 5))
-
-
-EMBED_BUGS = {
-    # the table's gradient taken from dV directly, skipping the projection Weh
-    "skip_projection": ('de = dV @ params["Weh"].T', 'de = dV[:, :params["Weh"].shape[0]]',
-                        {"Wxe"}),
-    # the projection's gradient averaged over the types instead of summed
-    "projection_mean": ('grads["Weh"] = cache["e"].T @ dV', 'grads["Weh"] = cache["e"].T @ dV / len(dV)',
-                        {"Weh"}),
-}
-
-
 def test_word_types_share_one_vector_per_distinct_input():
     ids = np.array([[[1, 2], [1, 2]], [[3, 4], [1, 2]], [[0, 0], [1, 2]]])  # (T=3, B=2, K=2)
     mask = np.array([[1, 1], [1, 1], [0, 1]])
@@ -490,7 +469,7 @@ TABLE_BUGS = {
 }
 
 
-OPTION_BUGS = {"tables": (TABLE_BUGS, {"char_hidden": 3}), "embedding": (EMBED_BUGS, {"embed": 5}),
+OPTION_BUGS = {"tables": (TABLE_BUGS, {"char_hidden": 3}),
                "character RNN": (CHAR_BUGS, {"char_hidden": 3}),
                "CRF": (CRF_BUGS, {"crf": True}),
                "adversarial": (ADV_BUGS, {"adversarial": 1.0, "char_hidden": 3}),

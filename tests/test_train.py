@@ -99,7 +99,7 @@ def test_without_dev_saves_last_epoch(tiny_corpus, tmp_path):
 @pytest.mark.parametrize("snapshots", [1, 3])
 def test_resume_equals_uninterrupted(tiny_corpus, tmp_path, snapshots):
     train_f, dev_f = tiny_corpus
-    c = dict(dropout=0.1, input_dropout=0.1, seed=3, average=2, char_hidden=4, embed_size=3,
+    c = dict(dropout=0.1, input_dropout=0.1, seed=3, average=2, char_hidden=4,
              average_snapshots=snapshots)
     train(train_f, tmp_path / "full.npz", cfg(epochs=4, **c), dev_path=dev_f,
           checkpoint=tmp_path / "full.ckpt", **QUIET)
@@ -290,7 +290,7 @@ def test_jobs_do_not_change_the_model(tiny_corpus, tmp_path):
     """A helper process computing half of every minibatch gives the model of one process, bit
     for bit (computing the minibatch in one part is a different, equally valid schedule)."""
     train_f, dev_f = tiny_corpus
-    c = cfg(epochs=2, dropout=0.2, char_hidden=3, embed_size=4, batch_size=4)
+    c = cfg(epochs=2, dropout=0.2, char_hidden=3, batch_size=4)
     train(train_f, tmp_path / "one.npz", c, dev_path=dev_f, jobs=1, **QUIET)
     train(train_f, tmp_path / "two.npz", c, dev_path=dev_f, jobs=2, **QUIET)
     one, two = weights(tmp_path / "one.npz"), weights(tmp_path / "two.npz")

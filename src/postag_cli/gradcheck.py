@@ -124,7 +124,7 @@ def _noise(params, mask, rng, dropout, adversarial, adversarial_stride):
 def _used_rows(ids, mask, chars, adversarial, adversarial_stride) -> dict:
     """{table: (rows the batch uses, how often each)}: where a table's gradient is not zero."""
     word_rows = np.unique(ids[mask > 0], return_counts=True)
-    used = {"Wxh": word_rows, "Wxe": word_rows}  # (a model has one of the two tables)
+    used = {"Wxh": word_rows}
     if chars is not None:
         used["Wxc"] = np.unique(chars.ids[chars.mask > 0], return_counts=True)
     if adversarial > 0:  # the positions of the words the adversarial pass reads
@@ -236,7 +236,7 @@ def summary_of_configs(results: dict) -> str:
 
 
 def check_problem(sentences, templates, arch, layers, hidden=6, n_sentences=4, seed=0,
-                  scale=2.0, char_hidden=0, embed=0, aux=False, crf=False):
+                  scale=2.0, char_hidden=0, aux=False, crf=False):
     """A small float64 model and batch for checking: the first `n_sentences` sentences that have
     tags, a feature vocabulary built from them, random weights at `scale` times the usual size
     (so tanh is not in its linear range). With aux, the model has the auxiliary output layer,
@@ -283,7 +283,7 @@ def check_problem(sentences, templates, arch, layers, hidden=6, n_sentences=4, s
         n_aux = len(aux_set)
     params = init_params(len(feats), max(len(tagset), 2), hidden, arch, layers, seed=seed,
                          dtype=np.float64, scale=scale, n_chars=len(feats.chars),
-                         char_hidden=char_hidden, embed=embed, n_aux=n_aux, crf=crf)
+                         char_hidden=char_hidden, n_aux=n_aux, crf=crf)
     # non-zero biases, so a wrong bias gradient cannot hide behind a zero
     rng = np.random.default_rng(seed + 1)
     for k in params:
@@ -293,12 +293,12 @@ def check_problem(sentences, templates, arch, layers, hidden=6, n_sentences=4, s
 
 
 def run(sentences, templates, arch, layers, hidden=6, checks=10, check_all=False, seed=0,
-        loss_and_grads=None, char_hidden=0, embed=0, aux=False, crf=False, adversarial=0.0,
+        loss_and_grads=None, char_hidden=0, aux=False, crf=False, adversarial=0.0,
         adversarial_stride=1, dropout=None, aux_weight=None):
     """Build the check problem and check it; returns the list of ParamCheck."""
     params, ids, tags, mask, chars, aux_tags = check_problem(
         sentences, templates, arch, layers, hidden, seed=seed, char_hidden=char_hidden,
-        embed=embed, aux=aux, crf=crf)
+        aux=aux, crf=crf)
     return check_gradients(params, arch, ids, tags, mask, checks=checks, check_all=check_all,
                            seed=seed, loss_and_grads=loss_and_grads, chars=chars,
                            aux_tags=aux_tags, adversarial=adversarial,
@@ -350,9 +350,9 @@ CHECK_DROPOUT = (TrainConfig.dropout, TrainConfig.recurrent_dropout, 0.2)
 
 def one_config(**given) -> dict:
     """The configuration of one check: the defaults of training, with what is given (None:
-    not given) put in; char_hidden 4 and no embedding unless given (small and quick)."""
+    not given) put in; char_hidden 4 unless given (small and quick)."""
     d = TrainConfig()
-    c = dict(arch=d.arch, layers=d.layers, features=d.features, char_hidden=4, embed=0,
+    c = dict(arch=d.arch, layers=d.layers, features=d.features, char_hidden=4,
              aux=False, crf=d.crf, adversarial=d.adversarial, stride=d.adversarial_stride,
              dropout=None)
     c.update({k: v for k, v in given.items() if v is not None})
@@ -363,7 +363,7 @@ def config_of_model(meta: dict, one: dict) -> dict:
     """`one` with a model file's architecture (at the small sizes of the check)."""
     return dict(one, arch=meta["arch"], layers=meta["layers"],
                 char_hidden=min(meta.get("char_hidden", 0), 4),
-                embed=min(meta.get("embed_size", 0), 5), aux=meta.get("aux_weight", 0) > 0,
+                aux=meta.get("aux_weight", 0) > 0,
                 crf=bool(meta.get("crf", False)), adversarial=float(meta.get("adversarial", 0.0)),
                 stride=meta.get("adversarial_stride", 1))
 
@@ -372,10 +372,10 @@ def default_suite(one: dict) -> list[tuple[str, dict]]:
     """The runs that together hold every parameter postag can train, and the dropout masks."""
     return [("default model", dict(one)),
             ("seed architecture", dict(arch="rnn", layers=1, features="word", char_hidden=0,
-                                       embed=0, aux=False, crf=False, adversarial=0.0, stride=1,
+                                       aux=False, crf=False, adversarial=0.0, stride=1,
                                        dropout=None)),
             ("other options", dict(arch="birnn", layers=2, features="rich", char_hidden=3,
-                                   embed=5, aux=True, crf=not TrainConfig.crf, adversarial=1.0,
+                                   aux=True, crf=not TrainConfig.crf, adversarial=1.0,
                                    stride=2, aux_weight=0.7, dropout=None)),
             ("dropout masks", dict(one, layers=2, char_hidden=3, dropout=CHECK_DROPOUT))]
 
@@ -385,7 +385,7 @@ def run_suite(sentences, configs, templates: dict, hidden, checks, check_all, se
     """{name: results} of each configuration (and of the tokenizer's network, as "tokenizer")."""
     results = {name: run(sentences, templates[name], c["arch"], c["layers"], hidden=hidden,
                          checks=checks, check_all=check_all, seed=seed,
-                         char_hidden=c["char_hidden"], embed=c["embed"], aux=c["aux"],
+                         char_hidden=c["char_hidden"], aux=c["aux"],
                          crf=c["crf"], adversarial=c["adversarial"], adversarial_stride=c["stride"],
                          dropout=c.get("dropout"), aux_weight=c.get("aux_weight"))
                for name, c in configs}
@@ -402,7 +402,7 @@ def describe_config(name, c, templates, hidden) -> str:
         "masks fixed (output {}, recurrent {}, input {})".format(*c["dropout"])
     return (f"gradient check{' of the ' + name if name else ''}: arch {c['arch']}, "
             f"{c['layers']} layer(s), features {','.join(templates)}, hidden {hidden}, character "
-            f"RNN {c['char_hidden'] or 'none'}, feature embedding {c['embed'] or 'none'}, "
+            f"RNN {c['char_hidden'] or 'none'}, "
             f"auxiliary output {'yes' if c['aux'] else 'no'}, CRF {'yes' if c['crf'] else 'no'}, "
             f"adversarial pass {adversarial_setting(c['adversarial'], c['stride'])}, dropout "
             f"{dropout}, float64")

@@ -24,7 +24,6 @@ def describe(path) -> dict:
         "layers": meta.get("layers"),
         "hidden": meta.get("hidden"),
         "char_hidden": meta.get("char_hidden", 0),
-        "embed_size": meta.get("embed_size", 0),
         "crf": bool(meta.get("crf", False)),
         "characters": len(meta.get("chars", [])),
         "feature_templates": meta.get("templates"),
@@ -80,7 +79,6 @@ def format_info(d: dict) -> str:
         f"architecture    {d['arch']}, {d['layers']} layer(s), hidden {d['hidden']} per direction"
         + (f"; character RNN {d['char_hidden']} per direction over {d['characters']} characters"
            if d["char_hidden"] else "")
-        + (f"; feature embedding of width {d['embed_size']}" if d["embed_size"] else "")
         + ("; CRF output (tag transitions)" if d["crf"] else ""),
         f"features        {d['features']:,} ({', '.join(d['feature_templates'])}); "
         f"vocabulary {d['vocabulary']:,} words",

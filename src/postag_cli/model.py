@@ -28,12 +28,6 @@ Parameters, per layer l (suffix "" for layer 0, "1", "2", ... above it):
     bh   (D*H,)      hidden bias
 and the output layer Why (D*H, C), by (C,).
 
-Optional factorised embedding (``embed = E > 0``): the features' rows live in a narrower table
-and a dense matrix maps their sum to the hidden pre-activations, so a sparse update touches E
-numbers per row instead of D*H:
-    Wxe  (F, E)       feature one-hot -> word embedding e_w (the sum of the active rows)
-    Weh  (E, D*H)     word embedding -> layer-0 input, replacing the table Wxh (F, D*H)
-
 Optional character model (``char_hidden = Hc > 0``): a bidirectional RNN reads the characters
 of each distinct word form in the batch; its two final states c_w = [cf_last, cb_first] add
 ``c_w Wcx`` to the word's layer-0 input, which lets unseen words be tagged by their spelling:
@@ -54,7 +48,7 @@ passes. The second pass reuses the first one's type vectors (its dropout masks a
 first pass's masks with the exact r of that masked network train worse on EWT dev), and the
 two passes' gradients of the type vectors are summed before `type_backward` runs once.
 
-The gradient of the tables Wxh, Wxe, Wxc is sparse: ``SparseRows(rows, values)`` holds the
+The gradient of the tables Wxh, Wxc is sparse: ``SparseRows(rows, values)`` holds the
 gradient of the rows the batch used; every other row's gradient is zero.
 """
 
@@ -66,7 +60,7 @@ from typing import NamedTuple
 import numpy as np
 
 ARCHS = ("rnn", "birnn")
-TABLES = ("Wxh", "Wxe", "Wxc")  # one-hot lookup tables: sparse row gradients
+TABLES = ("Wxh", "Wxc")  # one-hot lookup tables: sparse row gradients
 AUX_PARAMS = ("Wya", "bya")  # the auxiliary output layer: trained, not needed for tagging
 
 
@@ -94,19 +88,16 @@ def layer_names(layers: int) -> list[tuple[str, str, str]]:
 
 
 def param_shapes(n_features: int, n_tags: int, hidden: int, arch: str, layers: int,
-                 n_chars: int = 0, char_hidden: int = 0, embed: int = 0, n_aux: int = 0,
+                 n_chars: int = 0, char_hidden: int = 0, n_aux: int = 0,
                  crf: bool = False) -> dict:
     D, H = n_directions(arch), hidden
     shapes = {}
-    if embed:
-        shapes.update({"Wxe": (n_features, embed), "Weh": (embed, D * H)})
     if char_hidden:
         Hc = char_hidden
         shapes.update({"Wxc": (n_chars, 2 * Hc), "Whc": (2, Hc, Hc), "bc": (2 * Hc,),
                        "Wcx": (2 * Hc, D * H)})
     for i, (wxh, whh, bh) in enumerate(layer_names(layers)):
-        if i > 0 or not embed:
-            shapes[wxh] = (n_features if i == 0 else D * H, D * H)
+        shapes[wxh] = (n_features if i == 0 else D * H, D * H)
         shapes[whh] = (D, H, H)
         shapes[bh] = (D * H,)
     shapes["Why"] = (D * H, n_tags)
@@ -120,12 +111,12 @@ def param_shapes(n_features: int, n_tags: int, hidden: int, arch: str, layers: i
 
 
 def init_params(n_features, n_tags, hidden, arch="birnn", layers=1, seed=0, dtype=np.float32,
-                scale=1.0, n_chars=0, char_hidden=0, embed=0, n_aux=0, crf=False) -> dict:
+                scale=1.0, n_chars=0, char_hidden=0, n_aux=0, crf=False) -> dict:
     """Random weights; `scale` multiplies every standard deviation (gradcheck uses a larger one)."""
     rng = np.random.default_rng(seed)
     params = {}
-    shapes = param_shapes(n_features, n_tags, hidden, arch, layers, n_chars, char_hidden, embed,
-                          n_aux, crf)
+    shapes = param_shapes(n_features, n_tags, hidden, arch, layers, n_chars, char_hidden, n_aux,
+                          crf)
     for name, shape in shapes.items():
         if name.startswith("b"):
             params[name] = np.zeros(shape)
@@ -499,16 +490,11 @@ def unique_rows(key):
 
 
 def type_forward(params, type_ids, chars: Chars | None = None, type_form=None, mm=np.matmul):
-    """Layer-0 inputs of U distinct word types, (U, D*H), before the bias: x Wxh, or (x Wxe) Weh
-    with a factorised embedding, plus c Wcx with a character model (`chars` spells the forms;
-    type_form (U,) is the form of each type, None when type u is form u). Returns V and a cache."""
+    """Layer-0 inputs of U distinct word types, (U, D*H), before the bias: x Wxh, plus c Wcx
+    with a character model (`chars` spells the forms; type_form (U,) is the form of each type,
+    None when type u is form u). Returns V and a cache."""
     cache = {}
-    if "Wxe" in params:
-        e = embed(params["Wxe"], type_ids[None])[0]  # (U, E) e = x Wxe: sum of the active rows
-        cache["e"] = e
-        V = mm(e, params["Weh"])  # (U, D*H)
-    else:
-        V = embed(params["Wxh"], type_ids[None])[0]  # (U, D*H) x Wxh: sum of the active rows
+    V = embed(params["Wxh"], type_ids[None])[0]  # (U, D*H) x Wxh: sum of the active rows
     if "Wxc" in params:
         c, cache["char"] = char_forward(params, chars, mm)  # (forms, 2*Hc)
         cache["c"] = c
@@ -518,14 +504,9 @@ def type_forward(params, type_ids, chars: Chars | None = None, type_form=None, m
 
 
 def type_backward(params, type_ids, chars, type_form, cache, dV, grads):
-    """Backprop from dV (U, D*H) = dloss/dV into the tables, Weh and the character model."""
+    """Backprop from dV (U, D*H) = dloss/dV into the table Wxh and the character model."""
     ones = np.ones((1, len(dV)), dtype=dV.dtype)
-    if "Wxe" in params:
-        grads["Weh"] = cache["e"].T @ dV  # e^T dV
-        de = dV @ params["Weh"].T  # (U, E) dloss/de = dV Weh^T
-        grads["Wxe"] = embed_backward(de[None], type_ids[None], ones)
-    else:
-        grads["Wxh"] = embed_backward(dV[None], type_ids[None], ones)
+    grads["Wxh"] = embed_backward(dV[None], type_ids[None], ones)
     if "Wxc" in params:
         c = cache["c"]
         dCW = dV if type_form is None else scatter_rows(dV[None], type_form[None], len(c), ones)

@@ -306,6 +306,10 @@ def _check_settings(path, features, tags, meta):
     embed = meta.get("embed_size", 0)
     if not (type(embed) is int and 0 <= embed <= MAX_HIDDEN):
         raise PostagError(f"{path}: corrupt model: bad embedding size {embed!r}")
+    if embed:  # (the option is gone: measured no gain, docs/benchmarks.md)
+        raise PostagError(f"{path}: this model was trained with --embed-size {embed}, which "
+                          "postag no longer has (it measured less accurate on every treebank "
+                          "tried); train the model again without it")
     aux_tags = meta.get("aux_tags") or []
     if not (isinstance(aux_tags, list) and all(isinstance(t, str) for t in aux_tags)):
         raise PostagError(f"{path}: corrupt model: bad auxiliary tagset {aux_tags!r}")
@@ -351,10 +355,9 @@ def _check_weights(path, params, features, tags, meta):
     """Every weight there, of its shape, finite, float32-sized; the expected shapes."""
     arch, layers, hidden = meta["arch"], meta["layers"], meta["hidden"]
     chars, char_hidden = meta["chars"], meta.get("char_hidden", 0)
-    embed, aux_tags = meta.get("embed_size", 0), meta.get("aux_tags") or []
-    crf = meta.get("crf", False)
+    aux_tags, crf = meta.get("aux_tags") or [], meta.get("crf", False)
     expected = param_shapes(len(features), len(tags), hidden, arch, layers, len(chars),
-                            char_hidden, embed, len(aux_tags), crf)
+                            char_hidden, len(aux_tags), crf)
     if set(params) != set(expected):
         missing = sorted(set(expected) - set(params))
         unexpected = sorted(set(params) - set(expected))

@@ -51,9 +51,6 @@ class TrainConfig:
                           "sentences).", low=0, high=MAX_HIDDEN)
     char_hidden: int = setting(32, "Hidden units per direction of the character RNN (0: no "
                                "character model).", low=0, high=MAX_HIDDEN)
-    embed_size: int = setting(0, "Width of the feature embedding table, mapped to the RNN by a "
-                              "dense matrix (0: one table straight into the RNN).", low=0,
-                              high=MAX_HIDDEN)
     crf: bool = setting(False, "A linear-chain CRF output layer: learned tag transition scores, "
                         "trained on whole sentences; tagging reads each word's marginal "
                         "distribution.")

@@ -78,7 +78,7 @@ class Adagrad:
     only the rows they hold, which equals the dense update (a zero gradient changes nothing)."""
 
     def __init__(self, params, lr, clip, lr_embed=None):
-        """lr_embed: learning rate of the one-hot tables (Wxh or Wxe, Wxc), if not lr."""
+        """lr_embed: learning rate of the one-hot tables (Wxh, Wxc), if not lr."""
         self.clip = clip
         self.lrs = {k: lr_embed if lr_embed and k in M.TABLES else lr for k in params}
         self.mem = {k: np.zeros_like(v) for k, v in params.items()}
@@ -314,7 +314,7 @@ def check_training_memory(config: TrainConfig) -> None:
     if not config.hidden:  # (the automatic size is small)
         return
     shapes = M.param_shapes(1, 1, config.hidden, config.arch, config.layers, 1,
-                            config.char_hidden, config.embed_size)
+                            config.char_hidden)
     n = sum(math.prod(s) for s in shapes.values())
     need = 4 * n * TRAIN_COPIES
     if need > MAX_TRAINING_BYTES:
@@ -368,8 +368,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
             log("raw text: " + line)
     check_model_size(M.param_shapes(len(data.feats), len(data.tagset), config.hidden,
                                     config.arch, config.layers, len(data.feats.chars),
-                                    config.char_hidden, config.embed_size,
-                                    len(corpus.aux_tagset), config.crf),
+                                    config.char_hidden, len(corpus.aux_tagset), config.crf),
                      corpus.name, checkpoint=bool(checkpoint or resume))
     run = Run(config, data, meta, output, checkpoint, tok_arrays, log, log_file)
     if resume is not None:
@@ -421,7 +420,7 @@ def check_gradients_first(corpus: Corpus, config: TrainConfig, tokenizer: bool, 
     t0 = time.time()
     results = gradcheck.run(corpus.sents, config.templates(), config.arch, config.layers,
                             checks=4, seed=config.seed, char_hidden=min(config.char_hidden, 4),
-                            embed=min(config.embed_size, 5), aux=bool(corpus.aux_tagset),
+                            aux=bool(corpus.aux_tagset),
                             crf=config.crf, adversarial=config.adversarial,
                             adversarial_stride=config.adversarial_stride)
     if tokenizer:
@@ -524,8 +523,8 @@ class Run:
         d = data
         self.params = M.init_params(len(d.feats), len(d.tagset), config.hidden, config.arch,
                                     config.layers, seed=config.seed, n_chars=len(d.feats.chars),
-                                    char_hidden=config.char_hidden, embed=config.embed_size,
-                                    n_aux=len(meta["aux_tags"]), crf=config.crf)
+                                    char_hidden=config.char_hidden, n_aux=len(meta["aux_tags"]),
+                                    crf=config.crf)
         self.opt = Adagrad(self.params, config.lr, config.clip, config.lr_embed)
         self.result = TrainResult()
         self.best = None  # the weights of the best epoch so far

@@ -177,3 +177,23 @@ def test_missing_dask_is_one_line(model, texts, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
     r = run("tag", texts / "lines.txt", "-m", model, "--cluster", "local:2")
     assert_user_error(r, "--cluster needs Dask: pip install 'postag-cli[dask]'")
+
+
+def test_ctrl_c_cancels_and_leaves_no_output(model, texts, tmp_path):
+    """Ctrl-C (SIGINT) during a --cluster local:1 run: exit 130, a local cluster shut down, no
+    output file and no temporary left."""
+    import subprocess
+    import sys
+    big = tmp_path / "big.txt"
+    big.write_text((texts / "lines.txt").read_text(encoding="utf-8") * 6000, encoding="utf-8")
+    out = tmp_path / "out" / "big.txt"
+    out.parent.mkdir()
+    p = subprocess.Popen([sys.executable, "-m", "postag_cli", "tag", str(big), "-m", str(model),
+                          "-o", str(out), "--cluster", "local:1", "--chunk-size", "2000"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(8)  # (the cluster started, tagging under way: the whole input takes far longer)
+    assert p.poll() is None, p.communicate()[1]
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert list(out.parent.iterdir()) == [], err

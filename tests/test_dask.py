@@ -191,7 +191,10 @@ def test_ctrl_c_cancels_and_leaves_no_output(model, texts, tmp_path):
     out.parent.mkdir()
     p = subprocess.Popen([sys.executable, "-m", "postag_cli", "tag", str(big), "-m", str(model),
                           "-o", str(out), "--cluster", "local:1", "--chunk-size", "2000"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         # (Ctrl-C's default, even when this test runs in the background,
+                         # where SIGINT is ignored and the child would inherit that)
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(8)  # (the cluster started, tagging under way: the whole input takes far longer)
     assert p.poll() is None, p.communicate()[1]
     p.send_signal(signal.SIGINT)

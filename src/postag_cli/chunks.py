@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import replace
 
 from .errors import PostagError
 from .fileio import display_name
@@ -139,8 +138,8 @@ def shift_lines(message: str, name: str, delta: int) -> str:
 def tag_bytes(tagger, data: bytes, path, first_line: int, opts):
     """Tag one chunk: (output text, sentences, tokens). Sentences are numbered from 1 (see
     `renumber`); line numbers in errors count from first_line."""
-    from .tagio import CHUNK, _chunks, is_sentence, read_text_lines, tag_conllu_chunk, \
-        tag_text_chunk, text_units
+    from .tagio import (CHUNK, _chunks, is_sentence, read_text_lines, tag_conllu_chunk,
+                        tag_text_chunk, text_work, with_lexicon)
     f = io.BufferedReader(io.BytesIO(data))
     out, n, tokens = [], 0, 0
     if opts.input_format == "conllu":
@@ -150,12 +149,11 @@ def tag_bytes(tagger, data: bytes, path, first_line: int, opts):
             n += len(sents)
             tokens += sum(len(words(s)) for s in sents)
         return "".join(out), n, tokens
-    if not opts.pretokenized or opts.split_sentences:
-        opts = replace(opts, multiword=tagger.multiword, lexicon=tagger.lexicon)
+    opts = with_lexicon(opts, tagger)
     lines = read_text_lines(path, f, first_line=first_line)
-    for units, _ in _chunks(text_units(lines, opts, tagger), CHUNK):
-        out.append(tag_text_chunk(tagger, units, n, opts))
-        n += sum(1 for unit in units if is_sentence(unit))
+    for (units, first, _), _ in text_work(lines, opts, tagger):
+        out.append(tag_text_chunk(tagger, units, first, opts))
+        n = first + sum(1 for unit in units if is_sentence(unit))
         tokens += sum(len(unit.split()) for unit in units)
     return "".join(out), n, tokens
 

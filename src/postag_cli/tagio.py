@@ -432,9 +432,7 @@ def tag_file(input_path, output_path, model_paths, opts: TagOptions, jobs=1, ver
     try:
         sniffed = opts.input_format == "auto" and not _conllu_name(input_path)
         opts = input_options(input_path, head, opts)
-        if opts.input_format == "text" and (not opts.pretokenized or opts.split_sentences):
-            # (what the tokenizer and splitter know: only text that is tokenized needs it)
-            opts = replace(opts, multiword=tagger.multiword, lexicon=tagger.lexicon)
+        opts = with_lexicon(opts, tagger)
         try:
             _tag_stream(f, input_path, output_path, model_paths, tagger, opts, jobs)
         except PostagError as e:
@@ -448,6 +446,23 @@ def tag_file(input_path, output_path, model_paths, opts: TagOptions, jobs=1, ver
             f.close()
 
 
+def with_lexicon(opts: TagOptions, tagger) -> TagOptions:
+    """opts with what the tokenizer and splitter know of the model, for text that is tokenized
+    (raw text, or --split-sentences); other input needs none of it."""
+    if opts.input_format == "text" and (not opts.pretokenized or opts.split_sentences):
+        return replace(opts, multiword=tagger.multiword, lexicon=tagger.lexicon)
+    return opts
+
+
+def text_work(lines, opts: TagOptions, tagger):
+    """((units, number of the first sentence, opts), paused) for each chunk of text units: what
+    tag_text_chunk tags (in a worker or here); paused: the input paused after it."""
+    n = 0
+    for chunk, paused in _chunks(text_units(lines, opts, tagger), CHUNK):
+        yield (chunk, n, opts), paused
+        n += sum(1 for unit in chunk if is_sentence(unit))
+
+
 def _tag_stream(f, input_path, output_path, model_paths, tagger, opts, jobs):
     if opts.input_format == "conllu":
         from .treebank import read_conllu
@@ -458,13 +473,7 @@ def _tag_stream(f, input_path, output_path, model_paths, tagger, opts, jobs):
         lines = read_text_lines(input_path, f)
         if interactive(input_path):
             lines = with_pauses(lines)
-
-        def numbered():  # units go to the workers, which tokenize and tag them
-            n = 0
-            for chunk, paused in _chunks(text_units(lines, opts, tagger), CHUNK):
-                yield (chunk, n, opts), paused
-                n += sum(1 for unit in chunk if is_sentence(unit))
-        work = numbered()
+        work = text_work(lines, opts, tagger)
         worker, local = _worker_text, (lambda a: tag_text_chunk(tagger, *a))
     flush = output_path == "-"  # at a pause, what has arrived is written and seen at once
     with output_stream(output_path) as out:

@@ -2,14 +2,16 @@
 # Issue 21's option measurements: gold-token UPOS accuracy on the seven multilingual treebanks,
 # one seed, the defaults and each option (docs/benchmarks.md, "Options measured on the
 # multilingual suite"). Needs the train/dev files that `make bench-rawtext` writes to
-# out/bench-rawtext. Usage: bench/options.sh [MULTI_DIR]; results: out/options/*.json.
+# out/bench-rawtext. Usage: [SEED=N] [CONFIGS="base crf ..."] [TREEBANKS="fr fi ..."]
+# bench/options.sh [MULTI_DIR]; results: out/options/seedN/*.json.
 # (--embed-size has been removed since: its row cannot be rerun.)
 set -u
 cd "$(dirname "$0")/.."
 export OPENBLAS_NUM_THREADS=1
 D=${1:-../shared/data/ud-multilingual}
 B=out/bench-rawtext
-O=out/options
+SEED=${SEED:-1}
+O=out/options/seed$SEED
 mkdir -p $O
 declare -A TR DV EV
 TR[fr]=$B/fr/train-90.conllu; DV[fr]=$B/fr/dev-10.conllu; EV[fr]=$D/UD_French-GSD/fr_gsd-ud-test.conllu
@@ -27,15 +29,15 @@ CF[indrop]="--input-dropout 0.1"
 CF[stride2]="--adversarial-stride 2"
 CF[lean]="--features lean"
 CF[cased]="--features cased"
-for cfg in base crf aux indrop stride2 lean cased; do
-  for tb in fr de zh ja vi ga fi; do
+for cfg in ${CONFIGS:-base crf aux indrop stride2 lean cased}; do
+  for tb in ${TREEBANKS:-fr de zh ja vi ga fi}; do
     out=$O/$tb-$cfg
     [ -f $out.json ] && continue
     t0=$(date +%s.%N)
-    .venv/bin/postag train ${TR[$tb]} --dev ${DV[$tb]} -o $out.npz --no-tokenizer --force -q --skip-gradcheck ${CF[$cfg]} || { echo "$tb $cfg train failed"; continue; }
+    .venv/bin/postag train ${TR[$tb]} --dev ${DV[$tb]} -o $out.npz --no-tokenizer --force -q --skip-gradcheck --seed $SEED ${CF[$cfg]} || { echo "$tb $cfg train failed"; continue; }
     t1=$(date +%s.%N)
     .venv/bin/postag evaluate ${EV[$tb]} -m $out.npz --json > $out.eval.json
-    python3 -c "import json,sys; d=json.load(open('$out.eval.json')); print(json.dumps({'tb':'$tb','cfg':'$cfg','acc':d.get('accuracy'),'train_s':round($t1-$t0,1)}))" > $out.json
+    python3 -c "import json,sys; d=json.load(open('$out.eval.json')); print(json.dumps({'tb':'$tb','cfg':'$cfg','seed':$SEED,'acc':d.get('accuracy'),'train_s':round($t1-$t0,1)}))" > $out.json
     cat $out.json
     rm -f $out.npz
   done

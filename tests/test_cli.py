@@ -491,6 +491,22 @@ def test_train_options_come_from_the_settings_declarations():
         "[default: 0]" in " ".join(r.output.split())
 
 
+def test_train_help_lists_the_everyday_options_and_help_all_the_tuning_ones_too():
+    """`train --help` stays short (at most 25 options, issue 21); the tuning settings are behind
+    --help-all, and still work as options."""
+    from postag_cli.settings import declared, option_name, tuning_names
+    short, full = run("train", "--help").output, run("train", "--help-all").output
+    listed = [line.split()[0].rstrip(",") for line in short.splitlines() if line.startswith("  -")]
+    assert 10 <= len(listed) <= 25 and "--help-all" in listed and "--epochs" in listed
+    assert "16 tuning options" in " ".join(short.split())
+    tuning = {option_name(f) for f in declared() if f.name in tuning_names()}
+    assert len(tuning) == 16 and not tuning & set(listed)
+    assert "Tuning options:" in full and all(f"  {o} " in full for o in tuning)
+    assert full.index("--jobs") < full.index("Tuning options:") < full.index("--lr-embed")
+    r = run("train", "corpus.conllu", "--dropout", "1.5")  # (a tuning option is an option)
+    assert r.exit_code == 2 and "--dropout must be in [0, 1), not 1.5" in r.output
+
+
 def test_train_with_crf_tags_and_refuses_a_model_without_its_transitions(tiny_corpus, tmp_path):
     m = tmp_path / "crf.npz"
     r = run("train", tiny_corpus[0], "-o", m, "--epochs", 3, "--hidden", 8, "--crf",

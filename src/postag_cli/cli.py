@@ -17,7 +17,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from . import __version__
 from .errors import PostagError
-from .settings import FEATURE_SET_NAMES, PRESETS, declared, option_name
+from .settings import FEATURE_SET_NAMES, PRESETS, declared, option_name, tuning_names
 
 DEFAULT_MODEL = "model.npz"
 # the default training settings, from their one declaration (settings.py)
@@ -122,7 +122,35 @@ def _setting_options(command):
     return command
 
 
-@cli.command()
+class _TrainCommand(click.Command):
+    """`postag train`, whose --help lists the everyday options and --help-all the tuning ones
+    as well (the settings declared with tuning=True in settings.py)."""
+    tuning = tuning_names()
+
+    def format_options(self, ctx, formatter):
+        records = [(p.name in self.tuning, p.get_help_record(ctx))
+                   for p in self.get_params(ctx) if isinstance(p, click.Option)]
+        tuning = [r for t, r in records if r and t]
+        with formatter.section("Options"):
+            formatter.write_dl([r for t, r in records if r and not t])
+        if ctx.meta.get("postag.help_all"):
+            with formatter.section("Tuning options"):
+                formatter.write_dl(tuning)
+        else:
+            formatter.write_paragraph()
+            formatter.write_text(f"{len(tuning)} tuning options (learning rates, dropout, "
+                                 "averaging, adversarial training, ...): --help-all, or "
+                                 "docs/options.md.")
+
+
+def _help_all(ctx, param, value):
+    if value and not ctx.resilient_parsing:
+        ctx.meta["postag.help_all"] = True
+        click.echo(ctx.get_help(), color=ctx.color)
+        ctx.exit()
+
+
+@cli.command(cls=_TrainCommand)
 @click.argument("corpus", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--dev", "dev", type=click.Path(dir_okay=False, allow_dash=True),
               help="Dev CoNLL-U file: keep the best epoch.")
@@ -146,6 +174,8 @@ def _setting_options(command):
 @click.option("-q", "--quiet", is_flag=True, help="No log lines or progress bars (errors only).")
 @click.option("--jobs", type=int, help="Processes computing gradients (the model does not depend on "
               "it)  [default: 2, or 1 on a one-CPU machine]")
+@click.option("--help-all", is_flag=True, expose_value=False, is_eager=True, callback=_help_all,
+              help="Show every option, the tuning ones too, and exit.")
 def train(corpus, dev, output, skip_gradcheck, force, no_tokenizer, checkpoint, no_checkpoint,
           keep_checkpoint, resume, log_file, skip_bad_sentences, quiet, jobs, preset, **settings):
     """Train a tagger on a CoNLL-U treebank and save it as one .npz file.

@@ -31,9 +31,9 @@ from . import __version__
 from .errors import PostagError
 from .features import word_features
 from .fileio import atomic_file, check_writable
-from .model import ARCHS, param_shapes
+from .model import param_shapes
 from .tokenizer import MAX_SPACED_PIECES, MAX_SPACED_WORDS
-from .settings import MAX_HIDDEN, MAX_LAYERS  # (the limits of the settings)
+from .settings import MAX_HIDDEN, declared, stored_problem
 
 FORMAT_VERSION = 2  # 2: features as one newline-joined string; 1 is still read
 MAGIC = "postag-model"
@@ -272,15 +272,36 @@ def _validate(path, params, features, tags, meta, extra):
 
 
 def _check_settings(path, features, tags, meta):
-    """The architecture, features, tagset and sizes the metadata declares."""
+    """The training settings the metadata declares (each checked as its declaration in
+    settings.py says), then the architecture, features, tagset and sizes."""
+    for f in declared():
+        problem = stored_problem(f, meta[f.name]) if f.name in meta else None
+        if problem:
+            raise PostagError(f"{path}: corrupt model: setting {f.name} must be {problem}")
     arch, layers, hidden = meta.get("arch"), meta.get("layers"), meta.get("hidden")
-    templates = meta.get("templates")
-    if arch not in ARCHS:
-        raise PostagError(f"{path}: corrupt model: unknown architecture {arch!r}")
-    if not (type(layers) is int and 1 <= layers <= MAX_LAYERS):  # JSON true is no size
-        raise PostagError(f"{path}: corrupt model: bad number of layers {layers!r}")
-    if not (type(hidden) is int and 1 <= hidden <= MAX_HIDDEN):
+    if arch is None or layers is None:
+        raise PostagError(f"{path}: corrupt model: no architecture or number of layers")
+    if not (type(hidden) is int and 1 <= hidden <= MAX_HIDDEN):  # (the size used, never 0)
         raise PostagError(f"{path}: corrupt model: bad hidden size {hidden!r}")
+    _check_templates(path, meta.get("templates"), features)
+    if not tags or len(set(tags)) != len(tags):
+        raise PostagError(f"{path}: corrupt model: the tagset is empty or has duplicates")
+    chars = meta["chars"]
+    if meta.get("char_hidden", 0) and (not chars or chars[0] != "<unk>"
+                                       or len(set(chars)) != len(chars)):
+        raise PostagError(f"{path}: corrupt model: bad character vocabulary")
+    embed = meta.get("embed_size", 0)
+    if embed:  # (the option is gone: measured no gain, docs/benchmarks.md)
+        raise PostagError(f"{path}: this model was trained with --embed-size {embed!r}, which "
+                          "postag no longer has (it measured less accurate on every treebank "
+                          "tried); train the model again without it")
+    aux_tags = meta.get("aux_tags") or []
+    if not (isinstance(aux_tags, list) and all(isinstance(t, str) for t in aux_tags)):
+        raise PostagError(f"{path}: corrupt model: bad auxiliary tagset {aux_tags!r}")
+
+
+def _check_templates(path, templates, features):
+    """The feature templates: known ones, each with its <unk> entry, and no duplicate names."""
     if not (isinstance(templates, list) and templates and all(isinstance(t, str) for t in templates)):
         raise PostagError(f"{path}: corrupt model: bad feature templates {templates!r}")
     for t in templates:
@@ -288,40 +309,11 @@ def _check_settings(path, features, tags, meta):
             word_features("Ab1", [t])
         except (ValueError, IndexError):
             raise PostagError(f"{path}: corrupt model: unknown feature template {t!r}") from None
-    if meta.get("tag_column", "upos") not in ("upos", "xpos"):
-        raise PostagError(f"{path}: corrupt model: bad tag column {meta.get('tag_column')!r}")
-    if not tags or len(set(tags)) != len(tags):
-        raise PostagError(f"{path}: corrupt model: the tagset is empty or has duplicates")
     if len(set(features)) != len(features):
         raise PostagError(f"{path}: corrupt model: duplicate feature names")
     for t in templates:
         if f"{t}=<unk>" not in features:
             raise PostagError(f"{path}: corrupt model: no unknown entry for feature {t!r}")
-    char_hidden = meta.get("char_hidden", 0)
-    if not (isinstance(char_hidden, int) and 0 <= char_hidden <= MAX_HIDDEN):
-        raise PostagError(f"{path}: corrupt model: bad character hidden size {char_hidden!r}")
-    chars = meta["chars"]
-    if char_hidden and (not chars or chars[0] != "<unk>" or len(set(chars)) != len(chars)):
-        raise PostagError(f"{path}: corrupt model: bad character vocabulary")
-    embed = meta.get("embed_size", 0)
-    if not (type(embed) is int and 0 <= embed <= MAX_HIDDEN):
-        raise PostagError(f"{path}: corrupt model: bad embedding size {embed!r}")
-    if embed:  # (the option is gone: measured no gain, docs/benchmarks.md)
-        raise PostagError(f"{path}: this model was trained with --embed-size {embed}, which "
-                          "postag no longer has (it measured less accurate on every treebank "
-                          "tried); train the model again without it")
-    aux_tags = meta.get("aux_tags") or []
-    if not (isinstance(aux_tags, list) and all(isinstance(t, str) for t in aux_tags)):
-        raise PostagError(f"{path}: corrupt model: bad auxiliary tagset {aux_tags!r}")
-    crf = meta.get("crf", False)
-    if not isinstance(crf, bool):
-        raise PostagError(f"{path}: corrupt model: bad crf setting {crf!r}")
-    adversarial = meta.get("adversarial", 0.0)  # a training setting; gradcheck -m reads it
-    if not (type(adversarial) in (int, float) and 0 <= adversarial < float("inf")):
-        raise PostagError(f"{path}: corrupt model: bad adversarial setting {adversarial!r}")
-    stride = meta.get("adversarial_stride", 1)
-    if not (type(stride) is int and stride >= 1):
-        raise PostagError(f"{path}: corrupt model: bad adversarial stride {stride!r}")
 
 
 def _check_raw_text_settings(path, meta):

@@ -43,15 +43,22 @@ def _values(p: click.Parameter) -> str:
     return ", ".join(f"`{c}`" for c in p.type.choices) if isinstance(p.type, click.Choice) else ""
 
 
+def _row(p: click.Parameter) -> str:
+    what = "(argument)" if isinstance(p, click.Argument) else _cell(getattr(p, "help", "") or "")
+    return f"| {_name(p)} | {_default(p)} | {_values(p)} | {what} |"
+
+
 def command_table(name: str, cmd: click.Command) -> str:
+    """The command's options as a table; the tuning ones (`postag train --help-all`) apart."""
     doc = (cmd.help or "").split("\n\n")[0].strip()
-    rows = [f"## postag {name}\n", _cell(doc) + "\n", "| option | default | values | what it does |",
-            "|---|---|---|---|"]
-    for p in cmd.params:
-        if getattr(p, "hidden", False):
-            continue
-        what = "(argument)" if isinstance(p, click.Argument) else _cell(getattr(p, "help", "") or "")
-        rows.append(f"| {_name(p)} | {_default(p)} | {_values(p)} | {what} |")
+    head = ["| option | default | values | what it does |", "|---|---|---|---|"]
+    tuning = getattr(cmd, "tuning", frozenset())
+    shown = [p for p in cmd.params if not getattr(p, "hidden", False)]
+    rows = [f"## postag {name}\n", _cell(doc) + "\n", *head]
+    rows += [_row(p) for p in shown if p.name not in tuning]
+    if tuning:
+        rows += [f"\n### postag {name}: tuning options (listed by `--help-all`)\n", *head]
+        rows += [_row(p) for p in shown if p.name in tuning]
     return "\n".join(rows) + "\n"
 
 

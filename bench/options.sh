@@ -4,7 +4,7 @@
 # multilingual suite"). Needs the train/dev files that `make bench-rawtext` writes to
 # out/bench-rawtext. Usage: [SEED=N] [CONFIGS="base crf ..."] [TREEBANKS="fr fi ..."]
 # bench/options.sh [MULTI_DIR]; results: out/options/seedN/*.json.
-# (--embed-size has been removed since: its row cannot be rerun.)
+# (--embed-size and --aux-weight have been removed since: their rows cannot be rerun.)
 set -u
 cd "$(dirname "$0")/.."
 export OPENBLAS_NUM_THREADS=1
@@ -24,12 +24,11 @@ TR[fi]=$B/fi/train-90.conllu; DV[fi]=$B/fi/dev-10.conllu; EV[fi]=$D/UD_Finnish-T
 declare -A CF
 CF[base]=""
 CF[crf]="--crf"
-CF[aux]="--aux-weight 0.5"
 CF[indrop]="--input-dropout 0.1"
 CF[stride2]="--adversarial-stride 2"
 CF[lean]="--features lean"
 CF[cased]="--features cased"
-for cfg in ${CONFIGS:-base crf aux indrop stride2 lean cased}; do
+for cfg in ${CONFIGS:-base crf indrop stride2 lean cased}; do
   for tb in ${TREEBANKS:-fr de zh ja vi ga fi}; do
     out=$O/$tb-$cfg
     [ -f $out.json ] && continue

@@ -327,19 +327,19 @@ def test_gradcheck_command_fails_on_a_bug(monkeypatch):
 
 
 def test_gradcheck_without_options_checks_every_option(monkeypatch):
-    """A bug in a part only an option uses (here the auxiliary output layer) is caught by the
-    plain `postag gradcheck`."""
+    """A bug in a part only an option uses (here the CRF output layer, off by default) is
+    caught by the plain `postag gradcheck`."""
     r = run("gradcheck", "--checks", 3)
     assert r.exit_code == 0 and r.stdout.strip().splitlines()[-1].startswith(
         "PASSED: 5 configurations"), r.output
     names = {line.split()[0] for line in r.stdout.splitlines() if line[:1].isalpha()}
     assert {"Wxh", "Wxc", "Whc", "bc", "Wcx", "Whh", "bh", "Wxh1", "Whh1", "bh1",
-            "Why", "by", "Wya", "bya", "Wyy"} <= names
-    scale_gradient(monkeypatch, "Wya", 1.01)
+            "Why", "by", "Wyy"} <= names
+    scale_gradient(monkeypatch, "Wyy", 1.01)
     r = run("gradcheck", "--checks", 3)
     assert r.exit_code == 1
     assert r.stdout.strip().splitlines()[-1] == \
-        "FAILED: gradient check failed for Wya in the other options"
+        "FAILED: gradient check failed for Wyy in the other options"
 
 
 def test_gradcheck_checks_the_dropout_masks():
@@ -498,9 +498,9 @@ def test_train_help_lists_the_everyday_options_and_help_all_the_tuning_ones_too(
     short, full = run("train", "--help").output, run("train", "--help-all").output
     listed = [line.split()[0].rstrip(",") for line in short.splitlines() if line.startswith("  -")]
     assert 10 <= len(listed) <= 25 and "--help-all" in listed and "--epochs" in listed
-    assert "16 tuning options" in " ".join(short.split())
     tuning = {option_name(f) for f in declared() if f.name in tuning_names()}
-    assert len(tuning) == 16 and not tuning & set(listed)
+    assert f"{len(tuning)} tuning options" in " ".join(short.split())
+    assert len(tuning) >= 10 and not tuning & set(listed)
     assert "Tuning options:" in full and all(f"  {o} " in full for o in tuning)
     assert full.index("--jobs") < full.index("Tuning options:") < full.index("--lr-embed")
     r = run("train", "corpus.conllu", "--dropout", "1.5")  # (a tuning option is an option)

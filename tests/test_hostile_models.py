@@ -435,6 +435,10 @@ HOSTILE = {
     # a model of the removed option --embed-size: refused, the option named
     "removed_embed_size": (_meta(embed_size=4), "trained with --embed-size 4, which postag no "
                            "longer has"),
+    # a checkpoint of the removed option --aux-weight (its models, which never held the
+    # auxiliary layer, still load: test_model_of_a_removed_training_option_still_loads)
+    "removed_aux_weight": (_meta(aux_weight=0.5, aux_tags=["NN", "VB"]),
+                           "made with --aux-weight, which postag no longer has"),
     "hidden_absurd": (_meta(hidden=10**9), "setting hidden must be at most 8192, not 1000000000"),
     "hidden_negative": (_meta(hidden=-4), "setting hidden must be at least 0, not -4"),
     "hidden_string": (_meta(hidden="4"), "setting hidden must be a whole number, not '4'"),
@@ -561,6 +565,15 @@ def test_too_many_spaced_words_are_refused(tmp_path, monkeypatch):
     _meta(spaced_words=["a b", "c d", "e f", "g h"])(tmp_path / "bad.npz", tmp_path)
     with pytest.raises(PostagError, match="bad spaced_words"):
         load_model(tmp_path / "bad.npz")
+
+
+def test_model_of_a_removed_training_option_still_loads(tmp_path):
+    """A model trained with --aux-weight (removed: it measured no gain) never held the
+    auxiliary layer, so it loads and tags; `info` still shows the weight it was trained with."""
+    _meta(aux_weight=0.5)(tmp_path / "old.npz", tmp_path)
+    assert load_model(tmp_path / "old.npz")[3]["aux_weight"] == 0.5
+    r = CliRunner().invoke(cli, ["info", str(tmp_path / "old.npz")])
+    assert r.exit_code == 0 and "auxiliary loss weight 0.5" in r.stdout, r.output
 
 
 @pytest.mark.parametrize("hostile", sorted(HOSTILE), indirect=True)

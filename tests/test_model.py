@@ -217,32 +217,6 @@ def test_word_types_share_one_vector_per_distinct_input():
 
 
 @pytest.mark.parametrize("arch,layers", [("rnn", 1), ("birnn", 2)])
-def test_gradcheck_passes_with_auxiliary_output(sents, arch, layers):
-    results = gc.run(sents, FEATURE_SETS["rich"], arch, layers, checks=10, seed=3, aux=True)
-    assert all(r.passed for r in results), gc.format_table(results)
-    assert {"Wya", "bya"} <= {r.name for r in results}
-
-
-def test_gradcheck_catches_auxiliary_gradient_not_backpropagated(sents):
-    """The auxiliary layer's own gradients are right, but it sends none to the states below."""
-    buggy = mutant("dout += daux @ params[\"Wya\"].T", "pass")
-    results = gc.run(sents, FEATURE_SETS["rich"], "birnn", 1, checks=10, seed=0, aux=True,
-                     loss_and_grads=buggy.loss_and_grads)
-    failed = {r.name for r in results if not r.passed}
-    assert {"Whh", "Wxh", "bh"} <= failed and not failed & {"Wya", "bya", "Why", "by"}, \
-        gc.format_table(results)
-
-
-def test_gradcheck_catches_auxiliary_weight_left_out_of_the_gradient(sents):
-    """With a weight other than 1 (training's --aux-weight), a gradient that forgets it."""
-    buggy = mutant("daux *= aux_weight", "pass")
-    results = gc.run(sents, FEATURE_SETS["rich"], "birnn", 1, checks=10, seed=0, aux=True,
-                     aux_weight=0.7, loss_and_grads=buggy.loss_and_grads)
-    failed = {r.name for r in results if not r.passed}
-    assert {"Wya", "bya", "Whh", "Wxh", "bh"} == failed, gc.format_table(results)
-
-
-@pytest.mark.parametrize("arch,layers", [("rnn", 1), ("birnn", 2)])
 def test_gradcheck_passes_with_fixed_dropout_masks(sents, arch, layers):
     results = gc.run(sents, FEATURE_SETS["rich"], arch, layers, checks=10, seed=2,
                      char_hidden=3, adversarial=1.0, dropout=DROPOUT)
@@ -250,7 +224,7 @@ def test_gradcheck_passes_with_fixed_dropout_masks(sents, arch, layers):
 
 
 def test_check_batch_has_a_single_padding_step_and_an_untagged_first_word(sents):
-    _, _, tags, mask, _, _ = gc.check_problem(sents, FEATURE_SETS["word"], "birnn", 1)
+    _, _, tags, mask, _ = gc.check_problem(sents, FEATURE_SETS["word"], "birnn", 1)
     assert mask.shape[0] - 1 in mask.sum(axis=0).astype(int).tolist()
     assert ((tags[0] < 0) & (mask[0] > 0)).any()  # a real word without a gold tag
 
@@ -505,7 +479,7 @@ def test_adversarial_perturbation_has_the_given_size_and_raises_the_loss_fastest
     params = M.init_params(30, 5, 6, "birnn", 1, seed=0, dtype=np.float64, scale=2.0)
     mask = mask.astype(np.float64)
     batch = M.Batch(ids, tags, mask)
-    loss0, _, cache = M._loss_and_grads(params, "birnn", batch, M.NO_NOISE, 1.0)
+    loss0, _, cache = M._loss_and_grads(params, "birnn", batch, M.NO_NOISE)
     eps = 1e-3
     r = M.adversarial_perturbation(cache["dX"], mask, eps)
     norms = np.linalg.norm(r, axis=2)  # (T, B)
@@ -514,7 +488,7 @@ def test_adversarial_perturbation_has_the_given_size_and_raises_the_loss_fastest
     assert np.allclose(np.sqrt((norms ** 2).sum(axis=0)), eps * np.sqrt(n))  # mean square eps
 
     def loss_at(r):
-        return M._loss_and_grads(params, "birnn", batch, M.NO_NOISE, 1.0, r_adv=r)[0]
+        return M._loss_and_grads(params, "birnn", batch, M.NO_NOISE, r_adv=r)[0]
 
     rise = loss_at(r) - loss0
     # to first order the rise is g . r = eps * sum_b sqrt(n_b) ||g_b||
@@ -535,12 +509,12 @@ def test_adversarial_loss_is_the_sum_of_both_passes():
     batch = M.Batch(ids, tags, mask)
     loss, grads = M.loss_and_grads(params, "birnn", batch, M.Noise(adversarial=0.5))
     loss0, grads0 = M.loss_and_grads(params, "birnn", batch)
-    _, _, cache = M._loss_and_grads(params, "birnn", batch, M.NO_NOISE, 1.0)
+    _, _, cache = M._loss_and_grads(params, "birnn", batch, M.NO_NOISE)
     r = M.adversarial_perturbation(cache["dX"], mask, 0.5)
     loss_r, grads_r = M.loss_and_grads(params, "birnn", batch, M.Noise(adversarial=0.5, r_adv=r))
     loss2, grads2 = M.loss_and_grads(params, "birnn", batch, M.Noise(adversarial=1e-9, r_adv=r))
     assert loss == pytest.approx(loss_r) and loss2 == pytest.approx(loss_r)  # r given or computed
-    second = M._loss_and_grads(params, "birnn", batch, M.NO_NOISE, 1.0, r_adv=r)
+    second = M._loss_and_grads(params, "birnn", batch, M.NO_NOISE, r_adv=r)
     assert loss == pytest.approx(loss0 + second[0]) and second[0] > loss0
     for k in grads0:  # the gradient of the sum: the clean pass's plus the perturbed pass's
         dense = [gc._dense(g[k], params[k].shape) for g in (grads, grads_r, grads0, second[1])]

@@ -10,7 +10,6 @@ import pytest
 from postag_cli import model as M
 from postag_cli.errors import PostagError
 from postag_cli.modelio import CHECKPOINT_MAGIC, load_model
-from postag_cli.tagger import Tagger
 from postag_cli.training import TrainConfig, auto_batch_size, auto_hidden, train
 
 QUIET = {"log": lambda m: None, "progress": False}
@@ -303,7 +302,7 @@ def test_jobs_do_not_change_the_model(tiny_corpus, tmp_path):
     assert not all(np.array_equal(one[k], seq[k]) for k in one)
 
 
-@pytest.mark.parametrize("extra", [dict(crf=True), dict(aux_weight=0.5, layers=2)])
+@pytest.mark.parametrize("extra", [dict(crf=True), dict(adversarial_stride=2, layers=2)])
 def test_jobs_do_not_change_the_model_with_other_options(tiny_corpus, tmp_path, extra):
     """The same with the CRF (whose transition gradient once came out in float64 and was
     rounded differently through the helper's float32 buffer) and other options."""
@@ -419,26 +418,6 @@ def test_helper_failure_is_reported(tiny_corpus, tmp_path, monkeypatch):
     monkeypatch.setattr(T.BatchJob, "gradients", failing)
     with pytest.raises(PostagError, match="helper process failed: MemoryError: no room"):
         train(tiny_corpus[0], tmp_path / "m.npz", cfg(epochs=1, batch_size=4), jobs=2, **QUIET)
-
-
-def test_auxiliary_loss_trains_and_stays_out_of_the_model(sample_train, tiny_corpus, tmp_path):
-    logs = []
-    c = cfg(epochs=2, aux_weight=0.5, char_hidden=0)
-    train(sample_train, tmp_path / "m.npz", c, checkpoint=tmp_path / "m.ckpt",
-          log=logs.append, progress=False)
-    ckpt = load_model(tmp_path / "m.ckpt", magic=CHECKPOINT_MAGIC)
-    assert ckpt[0]["Wya"].shape[1] == len(ckpt[3]["aux_tags"]) > 10  # the XPOS tags
-    assert "Wya" not in weights(tmp_path / "m.npz")
-    assert Tagger.load(tmp_path / "m.npz").tag(["The", "dog", "barks", "."])
-    train(sample_train, tmp_path / "m.npz", cfg(epochs=3, aux_weight=0.5, char_hidden=0),
-          checkpoint=tmp_path / "m.ckpt", resume=tmp_path / "m.ckpt", **QUIET)
-    assert load_model(tmp_path / "m.npz")[3]["epochs_run"] == 3
-    # a treebank without XPOS: trained without the auxiliary layer, and said so
-    logs = []
-    train(tiny_corpus[0], tmp_path / "t.npz", c, checkpoint=tmp_path / "t.ckpt", log=logs.append,
-          progress=False)
-    assert any("no XPOS tags" in m for m in logs)
-    assert "Wya" not in load_model(tmp_path / "t.ckpt", magic=CHECKPOINT_MAGIC)[0]
 
 
 def test_split_batch_cuts_runs_of_similar_length():

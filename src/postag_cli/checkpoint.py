@@ -49,7 +49,7 @@ def load_checkpoint(path, loaded, meta, feats, tagset):
         raise PostagError(f"{path}: checkpoint was made on different training data "
                           f"({cmeta.get('corpus')}, sha256 {str(cmeta.get('corpus_sha256'))[:12]}…)")
     for key in [f.name for f in fields(TrainConfig) if f.name not in RESUME_MAY_CHANGE] + [
-            "templates", "aux_tags", "batch_parts"]:
+            "templates", "batch_parts"]:
         have = cmeta.get(key, DEFAULTS_OF_NEW.get(key))
         if have != meta.get(key):
             raise PostagError(f"{path}: checkpoint setting {key}={have!r} differs from "

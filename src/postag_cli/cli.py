@@ -396,8 +396,6 @@ def evaluate(gold, models, as_json, n_errors, raw, split_sentences, skip_bad_sen
 @click.option("--hidden", default=6, show_default=True, help="Hidden size of the check model.")
 @click.option("--char-hidden", type=int,
               help="...a character RNN of this size (0: none)  [default: 4]")
-@click.option("--aux/--no-aux", default=None,
-              help="...with the auxiliary output layer (--aux-weight of train)  [default: no]")
 @click.option("--crf/--no-crf", default=None,
               help=f"...with the CRF output layer  [default: {'yes' if DEFAULTS['crf'] else 'no'}]")
 @click.option("--adversarial", type=float,
@@ -409,7 +407,7 @@ def evaluate(gold, models, as_json, n_errors, raw, split_sentences, skip_bad_sen
 @click.option("--dropout-masks/--no-dropout-masks", default=None,
               help="...with dropout on, its masks drawn once and held fixed  [default: no]")
 def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hidden, char_hidden,
-              aux, crf, adversarial, adversarial_stride, dropout_masks):
+              crf, adversarial, adversarial_stride, dropout_masks):
     """Check the hand-written backpropagation against central differences.
 
     In float64, with clipping and dropout off (the fourth run below: dropout masks held fixed),
@@ -425,13 +423,13 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
 
     Without options it checks three small models that together hold every parameter postag can
     train: the default model (bidirectional, features, character RNN), the seed architecture
-    (one direction, one-hot words), and every other option (2 layers,
-    auxiliary output, CRF output); then a fourth run checks the backward code of the dropout
+    (one direction, one-hot words), and every other option (2 layers, CRF output, the
+    adversarial pass on every second sentence); then a fourth run checks the backward code of the dropout
     masks (output, recurrent and input dropout, masks drawn once and held fixed, so the loss
     is still a function of the weights), and a fifth the learned tokenizer's network (the same
     RNN over the characters of the corpus's surface text; also with -m for a model that has
     one). With -m, or any of the options --arch, --layers,
-    --features, --char-hidden, --aux, --crf, --adversarial,
+    --features, --char-hidden, --crf, --adversarial,
     --adversarial-stride and --dropout-masks, it checks that one configuration.
 
     \b
@@ -451,10 +449,10 @@ def gradcheck(checks, check_all, seed, corpus, model, arch, layers, features, hi
     if adversarial_stride is not None and adversarial_stride < 1:
         raise PostagError(f"--adversarial-stride must be at least 1, not {adversarial_stride}")
     one = gc.one_config(arch=arch, layers=layers, features=features, char_hidden=char_hidden,
-                        aux=aux, crf=crf, adversarial=adversarial,
+                        crf=crf, adversarial=adversarial,
                         stride=adversarial_stride,
                         dropout=gc.CHECK_DROPOUT if dropout_masks else None)
-    single = model or any(v is not None for v in (arch, layers, features, char_hidden, aux, crf,
+    single = model or any(v is not None for v in (arch, layers, features, char_hidden, crf,
                                                   adversarial, adversarial_stride, dropout_masks))
     configs = [("", one)] if single else gc.default_suite(one)
     try:

@@ -64,20 +64,19 @@ def _dense(g, shape):
 
 
 def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, seed=0,
-                    loss_and_grads=None, eps=EPS, chars=None, aux_tags=None, adversarial=0.0,
-                    adversarial_stride=1, dropout=None, aux_weight=None):
+                    loss_and_grads=None, eps=EPS, chars=None, adversarial=0.0,
+                    adversarial_stride=1, dropout=None):
     """Compare analytic and numerical gradients on `checks` random entries of every parameter
     (or on every entry). Entries of an embedding table are drawn from the rows the batch uses
     (the other rows' gradient is exactly zero). With adversarial = eps > 0, the loss has the
     adversarial pass (on every adversarial_stride-th sentence) with a fixed random r of mean
     norm eps per word, and r is checked too. dropout = (p_out, p_rec, p_in): fixed dropout
-    masks (the same seed for every evaluation). aux_weight: the auxiliary loss's weight.
-    Returns one ParamCheck per parameter (and "r_adv")."""
+    masks (the same seed for every evaluation). Returns one ParamCheck per parameter (and "r_adv")."""
     loss_and_grads = loss_and_grads or model_module.loss_and_grads
     params = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
     mask = np.asarray(mask, dtype=np.float64)
     rng = np.random.default_rng(seed)
-    batch = model_module.Batch(ids, tags, mask, chars, aux_tags)
+    batch = model_module.Batch(ids, tags, mask, chars)
     noise = _noise(params, mask, rng, dropout, adversarial, adversarial_stride)
     checked = dict(params, **({"r_adv": noise.r_adv} if noise.r_adv is not None else {}))
 
@@ -85,7 +84,7 @@ def check_gradients(params, arch, ids, tags, mask, checks=10, check_all=False, s
         n = noise
         if dropout is not None:  # a fresh generator with the same seed: the same masks
             n = replace(noise, rng=np.random.default_rng(seed + 7919))
-        return loss_and_grads(params, arch, batch, n, *([] if aux_weight is None else [aux_weight]))
+        return loss_and_grads(params, arch, batch, n)
 
     def central(p, i, h):  # (L(w + h) - L(w - h)) / 2h for entry i of array p
         old = p[i]
@@ -236,24 +235,21 @@ def summary_of_configs(results: dict) -> str:
 
 
 def check_problem(sentences, templates, arch, layers, hidden=6, n_sentences=4, seed=0,
-                  scale=2.0, char_hidden=0, aux=False, crf=False):
+                  scale=2.0, char_hidden=0, crf=False):
     """A small float64 model and batch for checking: the first `n_sentences` sentences that have
     tags, a feature vocabulary built from them, random weights at `scale` times the usual size
-    (so tanh is not in its linear range). With aux, the model has the auxiliary output layer,
-    trained on the other tag column (or, when the sentences have none, on a copy of the tags:
-    any labels serve to check gradients). Returns (params, ids, tags, mask, chars, aux_tags)."""
+    (so tanh is not in its linear range). Returns (params, ids, tags, mask, chars)."""
     from .features import Features
     from .model import init_params
 
     sents = [s for s in sentences if any(t is not None for t in s.tags)][:n_sentences]
     if not sents:
         raise ValueError("no tagged sentences to check gradients on")
-    sents = [type(s)(s.words[:12], s.tags[:12],  # short: quick and accurate
-                     other=(s.other if s.other and any(s.other) else s.tags)[:12]) for s in sents]
+    sents = [type(s)(s.words[:12], s.tags[:12]) for s in sents]  # short: quick and accurate
     longest = max(len(s.words) for s in sents)
     for s in sents[1:]:  # one sentence one word shorter than the longest (one padding step)
         if len(s.words) >= longest - 1 >= 1:
-            del s.words[longest - 1:], s.tags[longest - 1:], s.other[longest - 1:]
+            del s.words[longest - 1:], s.tags[longest - 1:]
             break
     first_untagged = None
     for s in sents[::-1]:  # one sentence whose first word has no gold tag
@@ -273,37 +269,27 @@ def check_problem(sentences, templates, arch, layers, hidden=6, n_sentences=4, s
                 np.array([tag_index[t] if t is not None else -1 for t in s.tags])) for s in sents]
     ids, tags, mask = make_batch(encoded)
     chars = feats.char_batch([s.words for s in sents], ids.shape[0]) if char_hidden else None
-    aux_tags, n_aux = None, 0
-    if aux:
-        aux_set = sorted({t for s in sents for t in s.other if t is not None} | {"?"})
-        aux_tags = np.full(tags.shape, -1, dtype=np.int64)
-        for b, s in enumerate(sents):
-            aux_tags[:len(s.other), b] = [aux_set.index(t) if t is not None else -1
-                                          for t in s.other]
-        n_aux = len(aux_set)
     params = init_params(len(feats), max(len(tagset), 2), hidden, arch, layers, seed=seed,
                          dtype=np.float64, scale=scale, n_chars=len(feats.chars),
-                         char_hidden=char_hidden, n_aux=n_aux, crf=crf)
+                         char_hidden=char_hidden, crf=crf)
     # non-zero biases, so a wrong bias gradient cannot hide behind a zero
     rng = np.random.default_rng(seed + 1)
     for k in params:
         if k.startswith("b"):
             params[k] = rng.standard_normal(params[k].shape) * 0.1
-    return params, ids, tags, mask, chars, aux_tags
+    return params, ids, tags, mask, chars
 
 
 def run(sentences, templates, arch, layers, hidden=6, checks=10, check_all=False, seed=0,
-        loss_and_grads=None, char_hidden=0, aux=False, crf=False, adversarial=0.0,
-        adversarial_stride=1, dropout=None, aux_weight=None):
+        loss_and_grads=None, char_hidden=0, crf=False, adversarial=0.0,
+        adversarial_stride=1, dropout=None):
     """Build the check problem and check it; returns the list of ParamCheck."""
-    params, ids, tags, mask, chars, aux_tags = check_problem(
-        sentences, templates, arch, layers, hidden, seed=seed, char_hidden=char_hidden,
-        aux=aux, crf=crf)
+    params, ids, tags, mask, chars = check_problem(
+        sentences, templates, arch, layers, hidden, seed=seed, char_hidden=char_hidden, crf=crf)
     return check_gradients(params, arch, ids, tags, mask, checks=checks, check_all=check_all,
                            seed=seed, loss_and_grads=loss_and_grads, chars=chars,
-                           aux_tags=aux_tags, adversarial=adversarial,
-                           adversarial_stride=adversarial_stride, dropout=dropout,
-                           aux_weight=aux_weight)
+                           adversarial=adversarial, adversarial_stride=adversarial_stride,
+                           dropout=dropout)
 
 
 def tokenizer_problem(sentences, hidden=6, n_windows=4, width=24, seed=0, scale=2.0):
@@ -352,9 +338,8 @@ def one_config(**given) -> dict:
     """The configuration of one check: the defaults of training, with what is given (None:
     not given) put in; char_hidden 4 unless given (small and quick)."""
     d = TrainConfig()
-    c = dict(arch=d.arch, layers=d.layers, features=d.features, char_hidden=4,
-             aux=False, crf=d.crf, adversarial=d.adversarial, stride=d.adversarial_stride,
-             dropout=None)
+    c = dict(arch=d.arch, layers=d.layers, features=d.features, char_hidden=4, crf=d.crf,
+             adversarial=d.adversarial, stride=d.adversarial_stride, dropout=None)
     c.update({k: v for k, v in given.items() if v is not None})
     return c
 
@@ -363,7 +348,6 @@ def config_of_model(meta: dict, one: dict) -> dict:
     """`one` with a model file's architecture (at the small sizes of the check)."""
     return dict(one, arch=meta["arch"], layers=meta["layers"],
                 char_hidden=min(meta.get("char_hidden", 0), 4),
-                aux=meta.get("aux_weight", 0) > 0,
                 crf=bool(meta.get("crf", False)), adversarial=float(meta.get("adversarial", 0.0)),
                 stride=meta.get("adversarial_stride", 1))
 
@@ -372,11 +356,10 @@ def default_suite(one: dict) -> list[tuple[str, dict]]:
     """The runs that together hold every parameter postag can train, and the dropout masks."""
     return [("default model", dict(one)),
             ("seed architecture", dict(arch="rnn", layers=1, features="word", char_hidden=0,
-                                       aux=False, crf=False, adversarial=0.0, stride=1,
-                                       dropout=None)),
+                                       crf=False, adversarial=0.0, stride=1, dropout=None)),
             ("other options", dict(arch="birnn", layers=2, features="rich", char_hidden=3,
-                                   aux=True, crf=not TrainConfig.crf, adversarial=1.0,
-                                   stride=2, aux_weight=0.7, dropout=None)),
+                                   crf=not TrainConfig.crf, adversarial=1.0, stride=2,
+                                   dropout=None)),
             ("dropout masks", dict(one, layers=2, char_hidden=3, dropout=CHECK_DROPOUT))]
 
 
@@ -385,9 +368,9 @@ def run_suite(sentences, configs, templates: dict, hidden, checks, check_all, se
     """{name: results} of each configuration (and of the tokenizer's network, as "tokenizer")."""
     results = {name: run(sentences, templates[name], c["arch"], c["layers"], hidden=hidden,
                          checks=checks, check_all=check_all, seed=seed,
-                         char_hidden=c["char_hidden"], aux=c["aux"],
-                         crf=c["crf"], adversarial=c["adversarial"], adversarial_stride=c["stride"],
-                         dropout=c.get("dropout"), aux_weight=c.get("aux_weight"))
+                         char_hidden=c["char_hidden"], crf=c["crf"],
+                         adversarial=c["adversarial"], adversarial_stride=c["stride"],
+                         dropout=c.get("dropout"))
                for name, c in configs}
     if tokenizer:  # the learned tokenizer's network
         results["tokenizer"] = run_tokenizer(sentences, hidden=hidden, checks=checks,
@@ -403,7 +386,7 @@ def describe_config(name, c, templates, hidden) -> str:
     return (f"gradient check{' of the ' + name if name else ''}: arch {c['arch']}, "
             f"{c['layers']} layer(s), features {','.join(templates)}, hidden {hidden}, character "
             f"RNN {c['char_hidden'] or 'none'}, "
-            f"auxiliary output {'yes' if c['aux'] else 'no'}, CRF {'yes' if c['crf'] else 'no'}, "
+            f"CRF {'yes' if c['crf'] else 'no'}, "
             f"adversarial pass {adversarial_setting(c['adversarial'], c['stride'])}, dropout "
             f"{dropout}, float64")
 

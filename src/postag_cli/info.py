@@ -8,6 +8,9 @@ from .modelio import load_model, weights_sha256
 from .settings import declared
 
 
+REMOVED_SETTINGS = ("aux_weight",)  # shown for the models trained with them, which still load
+
+
 def describe(path) -> dict:
     from .features import Features
     from .segmenter import summary
@@ -39,7 +42,8 @@ def describe(path) -> dict:
         "weights_verified": weights_sha256(params) == meta.get("weights_sha256"),
         "training": {k: meta.get(k) for k in (
             "corpus", "corpus_sha256", "corpus_sentences", "corpus_words", "dev", "epochs_run",
-            "best_epoch", "best_dev_accuracy", *(f.name for f in declared()))},
+            "best_epoch", "best_dev_accuracy", *(f.name for f in declared()),
+            *(k for k in REMOVED_SETTINGS if k in meta))},
         "history": meta.get("history", []),
         **raw_text_settings(meta),
         "tokenizer": summary(meta["tokenizer"]) if "tokenizer" in meta else None,
@@ -114,7 +118,7 @@ def format_info(d: dict) -> str:
         + (" (not reached)" if isinstance(t["average"], int) and isinstance(t["epochs_run"], int)
            and 0 < t["epochs_run"] < t["average"] else "")
         + (f", patience {t['patience']}" if t["patience"] else "")
-        + (f", auxiliary loss weight {t['aux_weight']}" if t["aux_weight"] else ""),
+        + (f", auxiliary loss weight {t['aux_weight']}" if t.get("aux_weight") else ""),
     ]
     hist = d["history"]
     if hist:

@@ -61,7 +61,6 @@ import numpy as np
 
 ARCHS = ("rnn", "birnn")
 TABLES = ("Wxh", "Wxc")  # one-hot lookup tables: sparse row gradients
-AUX_PARAMS = ("Wya", "bya")  # the auxiliary output layer: trained, not needed for tagging
 
 
 class SparseRows(NamedTuple):
@@ -88,8 +87,7 @@ def layer_names(layers: int) -> list[tuple[str, str, str]]:
 
 
 def param_shapes(n_features: int, n_tags: int, hidden: int, arch: str, layers: int,
-                 n_chars: int = 0, char_hidden: int = 0, n_aux: int = 0,
-                 crf: bool = False) -> dict:
+                 n_chars: int = 0, char_hidden: int = 0, crf: bool = False) -> dict:
     D, H = n_directions(arch), hidden
     shapes = {}
     if char_hidden:
@@ -104,19 +102,15 @@ def param_shapes(n_features: int, n_tags: int, hidden: int, arch: str, layers: i
     shapes["by"] = (n_tags,)
     if crf:  # tag transition scores: row i = previous tag i, the last row = sentence start
         shapes["Wyy"] = (n_tags + 1, n_tags)
-    if n_aux:
-        shapes["Wya"] = (D * H, n_aux)
-        shapes["bya"] = (n_aux,)
     return shapes
 
 
 def init_params(n_features, n_tags, hidden, arch="birnn", layers=1, seed=0, dtype=np.float32,
-                scale=1.0, n_chars=0, char_hidden=0, n_aux=0, crf=False) -> dict:
+                scale=1.0, n_chars=0, char_hidden=0, crf=False) -> dict:
     """Random weights; `scale` multiplies every standard deviation (gradcheck uses a larger one)."""
     rng = np.random.default_rng(seed)
     params = {}
-    shapes = param_shapes(n_features, n_tags, hidden, arch, layers, n_chars, char_hidden, n_aux,
-                          crf)
+    shapes = param_shapes(n_features, n_tags, hidden, arch, layers, n_chars, char_hidden, crf)
     for name, shape in shapes.items():
         if name.startswith("b"):
             params[name] = np.zeros(shape)
@@ -726,34 +720,20 @@ def _n_layers(params):
     return sum(1 for k in params if k.startswith("Whh"))
 
 
-def _softmax_xent(logits, tags, mask):
-    """Summed cross-entropy of softmax(logits) (T, B, C) against tags (T, B) where mask > 0,
-    and its gradient dloss/dlogits = p - onehot(gold), zero where masked."""
-    P = _softmax(logits.copy())
-    tt, bb = np.nonzero(mask)
-    loss = -np.log(P[tt, bb, tags[tt, bb]] + 1e-300).sum()
-    dlogits = P * mask[:, :, None]
-    dlogits[tt, bb, tags[tt, bb]] -= 1.0
-    return float(loss), dlogits
-
-
 @dataclass
 class Batch:
     """A minibatch, time-major (`make_batch`): ids (T, B, K) the K feature rows of each word;
     tags (T, B) its gold tag, -1 where there is none (padding, and words tagged _, which are read
     but not scored); mask (T, B) 1 on real words, 0 on padding; chars the character RNN's input
-    (when the model has one); aux_tags (T, B) the other tag column's ids (-1: none), for an
-    auxiliary output layer."""
+    (when the model has one)."""
     ids: np.ndarray
     tags: np.ndarray
     mask: np.ndarray
     chars: Chars | None = None
-    aux_tags: np.ndarray | None = None
 
     def rows(self, T, sel) -> Batch:
         """The sentences `sel` (a slice of the batch axis), cut to T steps."""
-        return Batch(self.ids[:T, sel], self.tags[:T, sel], self.mask[:T, sel], self.chars,
-                     None if self.aux_tags is None else self.aux_tags[:T, sel])
+        return Batch(self.ids[:T, sel], self.tags[:T, sel], self.mask[:T, sel], self.chars)
 
 
 @dataclass(frozen=True)
@@ -774,19 +754,17 @@ class Noise:
 NO_NOISE = Noise()
 
 
-def loss_and_grads(params, arch, batch: Batch, noise: Noise = NO_NOISE, aux_weight=1.0):
+def loss_and_grads(params, arch, batch: Batch, noise: Noise = NO_NOISE):
     """Summed cross-entropy over the words with a gold tag, and its gradient for every
     parameter; words without one are read (their states feed their neighbours) but add no
-    loss. With an auxiliary output layer (Wya, bya) the loss adds aux_weight times the
-    cross-entropy of batch.aux_tags. With noise.adversarial = eps > 0, the loss adds a second
+    loss. With noise.adversarial = eps > 0, the loss adds a second
     pass on the word vectors x + r of every `adversarial_stride`-th sentence, where r =
     `adversarial_perturbation` of the first pass's dloss/dx, held constant. A given
     noise.r_adv (T, B, D*H) replaces that r; then grads["r_adv"] is dloss/dr (gradient checking
     holds r fixed and checks this too)."""
     if not noise.adversarial > 0:
-        return _loss_and_grads(params, arch, batch, noise, aux_weight)[:2]
-    loss, grads, cache = _loss_and_grads(params, arch, batch, noise, aux_weight,
-                                         defer_types=True)
+        return _loss_and_grads(params, arch, batch, noise)[:2]
+    loss, grads, cache = _loss_and_grads(params, arch, batch, noise, defer_types=True)
     # the second pass: the selected sentences, cut to the longest of them
     T, sel = adversarial_rows(batch.mask, noise.adversarial_stride)
     (type_ids, word_type, type_form), tcache = cache["types"]
@@ -794,8 +772,8 @@ def loss_and_grads(params, arch, batch: Batch, noise: Noise = NO_NOISE, aux_weig
     r = noise.r_adv[:T, sel] if noise.r_adv is not None else \
         adversarial_perturbation(cache["dX"][:T, sel], part.mask, noise.adversarial)
     reuse = {"types": ((type_ids, word_type[:T, sel], type_form), tcache), "V": cache["V"]}
-    loss_r, grads_r, cache_r = _loss_and_grads(params, arch, part, noise, aux_weight, r_adv=r,
-                                               reuse=reuse, defer_types=True)
+    loss_r, grads_r, cache_r = _loss_and_grads(params, arch, part, noise, r_adv=r, reuse=reuse,
+                                               defer_types=True)
     for k, g in grads_r.items():  # the dense parameters: the two passes' gradients add up
         grads[k] += g
     dZ = cache["dZ_in"]  # the two passes' gradients per position, summed (in place) ...
@@ -826,11 +804,11 @@ def adversarial_perturbation(dX, mask, eps):
     return g
 
 
-def _loss_and_grads(params, arch, batch: Batch, noise: Noise, aux_weight, r_adv=None,
-                    reuse=None, defer_types=False):
+def _loss_and_grads(params, arch, batch: Batch, noise: Noise, r_adv=None, reuse=None,
+                    defer_types=False):
     """One pass of loss_and_grads: (loss, grads, cache). With defer_types, the tables' and
     character RNN's gradients are left out (see `backward`)."""
-    tags, mask, aux_tags = batch.tags, batch.mask, batch.aux_tags
+    tags, mask = batch.tags, batch.mask
     scored = mask * (tags >= 0)  # the words with a gold tag
     P, cache = forward(params, arch, batch.ids, mask, noise, batch.chars, r_adv=r_adv,
                        reuse=reuse, crf_mask=scored)
@@ -848,18 +826,11 @@ def _loss_and_grads(params, arch, batch: Batch, noise: Noise, aux_weight, r_adv=
     # cross-entropy, or the CRF with its marginals p)
     dlogits = P * scored[:, :, None]
     dlogits[tt, bb, tags[tt, bb]] -= 1.0
-    daux = None
-    if "Wya" in params:  # the auxiliary task reads the same top states
-        aux_mask = mask * (aux_tags >= 0)
-        aux_loss, daux = _softmax_xent(cache["top"] @ params["Wya"] + params["bya"],
-                                       np.maximum(aux_tags, 0), aux_mask)
-        loss += aux_weight * aux_loss
-        daux *= aux_weight
-    return float(loss), backward(params, arch, cache, dlogits, daux, defer_types), cache
+    return float(loss), backward(params, arch, cache, dlogits, defer_types), cache
 
 
-def backward(params, arch, cache, dlogits, daux=None, defer_types=False):
-    """Gradients of every parameter from dloss/dlogits (and of the auxiliary logits, daux).
+def backward(params, arch, cache, dlogits, defer_types=False):
+    """Gradients of every parameter from dloss/dlogits.
     Leaves dloss/dx, the gradient of the word vectors, in cache["dX"] (T, B, D*H); with
     defer_types, stops there: cache["dZ_in"] (T, B, D*H) gets the gradient of each position's
     type vector, which the tables and the character RNN would receive."""
@@ -872,10 +843,6 @@ def backward(params, arch, cache, dlogits, daux=None, defer_types=False):
     if "Wyy" in params:
         grads["Wyy"] = cache["dWyy"]
     dout = dlogits @ params["Why"].T  # (T, B, D*H)
-    if daux is not None:
-        grads["Wya"] = top.reshape(-1, top.shape[2]).T @ daux.reshape(-1, daux.shape[2])
-        grads["bya"] = daux.sum(axis=(0, 1))
-        dout += daux @ params["Wya"].T  # both output layers send gradient to the top states
     names = layer_names(_n_layers(params))
     for layer in range(len(names) - 1, -1, -1):
         wxh, whh, bh = names[layer]

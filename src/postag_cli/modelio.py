@@ -295,9 +295,9 @@ def _check_settings(path, features, tags, meta):
         raise PostagError(f"{path}: this model was trained with --embed-size {embed!r}, which "
                           "postag no longer has (it measured less accurate on every treebank "
                           "tried); train the model again without it")
-    aux_tags = meta.get("aux_tags") or []
-    if not (isinstance(aux_tags, list) and all(isinstance(t, str) for t in aux_tags)):
-        raise PostagError(f"{path}: corrupt model: bad auxiliary tagset {aux_tags!r}")
+    if meta.get("aux_tags"):  # (only a checkpoint has them: a model of the option loads)
+        raise PostagError(f"{path}: this checkpoint was made with --aux-weight, which postag no "
+                          "longer has (it measured no gain); train again without it")
 
 
 def _check_templates(path, templates, features):
@@ -347,9 +347,8 @@ def _check_weights(path, params, features, tags, meta):
     """Every weight there, of its shape, finite, float32-sized; the expected shapes."""
     arch, layers, hidden = meta["arch"], meta["layers"], meta["hidden"]
     chars, char_hidden = meta["chars"], meta.get("char_hidden", 0)
-    aux_tags, crf = meta.get("aux_tags") or [], meta.get("crf", False)
     expected = param_shapes(len(features), len(tags), hidden, arch, layers, len(chars),
-                            char_hidden, len(aux_tags), crf)
+                            char_hidden, meta.get("crf", False))
     if set(params) != set(expected):
         missing = sorted(set(expected) - set(params))
         unexpected = sorted(set(params) - set(expected))

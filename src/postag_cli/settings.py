@@ -87,9 +87,6 @@ class TrainConfig:
                            "the epochs so far (0: off).", low=0, tuning=True)
     average_snapshots: int = setting(4, "Weights added to that mean per epoch, evenly spaced (1: "
                                      "at the end of each epoch).", low=1, tuning=True)
-    aux_weight: float = setting(0.0, "Weight of an auxiliary loss predicting the other tag "
-                                "column (XPOS when tagging UPOS) from the same states (0: "
-                                "none).", rule=">= 0", tuning=True)
     seed: int = setting(1, "Random seed: same seed, same model.", low=0)
     tag_column: str = setting("upos", "The column to learn and predict.", choices=("upos", "xpos"))
     gradcheck: bool = True  # check gradients before training (the option: --skip-gradcheck)

@@ -104,23 +104,18 @@ class Adagrad:
                 p -= self.lrs[k] * g / np.sqrt(mem + 1e-8)
 
 
-def encode(sentences, feats: Features, tag_index, aux_index=None):
-    """(ids (n, K), tag ids (n,), forms, aux tag ids (n,) or None) per sentence; tag -1 for a
-    missing tag, len(tagset) for a tag the model does not know (an error in evaluation, ignored
-    by the loss). aux_index: ids of the other tag column's tags (-1 for unknown or missing).
-    Sentences longer than MAX_SEGMENT words are cut into pieces."""
+def encode(sentences, feats: Features, tag_index):
+    """(ids (n, K), tag ids (n,), forms) per sentence; tag -1 for a missing tag, len(tagset) for
+    a tag the model does not know (an error in evaluation, ignored by the loss). Sentences
+    longer than MAX_SEGMENT words are cut into pieces."""
     C = len(tag_index)
     out = []
     for s in sentences:
         y = np.array([-1 if t is None else tag_index.get(t, C) for t in s.tags], dtype=np.int64)
-        a = None
-        if aux_index is not None:
-            a = np.array([aux_index.get(t, -1) for t in (s.other or [None] * len(s.words))],
-                         dtype=np.int64)
         x = feats.encode(s.words)
         for start in range(0, len(x), MAX_SEGMENT):
             cut = slice(start, start + MAX_SEGMENT)
-            out.append((x[cut], y[cut], s.words[cut], None if a is None else a[cut]))
+            out.append((x[cut], y[cut], s.words[cut]))
     return out
 
 
@@ -225,11 +220,6 @@ class BatchJob:
         ntok = float((tags >= 0).sum())  # the words with a gold tag
         if ntok == 0:
             return None
-        aux = None
-        if self.data[batch[0]][3] is not None:  # the other tag column, -1 where missing
-            aux = np.full(tags.shape, -1, dtype=np.int64)
-            for b, i in enumerate(batch):
-                aux[:len(self.data[i][3]), b] = self.data[i][3]
         chars = self.char_table.batch(batch, ids.shape[0], mask) if self.char_table else None
         if self.drop_p is not None:  # word dropout
             w = ids[:, :, 0]
@@ -243,8 +233,8 @@ class BatchJob:
             ids[:, :, self.feature_cols] = np.where(dropped, self.feature_unk, cols)
         noise = M.Noise(rng, cfg.dropout, cfg.recurrent_dropout, cfg.input_dropout,
                         cfg.adversarial, cfg.adversarial_stride)
-        loss, grads = M.loss_and_grads(self.params, cfg.arch, M.Batch(ids, tags, mask, chars, aux),
-                                       noise, cfg.aux_weight)
+        loss, grads = M.loss_and_grads(self.params, cfg.arch, M.Batch(ids, tags, mask, chars),
+                                       noise)
         return loss, ntok, grads
 
 
@@ -368,7 +358,7 @@ def train(train_path, output, config: TrainConfig, dev_path=None, checkpoint=Non
             log("raw text: " + line)
     check_model_size(M.param_shapes(len(data.feats), len(data.tagset), config.hidden,
                                     config.arch, config.layers, len(data.feats.chars),
-                                    config.char_hidden, len(corpus.aux_tagset), config.crf),
+                                    config.char_hidden, config.crf),
                      corpus.name, checkpoint=bool(checkpoint or resume))
     run = Run(config, data, meta, output, checkpoint, tok_arrays, log, log_file)
     if resume is not None:
@@ -384,7 +374,6 @@ class Corpus:
     sha256: str
     dev_path: str | None
     dev_sents: list | None
-    aux_tagset: list  # the other tag column's tags, for the auxiliary loss (or [])
 
 
 def read_training_data(train_path, dev_path, config, skip_bad, log) -> tuple[Corpus, TrainConfig]:
@@ -405,13 +394,7 @@ def read_training_data(train_path, dev_path, config, skip_bad, log) -> tuple[Cor
         config = replace(config, batch_size=auto_batch_size(len(sents)))
     if config.hidden == 0:
         config = replace(config, hidden=auto_hidden(len(sents)))
-    # the auxiliary task: the other tag column, when the training file has it
-    aux = sorted({t for s in sents for t in (s.other or []) if t is not None}) \
-        if config.aux_weight > 0 else []
-    if config.aux_weight > 0 and not aux:
-        log(f"{train_path}: no {'XPOS' if config.tag_column == 'upos' else 'UPOS'} tags; "
-            "training without the auxiliary loss")
-    return Corpus(display_name(train_path), sents, sha, dev_path, dev_sents, aux), config
+    return Corpus(display_name(train_path), sents, sha, dev_path, dev_sents), config
 
 
 def check_gradients_first(corpus: Corpus, config: TrainConfig, tokenizer: bool, log) -> None:
@@ -420,7 +403,6 @@ def check_gradients_first(corpus: Corpus, config: TrainConfig, tokenizer: bool, 
     t0 = time.time()
     results = gradcheck.run(corpus.sents, config.templates(), config.arch, config.layers,
                             checks=4, seed=config.seed, char_hidden=min(config.char_hidden, 4),
-                            aux=bool(corpus.aux_tagset),
                             crf=config.crf, adversarial=config.adversarial,
                             adversarial_stride=config.adversarial_stride)
     if tokenizer:
@@ -455,9 +437,7 @@ class TrainingData:
                                config.min_count, char_model=config.char_hidden > 0)
         tagset = sorted({t for s in corpus.sents for t in s.tags if t is not None})
         tag_index = {t: i for i, t in enumerate(tagset)}
-        aux_index = {t: i for i, t in enumerate(corpus.aux_tagset)} if corpus.aux_tagset \
-            else None
-        data = encode(corpus.sents, feats, tag_index, aux_index)
+        data = encode(corpus.sents, feats, tag_index)
         dev = encode(corpus.dev_sents, feats, tag_index) if corpus.dev_sents else None
         n_words = int(sum(int((e[1] >= 0).sum()) for e in data))
         log(f"{corpus.name}: {len(corpus.sents)} sentences, {n_words} tagged words, "
@@ -507,7 +487,6 @@ def model_meta(config: TrainConfig, corpus: Corpus, data: TrainingData) -> dict:
         # raw text in other languages than English: multiword tokens (du -> de le), ...
         **learn_raw_text(corpus.sents, english=data.feats.is_known(ENGLISH_MARK)),
         "batch_parts": BATCH_PARTS,  # (the schedule: a checkpoint must be resumed with it)
-        "aux_tags": corpus.aux_tagset,  # (the checkpoint's; the model drops it on saving)
     }
 
 
@@ -523,8 +502,7 @@ class Run:
         d = data
         self.params = M.init_params(len(d.feats), len(d.tagset), config.hidden, config.arch,
                                     config.layers, seed=config.seed, n_chars=len(d.feats.chars),
-                                    char_hidden=config.char_hidden, n_aux=len(meta["aux_tags"]),
-                                    crf=config.crf)
+                                    char_hidden=config.char_hidden, crf=config.crf)
         self.opt = Adagrad(self.params, config.lr, config.clip, config.lr_embed)
         self.result = TrainResult()
         self.best = None  # the weights of the best epoch so far
@@ -547,10 +525,9 @@ class Run:
             self.save_best()
 
     def save_best(self):
-        """The model file: the best weights (the tagger needs no auxiliary output layer)."""
-        p = {k: v for k, v in self.best.items() if k not in M.AUX_PARAMS}
-        r, meta = self.result, {k: v for k, v in self.meta.items() if k != "aux_tags"}
-        save_model(self.output, p, self.data.feats.names, self.data.tagset,
+        """The model file: the best weights."""
+        r, meta = self.result, self.meta
+        save_model(self.output, self.best, self.data.feats.names, self.data.tagset,
                    {**meta, "epochs_run": r.epochs_run, "best_epoch": r.best_epoch,
                     "best_dev_accuracy": r.best_dev, "history": r.history},
                    chars=self.data.feats.chars,

@@ -227,7 +227,6 @@ class TaggedSentence:
     lineno: int = 0
     text: str | None = None
     extra: dict = field(default_factory=dict)
-    other: list[str | None] | None = None  # the other tag column (XPOS when tags are UPOS)
     multiword: list = field(default_factory=list)  # (surface form, its words) of each range
     glued: list = field(default_factory=list)  # tokens ending in an apostrophe, SpaceAfter=No
     # (elided words: French l'homme, see lexicon.learn_elisions)
@@ -242,7 +241,6 @@ def tagged_sentences(path, column="upos", skip_bad=False, stats=None, binary=Non
     binary stream, if given)."""
     if column not in TAG_COLUMNS:
         raise PostagError(f"unknown tag column {column!r}; choose upos or xpos")
-    other = "xpos" if column == "upos" else "upos"
     for sent in read_conllu(path, skip_bad=skip_bad, stats=stats, binary=binary,
                             check_upos=column == "upos"):
         ws = words(sent)
@@ -252,7 +250,6 @@ def tagged_sentences(path, column="upos", skip_bad=False, stats=None, binary=Non
                              [None if t[column] == "_" else t[column] for t in ws],
                              sent.metadata.get("sent_id", ""), sent.lineno,
                              sent.metadata.get("text"),
-                             other=[None if t[other] in ("_", None) else t[other] for t in ws],
                              multiword=multiword_tokens(sent), **_spacing(sent),
                              surface=token_words(sent),
                              new_par=any(k.startswith(("newpar", "newdoc")) for k in sent.metadata))

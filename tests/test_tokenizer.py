@@ -560,3 +560,17 @@ def test_page_and_volume_abbreviations_end_no_sentence():
     # (p. stays two tokens, so that p.m. stays whole)
     assert [t.text for t in tokenize("at 3:29 p.m. see pp. 6")] == \
         ["at", "3:29", "p.m.", "see", "pp.", "6"]
+
+
+def test_is_plain_word_agrees_with_the_rules():
+    """The learned tokenizer's rule feature skips the rules for a plain word: only where they
+    would read it as one token of one word whatever follows."""
+    from postag_cli.tokenizer import is_plain_word, tokenize
+    for w in ["cat", "Straße", "cannot", "Gonna", "its", "lets", "your", "don't", "U.S.", "3rd",
+              "e-mail", "猫", "x", "Its", "wanna", "hello!"]:
+        for follower in (" a", " ok", " the", ""):
+            toks = tokenize(w + follower, True, None)
+            one = toks[0].end == len(w) and len(toks[0].words) == 1
+            if is_plain_word(w):
+                assert one, (w, follower)
+        assert is_plain_word(w) == (w in ("cat", "Straße", "猫", "x")), w

@@ -555,6 +555,16 @@ def cased_words(text: str, words) -> tuple[str, ...]:
     return tuple(words)
 
 
+def is_plain_word(text: str) -> bool:
+    """Whether `tokenize(text)` (the English multiword splits on, no lexicon) reads the text as
+    one token of one word, for certain and whatever follows: a run of letters that is not a
+    fused form (cannot, gonna) or a form split by the next word (its, lets, your)."""
+    if not text.isalpha():
+        return False
+    low = text.lower()
+    return low not in _FUSED_SPLITS and low not in _CONTEXT_SPLITS
+
+
 def tokenize(text: str, multiword: bool = True, lexicon: Lexicon | None = None) -> list[Token]:
     """Tokenize one sentence (or line, or paragraph) of text.
 

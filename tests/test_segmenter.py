@@ -212,7 +212,8 @@ def _rewrite(src, dst, change):
             zout.writestr(info, data)
 
 
-@pytest.mark.parametrize("how", ["shape", "nan", "missing", "chars", "rule", "no-arrays"])
+@pytest.mark.parametrize("how", ["shape", "nan", "missing", "chars", "rule", "no-arrays",
+                                 "context"])
 def test_a_tampered_tokenizer_is_refused(fr_model, tmp_path, how):
     def change(name, a):
         if name == "meta":
@@ -222,6 +223,8 @@ def test_a_tampered_tokenizer_is_refused(fr_model, tmp_path, how):
                 tok["chars"] = tok["chars"] + [tok["chars"][0]]  # a duplicate
             elif how == "rule":
                 tok["multiword"]["suffix"] = [["x", 1, [], 2]]
+            elif how == "context":
+                tok["context_rules"] = "yes"
             return np.array(json.dumps(meta))
         if how == "shape" and name == "tokenizer.Whh":
             return a[:, :-1]
@@ -240,6 +243,26 @@ def test_a_tampered_tokenizer_is_refused(fr_model, tmp_path, how):
         Tagger.load(bad)
     r = CliRunner().invoke(cli, ["tag", "-", "-m", str(bad)], input="Il va.\n")
     assert r.exit_code == 2 and "tokenizer" in r.output and "Traceback" not in r.output
+
+
+def test_the_rule_feature_of_its_lets_your_reads_the_next_word():
+    """The rules split `its` before `not` (it s not) but not before `own`: the feature R of
+    such a run is read with the run after it; a tokenizer stored without `context_rules` (trained
+    before) reads it as if a word followed, as it was trained to."""
+    f = S.CharFeatures(list("abcdefghijklmnopqrstuvwxyz"), ["Ll", "Lu", "Zs", S.END, S.UNK],
+                       lexicon={"it", "s"})
+    R = lambda text, feats=f: (feats.encode(text)[:, 2] - feats.match_base) % 3  # noqa: E731
+    assert R("its not")[2] == 2 and R("its own")[2] == 1 and R("so its")[-1] == 1
+    assert R("we lets go")[6] == 2 and R("lets")[3] == 1 and R("yours")[4] == 1
+    assert R("outlets now")[6] == 1  # (not a context word: read as before)
+    old = S.CharFeatures(f.chars, f.categories, f.lexicon, context_rules=False)
+    assert R("its own", old)[2] == 2 and R("its not", old)[2] == 2  # ("its a": split)
+    seg = S.Segmenter(M.init_params(len(f), len(S.LABELS), 4, S.ARCH, 1), f, S.learn_multiword([]),
+                      False)
+    arrays, meta = seg.export()
+    assert meta["context_rules"] is True and S.Segmenter.load(arrays, meta).feats.context_rules
+    del meta["context_rules"]
+    assert not S.Segmenter.load(arrays, meta).feats.context_rules
 
 
 def test_text_contradicting_the_forms_trains_a_tagger_without_tokenizer(tmp_path):

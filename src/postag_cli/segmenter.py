@@ -176,11 +176,13 @@ class CharFeatures:
           (tokenizer.py) ends a token here (1) or a token it splits into words (2)
     """
 
-    def __init__(self, chars, categories, lexicon=(), spaced=False):
+    def __init__(self, chars, categories, lexicon=(), spaced=False, context_rules=True):
         self.chars = list(chars)
         self.categories = list(categories)
         self.lexicon = frozenset(lexicon)
         self.spaced = spaced  # tokens with spaces inside: a fourth feature, S (see encode)
+        self.context_rules = context_rules  # R of its / lets / your read with the next run
+        # (False: as if a word followed, as tokenizers trained before 2026-12-07 read it)
         self.char_id = {c: i for i, c in enumerate(self.chars)}
         self.unk_id = {c: len(self.chars) + i for i, c in enumerate(self.categories)}
         self.cat_id = {c: len(self.chars) + len(self.categories) + i
@@ -232,6 +234,7 @@ class CharFeatures:
             ends = [b[0] for b in bounds[1:]] + [len(text)]
             gaps = [self._spaces(c - b) for (_, b), c in zip(bounds, ends)]
         parts = [lead] if lead is not None else []
+        starts, pos = [], 0 if lead is None else len(lead)  # where each run starts in ids
         for run, gap in zip(runs, gaps):
             v = cache.get(run)
             if v is None:
@@ -239,11 +242,16 @@ class CharFeatures:
                 if own and len(run) <= 40 and len(cache) < MAX_CACHED:
                     cache[run] = v
             parts.append(v)
+            starts.append(pos)
+            pos += len(run)
             if gap is not None:
                 parts.append(gap)
+                pos += len(gap)
         ids = np.concatenate(parts) if parts else np.empty((0, K), dtype=np.int64)
         if len(ids):
             ids[-1, 1] = self.cat_id[END]
+        if self.context_rules:
+            _rules_in_context(ids, runs, starts)
         if self.spaced:  # S: whether a token of the lexicon with spaces inside covers it
             S = _spaced_matches(text, lexicon) + self.match_base + N_MATCH
             ids = np.concatenate([ids, S[:, None]], axis=1)
@@ -286,20 +294,36 @@ def _chunk_matches(chunk: str, lexicon) -> np.ndarray:
                     dtype=np.int64)
 
 
-def _rule_ends(text: str) -> np.ndarray:
+def _rule_ends(text: str, nxt: str | None = "a", first: bool = True) -> np.ndarray:
     """(n,): 1 where the rule-based tokenizer ends a token, 2 where it ends one it splits into
     several words (English clitics: don't = do n't), else 0; for a run of non-space
-    characters, read as if a word followed it."""
+    characters, read as if the run `nxt` followed it (by default a word: the rules split the
+    full stop off a text's last token, `Inc.`; None: nothing follows), and the run is the
+    text's first or not."""
     from .tokenizer import is_plain_word, tokenize
     out = np.zeros(len(text), dtype=np.int64)
     if is_plain_word(text):  # (the common case, and the rules' answer without running them)
         out[-1] = 1
         return out
-    # (as if a word followed: the rules split the full stop off a text's last token, `Inc.`)
-    for t in tokenize(text.replace("\ufeff", " ").replace("\r", " ") + " a", True, None):
-        if t.end <= len(text):
-            out[t.end - 1] = 1 + (len(t.words) > 1)
+    pre = "" if first else "x "
+    full = pre + text + ("" if nxt is None else " " + nxt)
+    for t in tokenize(full.replace("\ufeff", " ").replace("\r", " "), True, None):
+        end = t.end - len(pre)
+        if 0 < end <= len(text):
+            out[end - 1] = 1 + (len(t.words) > 1)
     return out
+
+
+def _rules_in_context(ids, runs, starts) -> None:
+    """R of the runs that end in a word the rules split or not by the word after it (its not
+    = it s not, its own): read with the run that follows (in place; _rule_ends reads a run as
+    if a word followed)."""
+    from .tokenizer import CONTEXT_WORDS
+    for i, run in enumerate(runs):
+        if run[-4:].lower().endswith(CONTEXT_WORDS):
+            nxt = runs[i + 1] if i + 1 < len(runs) else None
+            a = starts[i]
+            ids[a:a + len(run), 2] += _rule_ends(run, nxt, first=i == 0) - _rule_ends(run)
 
 
 def _spaced_matches(text: str, lexicon) -> np.ndarray:
@@ -605,7 +629,7 @@ class Segmenter:
         meta = {"chars": self.feats.chars, "categories": self.feats.categories,
                 "lexicon": sorted(self.feats.lexicon),
                 "hidden": int(self.params["Whh"].shape[1]), "multiword": self.multiword_learned,
-                "spaced": self.spaced, **self.info}
+                "spaced": self.spaced, "context_rules": self.feats.context_rules, **self.info}
         return dict(self.params), meta
 
     @classmethod
@@ -615,9 +639,10 @@ class Segmenter:
         if bad:
             raise PostagError(f"{path}: corrupt model: bad tokenizer ({bad})")
         params = {k: np.asarray(v, dtype=np.float32) for k, v in arrays.items()}
-        feats = CharFeatures(meta["chars"], meta["categories"], meta["lexicon"], meta["spaced"])
-        info = {k: v for k, v in meta.items()
-                if k not in ("chars", "categories", "lexicon", "hidden", "multiword", "spaced")}
+        feats = CharFeatures(meta["chars"], meta["categories"], meta["lexicon"], meta["spaced"],
+                             meta.get("context_rules", False))
+        info = {k: v for k, v in meta.items() if k not in (
+            "chars", "categories", "lexicon", "hidden", "multiword", "spaced", "context_rules")}
         return cls(params, feats, meta["multiword"], meta["spaced"], info)
 
 
@@ -675,6 +700,8 @@ def check_stored(arrays: dict, meta) -> str | None:
         return f"hidden size {hidden!r}"
     if not isinstance(meta.get("spaced"), bool):
         return "spaced setting"
+    if not isinstance(meta.get("context_rules", False), bool):
+        return "context_rules setting"
     bad = _check_multiword(meta.get("multiword"))
     if bad:
         return bad

@@ -177,6 +177,9 @@ _CONTEXT_SPLITS: dict[str, tuple[int, frozenset[str]]] = {
 }
 
 
+CONTEXT_WORDS = tuple(_CONTEXT_SPLITS)  # (split or not by the next word)
+
+
 def _alts(words: list[str]) -> str:
     """Regex alternation of literal words, longest first."""
     return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))

@@ -189,7 +189,9 @@ def connect(address):
 def scatter_models(client, models):
     """The models' bytes, broadcast to every worker once: (futures, names, sha256s)."""
     mbs = [ModelBytes(m) for m in models]
-    futures = client.scatter([m.data for m in mbs], broadcast=True, hash=True)
+    # (hash=False: a key of its own each time; a content-hashed key can name data that a killed
+    # worker held and the scheduler still counts as lost, and then every task that reads it fails)
+    futures = client.scatter([m.data for m in mbs], broadcast=True, hash=False)
     return futures, [m.name for m in mbs], [m.sha256 for m in mbs]
 
 
@@ -376,7 +378,7 @@ def _model_arg(model):
     except (ImportError, ValueError):
         client = None
     if client is not None:
-        [data] = client.scatter([mb.data], broadcast=True, hash=True)
+        [data] = client.scatter([mb.data], broadcast=True, hash=False)  # (see scatter_models)
     return dask.delayed(data, pure=True), mb.name, mb.sha256
 
 

@@ -255,6 +255,7 @@ def test_the_rule_feature_of_its_lets_your_reads_the_next_word():
     assert R("its not")[2] == 2 and R("its own")[2] == 1 and R("so its")[-1] == 1
     assert R("we lets go")[6] == 2 and R("lets")[3] == 1 and R("yours")[4] == 1
     assert R("outlets now")[6] == 1  # (not a context word: read as before)
+    assert R("  its   own its  not ")[4] == 1 and R("  its   own its  not ")[14] == 2
     old = S.CharFeatures(f.chars, f.categories, f.lexicon, context_rules=False)
     assert R("its own", old)[2] == 2 and R("its not", old)[2] == 2  # ("its a": split)
     seg = S.Segmenter(M.init_params(len(f), len(S.LABELS), 4, S.ARCH, 1), f, S.learn_multiword([]),

@@ -234,7 +234,6 @@ class CharFeatures:
             ends = [b[0] for b in bounds[1:]] + [len(text)]
             gaps = [self._spaces(c - b) for (_, b), c in zip(bounds, ends)]
         parts = [lead] if lead is not None else []
-        starts, pos = [], 0 if lead is None else len(lead)  # where each run starts in ids
         for run, gap in zip(runs, gaps):
             v = cache.get(run)
             if v is None:
@@ -242,16 +241,13 @@ class CharFeatures:
                 if own and len(run) <= 40 and len(cache) < MAX_CACHED:
                     cache[run] = v
             parts.append(v)
-            starts.append(pos)
-            pos += len(run)
             if gap is not None:
                 parts.append(gap)
-                pos += len(gap)
         ids = np.concatenate(parts) if parts else np.empty((0, K), dtype=np.int64)
         if len(ids):
             ids[-1, 1] = self.cat_id[END]
-        if self.context_rules:
-            _rules_in_context(ids, runs, starts)
+        if self.context_rules and _has_context_word(text):
+            _rules_in_context(ids, runs, [len(p) for p in parts], lead is not None)
         if self.spaced:  # S: whether a token of the lexicon with spaces inside covers it
             S = _spaced_matches(text, lexicon) + self.match_base + N_MATCH
             ids = np.concatenate([ids, S[:, None]], axis=1)
@@ -314,15 +310,24 @@ def _rule_ends(text: str, nxt: str | None = "a", first: bool = True) -> np.ndarr
     return out
 
 
-def _rules_in_context(ids, runs, starts) -> None:
+def _has_context_word(text: str) -> bool:
+    """Whether some run of the text may end in its / lets / your (a quick test first)."""
+    from .tokenizer import CONTEXT_WORDS
+    low = text.lower()
+    return any(w in low for w in CONTEXT_WORDS)
+
+
+def _rules_in_context(ids, runs, sizes, lead: bool) -> None:
     """R of the runs that end in a word the rules split or not by the word after it (its not
     = it s not, its own): read with the run that follows (in place; _rule_ends reads a run as
-    if a word followed)."""
+    if a word followed). sizes: the lengths of the parts of ids, in order: the leading spaces
+    (if lead), then each run and the spaces after it."""
     from .tokenizer import CONTEXT_WORDS
+    starts = np.cumsum([0, *sizes])
     for i, run in enumerate(runs):
         if run[-4:].lower().endswith(CONTEXT_WORDS):
             nxt = runs[i + 1] if i + 1 < len(runs) else None
-            a = starts[i]
+            a = int(starts[lead + 2 * i])  # (a run and its gap: two parts, but the last gap)
             ids[a:a + len(run), 2] += _rule_ends(run, nxt, first=i == 0) - _rule_ends(run)
 
 

@@ -525,6 +525,8 @@ class Segmenter:
         self.multiword = Multiword(multiword)
         self.spaced = spaced
         self.info = dict(info or {})
+        # learned: no training sentence starts lower-case (then none is cut before such a word)
+        self.upper_case_starts = self.info.get("upper_case_starts", False)
 
     @functools.cached_property
     def fingerprint(self) -> str:
@@ -622,6 +624,9 @@ class Segmenter:
         cuts = new_text
         if split:
             inner = np.isin(labels, SENTENCE_END) & (ends - 1 != last[which])
+            if self.upper_case_starts:  # no sentence starts with a lower-case letter
+                inner[[k for k in np.flatnonzero(inner).tolist()
+                       if k + 1 < len(forms) and forms[k + 1][:1].islower()]] = False
             cuts = np.union1d(cuts, np.flatnonzero(inner) + 1)
         bounds = [0, *cuts.tolist(), len(toks)]
         for a, b in zip(bounds[:-1], bounds[1:]):
@@ -659,6 +664,7 @@ def summary(meta: dict) -> dict:
             "lexicon": len(meta["lexicon"]), "multiword_tokens": len(mw["table"]),
             "suffix_rules": len(mw["suffix"]), "prefix_rules": len(mw["prefix"]),
             "words_with_spaces": meta["spaced"], "epochs": meta.get("epochs"),
+            "upper_case_starts": meta.get("upper_case_starts", False),
             "train_characters": meta.get("train_chars"), "seconds": meta.get("seconds"),
             "dev_token_f1": best.get("token_f1"), "dev_sentence_f1": best.get("sentence_f1"),
             "examples": [f"{k} = {' '.join(v)}" for k, v in list(mw["table"].items())[:5]]}
@@ -679,6 +685,9 @@ def describe(s: dict) -> list[str]:
                      + f"), {s['suffix_rules']} suffix and {s['prefix_rules']} prefix rules")
     if s["words_with_spaces"]:
         lines.append("tokens may hold spaces (learned where)")
+    if s.get("upper_case_starts"):
+        lines.append("sentences start upper-case: --split-sentences cuts none before a "
+                     "lower-case word")
     return lines
 
 
@@ -707,6 +716,8 @@ def check_stored(arrays: dict, meta) -> str | None:
         return "spaced setting"
     if not isinstance(meta.get("context_rules", False), bool):
         return "context_rules setting"
+    if not isinstance(meta.get("upper_case_starts", False), bool):
+        return "upper_case_starts setting"
     bad = _check_multiword(meta.get("multiword"))
     if bad:
         return bad
@@ -783,6 +794,23 @@ def is_spaced(sentences) -> bool:
     return spaced * 200 >= max(n, 1)
 
 
+MIN_CASED_STARTS = 100  # sentences beginning with a cased letter, to learn upper_case_starts
+MAX_LOWER_STARTS = 0.001  # ... of which at most this share lower-case
+
+
+def upper_case_starts(sentences) -> bool:
+    """Whether the treebank begins every sentence that begins with a cased letter with an
+    upper-case one (but one in 1,000), in MIN_CASED_STARTS sentences at least. Vietnamese VTB
+    does, EWT does not (`lol`); --split-sentences then ends no sentence before a lower-case
+    word, where the network alone took `...` for a sentence end."""
+    low = up = 0
+    for s in sentences:
+        c = s.surface[0][0][:1] if s.surface else ""
+        low += c.islower()
+        up += c.isupper()
+    return low + up >= MIN_CASED_STARTS and low <= MAX_LOWER_STARTS * (low + up)
+
+
 def _dev_key(h: dict) -> float:
     """How an epoch's dev scores rank (token ends first)."""
     return h.get("token_f1", 0.0) + h.get("sentence_f1", 0.0) / 4
@@ -849,5 +877,6 @@ def learn(train_sents, dev_sents=None, config: SegmenterConfig = SegmenterConfig
                         f"{kept['token_f1']:.2%}, sentence ends F1 {kept['sentence_f1']:.2%}"
                         if dev_paras else ""))
     info = {"config": asdict(config), "epochs": epochs, "train_chars": n_chars,
+            "upper_case_starts": upper_case_starts(train_sents),
             "seconds": round(time.time() - t0, 1), "history": history}
     return Segmenter(best, feats, seg.multiword_learned, seg.spaced, info), None

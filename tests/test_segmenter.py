@@ -245,6 +245,38 @@ def test_a_tampered_tokenizer_is_refused(fr_model, tmp_path, how):
     assert r.exit_code == 2 and "tokenizer" in r.output and "Traceback" not in r.output
 
 
+def test_upper_case_starts_is_learned_and_keeps_sentences_from_starting_lower_case():
+    """A treebank whose sentences all start upper-case (100 at least, one in 1,000 lower-case at
+    most) teaches --split-sentences to end no sentence before a lower-case word; another keeps
+    the network's ends. Stored with the tokenizer, described by info, checked on load."""
+    up = [sent([("Go", True, ("Go",)), (".", False, (".",))])] * 120
+    low = [sent([("go", True, ("go",)), (".", False, (".",))])]
+    assert S.upper_case_starts(up) and not S.upper_case_starts(up + low)
+    assert not S.upper_case_starts(up[:99])  # (too few to tell)
+    assert S.upper_case_starts(up * 9 + low)  # (1 in 1,081)
+    f = S.CharFeatures(list("abcdefghijklmnopqrstuvwxyz."), ["Ll", "Lu", "Po", "Zs", S.END, S.UNK])
+    text = "Wait ... then go. Now"
+    y = np.zeros(len(text), dtype=np.int64)
+    for i, c in enumerate(text):
+        y[i] = -1 if c == " " else 0
+    for word_end in (3, 7, 12, 16, 20):  # Wait ... then go. Now
+        y[word_end] = 1
+    y[7] = y[16] = 2  # the network ends sentences after "..." and after "go."
+    params = M.init_params(len(f), len(S.LABELS), 4, S.ARCH, 1)
+    cuts = {}
+    for rule in (False, True):
+        seg = S.Segmenter(params, f, S.learn_multiword([]), False, {"upper_case_starts": rule})
+        sents = [[t.text for t in toks] for _, toks in seg._sentences(text, y, np.array([0]), True)]
+        cuts[rule] = sents
+    assert cuts[False] == [["Wait", "..."], ["then", "go."], ["Now"]]
+    assert cuts[True] == [["Wait", "...", "then", "go."], ["Now"]]
+    arrays, meta = seg.export()
+    assert S.Segmenter.load(arrays, meta).upper_case_starts is True
+    assert "cuts none before a lower-case word" in " ".join(S.describe(S.summary(meta)))
+    assert S.check_stored(arrays, {**meta, "upper_case_starts": "yes"}) == \
+        "upper_case_starts setting"
+
+
 def test_the_rule_feature_of_its_lets_your_reads_the_next_word():
     """The rules split `its` before `not` (it s not) but not before `own`: the feature R of
     such a run is read with the run after it; a tokenizer stored without `context_rules` (trained

@@ -1,0 +1,76 @@
+"""Sentence ends of the learned tokenizer on the dev files of the raw-text suite, with and
+without the rule that no sentence starts lower-case (segmenter.upper_case_starts).
+
+    .venv/bin/python bench/sentence_ends.py [--treebanks en vi ...]
+
+Reads the models and dev files that `make bench-rawtext` leaves in out/bench-rawtext (its
+train/dev split: dev-10.conllu for a treebank without a dev file, else the treebank's own dev).
+Each dev paragraph (sentences run together as the tokenizer learns them) is cut as
+`postag tag --split-sentences` cuts it; a sentence end counts where the gold's is (offsets among
+the non-space characters). Prints F1, false and missed ends with the rule off and on, and
+whether the model learned to use it. Tune on these: the evaluation files are for the benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np
+from rawtext import TREEBANKS  # bench/rawtext.py
+from tokenizer_size import files  # bench/tokenizer_size.py
+
+from postag_cli import segmenter as S
+from postag_cli.tagger import Tagger
+from postag_cli.training import read_corpus
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def nonspace_offsets(text):
+    """For each character, how many non-space characters there are up to it (included)."""
+    return np.cumsum([not c.isspace() for c in text])
+
+
+def score(seg, paras):
+    """(F1, false ends, missed ends) of the sentence ends of paragraphs."""
+    tp = fp = fn = 0
+    for p in paras:
+        at = nonspace_offsets(p.text)
+        gold = {int(at[i]) for i in np.flatnonzero(np.isin(p.labels, S.SENTENCE_END))}
+        text = " ".join(p.text.split())
+        at = nonspace_offsets(text)
+        pred = {int(at[s[-1].end - 1]) for s in seg.tokenize([text], split=True)[0]}
+        tp, fp, fn = tp + len(gold & pred), fp + len(pred - gold), fn + len(gold - pred)
+    return 2 * tp / max(1, 2 * tp + fp + fn), fp, fn
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--ewt", default=os.environ.get("POSTAG_EWT_DIR",
+                                                    ROOT.parent / "shared/data/ud-english-ewt"))
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/ud-multilingual")
+    ap.add_argument("--out", type=Path, default=ROOT / "out/bench-rawtext")
+    ap.add_argument("--treebanks", nargs="+", default=[t.short for t in TREEBANKS])
+    args = ap.parse_args()
+    print("| treebank | learned | F1 without / with | false ends | missed ends |")
+    print("|---|---|---|---|---|")
+    for tb in (t for t in TREEBANKS if t.short in args.treebanks):
+        seg = Tagger.load(args.out / tb.short / "postag.npz").segmenter
+        dev, _ = read_corpus(str(files(tb, args.ewt, args.data, args.out)[1]), "upos")
+        paras = S.paragraphs(dev)[0]
+        learned = seg.upper_case_starts
+        runs = []
+        for rule in (False, True):
+            seg.upper_case_starts = rule
+            runs.append(score(seg, paras))
+        (f0, fp0, fn0), (f1, fp1, fn1) = runs
+        print(f"| {tb.short} | {'yes' if learned else 'no'} | {f0:.2%} / {f1:.2%} | "
+              f"{fp0} / {fp1} | {fn0} / {fn1} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

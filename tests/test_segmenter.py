@@ -277,6 +277,35 @@ def test_upper_case_starts_is_learned_and_keeps_sentences_from_starting_lower_ca
         "upper_case_starts setting"
 
 
+def test_final_period_split_is_learned_and_cuts_the_last_full_stop_off():
+    """A treebank that (all but one in 100 times) writes a sentence's last full stop as a token
+    of its own teaches the tokenizer to cut it off the last token, an abbreviation too (`U.S.`
+    -> `U.S` `.`), but not off a multiword token or after a non-alphanumeric character."""
+    split = [sent([("ago", True, ("ago",)), (".", False, (".",))])] * 100  # (ago glued to .)
+    whole = [sent([("U.S.", False, ("U.S.",))])]
+    assert S.final_period_split(split + whole) and not S.final_period_split(split + whole * 2)
+    assert not S.final_period_split(split[:99])
+    f = S.CharFeatures(list("abcdefghijklmnopqrstuvwxyz."), ["Ll", "Lu", "Po", "Zs", S.END, S.UNK])
+    params = M.init_params(len(f), len(S.LABELS), 4, S.ARCH, 1)
+    text = "in the U.S. Now ..."
+    y = np.array([-1 if c == " " else 0 for c in text])
+    y[[1, 5, 10, 14, 18]] = 1  # in / the / U.S. / Now / ...
+    y[10] = 2  # a sentence ends after U.S.
+    out = {}
+    for rule in (False, True):
+        seg = S.Segmenter(params, f, S.learn_multiword([]), False, {"final_period_split": rule})
+        out[rule] = [[(t.text, t.start, t.end, t.space_after) for t in toks]
+                     for _, toks in seg._sentences(text, y, np.array([0]), True)]
+    assert out[False][0][-1] == ("U.S.", 7, 11, True)
+    assert out[True][0][-2:] == [("U.S", 7, 10, False), (".", 10, 11, True)]
+    assert out[True][1] == out[False][1] == [("Now", 12, 15, True), ("...", 16, 19, True)]
+    arrays, meta = seg.export()
+    assert S.Segmenter.load(arrays, meta).final_period_split is True
+    assert "last full stop is a token of its own" in " ".join(S.describe(S.summary(meta)))
+    assert S.check_stored(arrays, {**meta, "final_period_split": 1}) == \
+        "final_period_split setting"
+
+
 def test_the_rule_feature_of_its_lets_your_reads_the_next_word():
     """The rules split `its` before `not` (it s not) but not before `own`: the feature R of
     such a run is read with the run after it; a tokenizer stored without `context_rules` (trained

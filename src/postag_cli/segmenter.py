@@ -527,6 +527,8 @@ class Segmenter:
         self.info = dict(info or {})
         # learned: no training sentence starts lower-case (then none is cut before such a word)
         self.upper_case_starts = self.info.get("upper_case_starts", False)
+        # learned: a sentence's last full stop is a token of its own, after an abbreviation too
+        self.final_period_split = self.info.get("final_period_split", False)
 
     @functools.cached_property
     def fingerprint(self) -> str:
@@ -630,7 +632,8 @@ class Segmenter:
             cuts = np.union1d(cuts, np.flatnonzero(inner) + 1)
         bounds = [0, *cuts.tolist(), len(toks)]
         for a, b in zip(bounds[:-1], bounds[1:]):
-            yield int(which[a]), toks[a:b]
+            yield int(which[a]), _final_period(toks[a:b]) if self.final_period_split \
+                else toks[a:b]
 
     # -- the model file -----------------------------------------------------------------------
 
@@ -665,6 +668,7 @@ def summary(meta: dict) -> dict:
             "suffix_rules": len(mw["suffix"]), "prefix_rules": len(mw["prefix"]),
             "words_with_spaces": meta["spaced"], "epochs": meta.get("epochs"),
             "upper_case_starts": meta.get("upper_case_starts", False),
+            "final_period_split": meta.get("final_period_split", False),
             "train_characters": meta.get("train_chars"), "seconds": meta.get("seconds"),
             "dev_token_f1": best.get("token_f1"), "dev_sentence_f1": best.get("sentence_f1"),
             "examples": [f"{k} = {' '.join(v)}" for k, v in list(mw["table"].items())[:5]]}
@@ -688,6 +692,8 @@ def describe(s: dict) -> list[str]:
     if s.get("upper_case_starts"):
         lines.append("sentences start upper-case: --split-sentences cuts none before a "
                      "lower-case word")
+    if s.get("final_period_split"):
+        lines.append("a sentence's last full stop is a token of its own (U.S. -> U.S .)")
     return lines
 
 
@@ -718,6 +724,8 @@ def check_stored(arrays: dict, meta) -> str | None:
         return "context_rules setting"
     if not isinstance(meta.get("upper_case_starts", False), bool):
         return "upper_case_starts setting"
+    if not isinstance(meta.get("final_period_split", False), bool):
+        return "final_period_split setting"
     bad = _check_multiword(meta.get("multiword"))
     if bad:
         return bad
@@ -792,6 +800,35 @@ def is_spaced(sentences) -> bool:
             n += 1
             spaced += " " in form.strip()
     return spaced * 200 >= max(n, 1)
+
+
+def _final_period(sent: list) -> list:
+    """The sentence with the full stop of its last token, after a letter or digit, a token of its
+    own (`U.S.` -> `U.S` `.`), unless that token is a multiword token."""
+    t = sent[-1]
+    if len(t.text) < 2 or t.text[-1] != "." or not t.text[-2].isalnum() or len(t.words) > 1:
+        return sent
+    return [*sent[:-1], t._replace(text=t.text[:-1], end=t.end - 1, words=(t.text[:-1],),
+                                   space_after=False),
+            t._replace(text=".", start=t.end - 1, words=(".",))]
+
+
+def final_period_split(sentences) -> bool:
+    """Whether the treebank ends its sentences with a full stop of its own after a letter or
+    digit (`ago .`), never kept on the last token (`U.S.`): in all but one in 100 of at least
+    MIN_CASED_STARTS sentences that end so. The network alone keeps a known abbreviation's
+    full stop at the end (its lexicon feature has `U.S.` whole)."""
+    split = whole = 0
+    for s in sentences:
+        sf = s.surface
+        if not sf:
+            continue
+        last = sf[-1][0]
+        if last == "." and len(sf) > 1 and sf[-2][1] and sf[-2][0][-1:].isalnum():
+            split += 1
+        elif len(last) > 1 and last[-1] == "." and last[-2].isalnum():
+            whole += 1
+    return split + whole >= MIN_CASED_STARTS and whole * 100 <= split + whole
 
 
 MIN_CASED_STARTS = 100  # sentences beginning with a cased letter, to learn upper_case_starts
@@ -878,5 +915,6 @@ def learn(train_sents, dev_sents=None, config: SegmenterConfig = SegmenterConfig
                         if dev_paras else ""))
     info = {"config": asdict(config), "epochs": epochs, "train_chars": n_chars,
             "upper_case_starts": upper_case_starts(train_sents),
+            "final_period_split": final_period_split(train_sents),
             "seconds": round(time.time() - t0, 1), "history": history}
     return Segmenter(best, feats, seg.multiword_learned, seg.spaced, info), None

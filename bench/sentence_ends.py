@@ -1,5 +1,6 @@
-"""Sentence ends of the learned tokenizer on the dev files of the raw-text suite, with and
-without the rule that no sentence starts lower-case (segmenter.upper_case_starts).
+"""The two rules the learned tokenizer may learn besides its network, on the dev files of the
+raw-text suite, each off and on: no sentence starts lower-case (segmenter.upper_case_starts),
+and a sentence's last full stop is a token of its own (segmenter.final_period_split).
 
     .venv/bin/python bench/sentence_ends.py [--treebanks en vi ...]
 
@@ -8,7 +9,9 @@ train/dev split: dev-10.conllu for a treebank without a dev file, else the treeb
 Each dev paragraph (sentences run together as the tokenizer learns them) is cut as
 `postag tag --split-sentences` cuts it; a sentence end counts where the gold's is (offsets among
 the non-space characters). Prints F1, false and missed ends with the rule off and on, and
-whether the model learned to use it. Tune on these: the evaluation files are for the benchmark.
+whether the model learned to use it. Then each dev sentence's `# text` is cut as one line
+(`postag tag`) and scored by the CoNLL 2018 measures (postag_cli.align): Tokens and Words F1
+with final_period_split off and on. Tune on these: the evaluation files are for the benchmark.
 """
 
 from __future__ import annotations
@@ -23,9 +26,13 @@ import numpy as np
 from rawtext import TREEBANKS  # bench/rawtext.py
 from tokenizer_size import files  # bench/tokenizer_size.py
 
+import conllu
+
 from postag_cli import segmenter as S
+from postag_cli.align import score_documents
 from postag_cli.tagger import Tagger
 from postag_cli.training import read_corpus
+from postag_cli.treebank import FIELDS, read_conllu, sentence_to_conllu
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,6 +55,18 @@ def score(seg, paras):
     return 2 * tp / max(1, 2 * tp + fp + fn), fp, fn
 
 
+def lines_f1(seg, gold):
+    """(Tokens F1, Words F1) of the gold sentences' `# text` lines, each cut as one sentence."""
+    out = []
+    for i, sents in enumerate(seg.tokenize([s.metadata["text"] for s in gold]), 1):
+        toks = [(t.text, t.words, t.space_after) for s in sents for t in s]
+        n = sum(len(w) for _, w, _ in toks)
+        out.append(conllu.parse(sentence_to_conllu(toks, ["X"] * n, sent_id=str(i)),
+                                fields=FIELDS)[0])
+    scores = score_documents(gold, out)
+    return scores["Tokens"].f1, scores["Words"].f1
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--ewt", default=os.environ.get("POSTAG_EWT_DIR",
@@ -58,7 +77,8 @@ def main():
     args = ap.parse_args()
     print("| treebank | learned | F1 without / with | false ends | missed ends |")
     print("|---|---|---|---|---|")
-    for tb in (t for t in TREEBANKS if t.short in args.treebanks):
+    tbs = [t for t in TREEBANKS if t.short in args.treebanks]
+    for tb in tbs:
         seg = Tagger.load(args.out / tb.short / "postag.npz").segmenter
         dev, _ = read_corpus(str(files(tb, args.ewt, args.data, args.out)[1]), "upos")
         paras = S.paragraphs(dev)[0]
@@ -70,6 +90,19 @@ def main():
         (f0, fp0, fn0), (f1, fp1, fn1) = runs
         print(f"| {tb.short} | {'yes' if learned else 'no'} | {f0:.2%} / {f1:.2%} | "
               f"{fp0} / {fp1} | {fn0} / {fn1} |", flush=True)
+    print("\n| treebank | final_period_split learned | Tokens F1 off / on | Words F1 off / on |")
+    print("|---|---|---|---|")
+    for tb in tbs:
+        seg = Tagger.load(args.out / tb.short / "postag.npz").segmenter
+        gold = list(read_conllu(str(files(tb, args.ewt, args.data, args.out)[1])))
+        learned = seg.final_period_split
+        runs = []
+        for rule in (False, True):
+            seg.final_period_split = rule
+            runs.append(lines_f1(seg, gold))
+        (t0, w0), (t1, w1) = runs
+        print(f"| {tb.short} | {'yes' if learned else 'no'} | {t0:.2%} / {t1:.2%} | "
+              f"{w0:.2%} / {w1:.2%} |", flush=True)
 
 
 if __name__ == "__main__":

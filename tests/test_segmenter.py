@@ -279,9 +279,8 @@ def test_upper_case_starts_is_learned_and_keeps_sentences_from_starting_lower_ca
 
 def test_final_period_split_is_learned_and_cuts_the_last_full_stop_off():
     """A treebank that (all but one in 100 times) writes a sentence's last full stop as a token
-    of its own teaches the tokenizer to cut it off a text's last token, an abbreviation too
-    (`U.S.` -> `U.S` `.`), but not after a non-alphanumeric character, nor at a sentence end
-    that the network guessed inside a text."""
+    of its own teaches the tokenizer to cut it off each sentence's last token, an abbreviation
+    too (`U.S.` -> `U.S` `.`), but not after a non-alphanumeric character."""
     split = [sent([("ago", True, ("ago",)), (".", False, (".",))])] * 100  # (ago glued to .)
     whole = [sent([("U.S.", False, ("U.S.",))])]
     assert S.final_period_split(split + whole) and not S.final_period_split(split + whole * 2)
@@ -295,13 +294,12 @@ def test_final_period_split_is_learned_and_cuts_the_last_full_stop_off():
         seg = S.Segmenter(params, f, S.learn_multiword([]), False, {"final_period_split": rule})
         return seg, [[(t.text, t.start, t.end, t.space_after) for t in toks]
                      for _, toks in seg._sentences(text, y, np.array([0]), True)]
-    # the text's end: cut off; an end the network guessed inside (after U.S.): left alone
     assert cut("in the U.S.", [1, 5], [10], False)[1][0][-1] == ("U.S.", 7, 11, True)
     assert cut("in the U.S.", [1, 5], [10], True)[1][0][-2:] == [("U.S", 7, 10, False),
                                                                   (".", 10, 11, True)]
-    seg, sents = cut("in the U.S. Now ...", [1, 5, 14, 18], [10], True)
-    assert sents == [[("in", 0, 2, True), ("the", 3, 6, True), ("U.S.", 7, 11, True)],
-                     [("Now", 12, 15, True), ("...", 16, 19, True)]]
+    seg, sents = cut("in the U.S. Now ...", [1, 5, 14, 18], [10], True)  # (every sentence)
+    assert sents == [[("in", 0, 2, True), ("the", 3, 6, True), ("U.S", 7, 10, False),
+                      (".", 10, 11, True)], [("Now", 12, 15, True), ("...", 16, 19, True)]]
     arrays, meta = seg.export()
     assert S.Segmenter.load(arrays, meta).final_period_split is True
     assert "last full stop is a token of its own" in " ".join(S.describe(S.summary(meta)))

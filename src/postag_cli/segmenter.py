@@ -527,7 +527,7 @@ class Segmenter:
         self.info = dict(info or {})
         # learned: no training sentence starts lower-case (then none is cut before such a word)
         self.upper_case_starts = self.info.get("upper_case_starts", False)
-        # learned: a text's last full stop is a token of its own, after an abbreviation too
+        # learned: a sentence's last full stop is a token of its own, after an abbreviation too
         self.final_period_split = self.info.get("final_period_split", False)
 
     @functools.cached_property
@@ -632,9 +632,8 @@ class Segmenter:
             cuts = np.union1d(cuts, np.flatnonzero(inner) + 1)
         bounds = [0, *cuts.tolist(), len(toks)]
         for a, b in zip(bounds[:-1], bounds[1:]):
-            text_end = b == len(toks) or which[b] != which[b - 1]  # (not a guessed end)
             yield int(which[a]), _final_period(toks[a:b]) if self.final_period_split \
-                and text_end else toks[a:b]
+                else toks[a:b]
 
     # -- the model file -----------------------------------------------------------------------
 
@@ -694,7 +693,7 @@ def describe(s: dict) -> list[str]:
         lines.append("sentences start upper-case: --split-sentences cuts none before a "
                      "lower-case word")
     if s.get("final_period_split"):
-        lines.append("a text's last full stop is a token of its own (U.S. -> U.S .)")
+        lines.append("a sentence's last full stop is a token of its own (U.S. -> U.S .)")
     return lines
 
 

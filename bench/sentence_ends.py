@@ -23,6 +23,7 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
+from ewt import add_ewt_option  # bench/ewt.py
 from rawtext import TREEBANKS  # bench/rawtext.py
 from tokenizer_size import files  # bench/tokenizer_size.py
 
@@ -69,8 +70,7 @@ def lines_f1(seg, gold):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--ewt", default=os.environ.get("POSTAG_EWT_DIR",
-                                                    ROOT.parent / "shared/data/ud-english-ewt"))
+    add_ewt_option(ap)
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/ud-multilingual")
     ap.add_argument("--out", type=Path, default=ROOT / "out/bench-rawtext")
     ap.add_argument("--treebanks", nargs="+", default=[t.short for t in TREEBANKS])

@@ -247,7 +247,8 @@ class CharFeatures:
         if len(ids):
             ids[-1, 1] = self.cat_id[END]
         if self.context_rules and _has_context_word(text):
-            _rules_in_context(ids, runs, [len(p) for p in parts], lead is not None)
+            _rules_in_context(ids, runs, [len(p) for p in parts], lead is not None,
+                              self.match_base)
         if self.spaced:  # S: whether a token of the lexicon with spaces inside covers it
             S = _spaced_matches(text, lexicon) + self.match_base + N_MATCH
             ids = np.concatenate([ids, S[:, None]], axis=1)
@@ -317,18 +318,20 @@ def _has_context_word(text: str) -> bool:
     return any(w in low for w in CONTEXT_WORDS)
 
 
-def _rules_in_context(ids, runs, sizes, lead: bool) -> None:
+def _rules_in_context(ids, runs, sizes, lead: bool, base: int) -> None:
     """R of the runs that end in a word the rules split or not by the word after it (its not
     = it s not, its own): read with the run that follows (in place; _rule_ends reads a run as
     if a word followed). sizes: the lengths of the parts of ids, in order: the leading spaces
-    (if lead), then each run and the spaces after it."""
+    (if lead), then each run and the spaces after it; base: where the third feature's ids start
+    (its R is the id's remainder by 3, see _chunk_matches)."""
     from .tokenizer import CONTEXT_WORDS
     starts = np.cumsum([0, *sizes])
     for i, run in enumerate(runs):
         if run[-4:].lower().endswith(CONTEXT_WORDS):
             nxt = runs[i + 1] if i + 1 < len(runs) else None
             a = int(starts[lead + 2 * i])  # (a run and its gap: two parts, but the last gap)
-            ids[a:a + len(run), 2] += _rule_ends(run, nxt, first=i == 0) - _rule_ends(run)
+            col = ids[a:a + len(run), 2]  # (a view)
+            col += _rule_ends(run, nxt, first=i == 0) - (col - base) % 3
 
 
 def _spaced_matches(text: str, lexicon) -> np.ndarray:
@@ -802,6 +805,9 @@ def is_spaced(sentences) -> bool:
     return spaced * 200 >= max(n, 1)
 
 
+MIN_SENTENCES = 100  # sentences that show it, for final_period_split and upper_case_starts
+
+
 def _final_period(sent: list) -> list:
     """The sentence with the full stop of its last token, after a letter or digit, a token of its
     own (`U.S.` -> `U.S` `.`), unless that token is a multiword token."""
@@ -816,7 +822,7 @@ def _final_period(sent: list) -> list:
 def final_period_split(sentences) -> bool:
     """Whether the treebank ends its sentences with a full stop of its own after a letter or
     digit (`ago .`), never kept on the last token (`U.S.`): in all but one in 100 of at least
-    MIN_CASED_STARTS sentences that end so. The network alone keeps a known abbreviation's
+    MIN_SENTENCES sentences that end so. The network alone keeps a known abbreviation's
     full stop at the end (its lexicon feature has `U.S.` whole)."""
     split = whole = 0
     for s in sentences:
@@ -828,16 +834,15 @@ def final_period_split(sentences) -> bool:
             split += 1
         elif len(last) > 1 and last[-1] == "." and last[-2].isalnum():
             whole += 1
-    return split + whole >= MIN_CASED_STARTS and whole * 100 <= split + whole
+    return split + whole >= MIN_SENTENCES and whole * 100 <= split + whole
 
 
-MIN_CASED_STARTS = 100  # sentences beginning with a cased letter, to learn upper_case_starts
-MAX_LOWER_STARTS = 0.001  # ... of which at most this share lower-case
+MAX_LOWER_STARTS = 0.001  # the share of sentences starting lower-case that upper_case_starts allows
 
 
 def upper_case_starts(sentences) -> bool:
     """Whether the treebank begins every sentence that begins with a cased letter with an
-    upper-case one (but one in 1,000), in MIN_CASED_STARTS sentences at least. Vietnamese VTB
+    upper-case one (but one in 1,000), in MIN_SENTENCES sentences at least. Vietnamese VTB
     does, EWT does not (`lol`); --split-sentences then ends no sentence before a lower-case
     word, where the network alone took `...` for a sentence end."""
     low = up = 0
@@ -845,7 +850,7 @@ def upper_case_starts(sentences) -> bool:
         c = s.surface[0][0][:1] if s.surface else ""
         low += c.islower()
         up += c.isupper()
-    return low + up >= MIN_CASED_STARTS and low <= MAX_LOWER_STARTS * (low + up)
+    return low + up >= MIN_SENTENCES and low <= MAX_LOWER_STARTS * (low + up)
 
 
 def _dev_key(h: dict) -> float:

@@ -1,6 +1,7 @@
-"""The two rules the learned tokenizer may learn besides its network, on the dev files of the
+"""The rules the learned tokenizer may learn besides its network, on the dev files of the
 raw-text suite, each off and on: no sentence starts lower-case (segmenter.upper_case_starts),
-and a sentence's last full stop is a token of its own (segmenter.final_period_split).
+a sentence's last full stop is a token of its own (segmenter.final_period_split), and
+abbreviations keep their full stop inside a sentence (segmenter.Segmenter.abbreviations).
 
     .venv/bin/python bench/sentence_ends.py [--treebanks en vi ...]
 
@@ -11,7 +12,8 @@ Each dev paragraph (sentences run together as the tokenizer learns them) is cut 
 the non-space characters). Prints F1, false and missed ends with the rule off and on, and
 whether the model learned to use it. Then each dev sentence's `# text` is cut as one line
 (`postag tag`) and scored by the CoNLL 2018 measures (postag_cli.align): Tokens and Words F1
-with final_period_split off and on. Tune on these: the evaluation files are for the benchmark.
+with final_period_split off and on, then with no abbreviations and the learned ones (a
+treebank that learned none: the same twice). Tune on these: the evaluation files are for the benchmark.
 """
 
 from __future__ import annotations
@@ -90,20 +92,25 @@ def main():
         (f0, fp0, fn0), (f1, fp1, fn1) = runs
         print(f"| {tb.short} | {'yes' if learned else 'no'} | {f0:.2%} / {f1:.2%} | "
               f"{fp0} / {fp1} | {fn0} / {fn1} |", flush=True)
-    print("\n| treebank | final_period_split learned | Tokens F1 off / on | Words F1 off / on |")
-    print("|---|---|---|---|")
+    print("\n| treebank | final_period_split learned | Tokens F1 off / on | Words F1 off / on |"
+          " abbreviations learned | Tokens F1 off / on | Words F1 off / on |")
+    print("|---|---|---|---|---|---|---|")
     for tb in tbs:
         seg = Tagger.load(args.out / tb.short / "postag.npz").segmenter
         gold = list(read_conllu(str(files(tb, args.ewt, args.data, args.out)[1])))
-        learned = seg.final_period_split
-        runs = []
-        for rule in (False, True):
-            seg.final_period_split = rule
-            runs.append(lines_f1(seg, gold))
-        (t0, w0), (t1, w1) = runs
-        print(f"| {tb.short} | {'yes' if learned else 'no'} | {t0:.2%} / {t1:.2%} | "
-              f"{w0:.2%} / {w1:.2%} |", flush=True)
-
+        row = [tb.short]
+        for rule, off, on in (("final_period_split", False, True),
+                              ("abbreviations", frozenset(), seg.abbreviations)):
+            learned = getattr(seg, rule)
+            runs = []
+            for value in (off, on):
+                setattr(seg, rule, value)
+                runs.append(lines_f1(seg, gold))
+            setattr(seg, rule, learned)
+            (t0, w0), (t1, w1) = runs
+            row += [f"{len(learned)}" if isinstance(learned, frozenset) else
+                    "yes" if learned else "no", f"{t0:.2%} / {t1:.2%}", f"{w0:.2%} / {w1:.2%}"]
+        print("| " + " | ".join(row) + " |", flush=True)
 
 if __name__ == "__main__":
     main()

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from conftest import write_fr, write_vi, write_zh
 from postag_cli import gradcheck as gc
+from postag_cli import lexicon as L
 from postag_cli import model as M
 from postag_cli import segmenter as S
 from postag_cli.cli import cli
@@ -305,6 +306,49 @@ def test_final_period_split_is_learned_and_cuts_the_last_full_stop_off():
     assert "last full stop is a token of its own" in " ".join(S.describe(S.summary(meta)))
     assert S.check_stored(arrays, {**meta, "final_period_split": 1}) == \
         "final_period_split setting"
+
+
+def test_a_learned_abbreviation_keeps_its_full_stop_where_no_sentence_ends():
+    """The network splits `Inc` `.` where it takes the full stop for a sentence's end. Inside a
+    line (no --split-sentences), or where the split is refused, the full stop of a learned
+    abbreviation goes back on it; a word the treebank does not write with a full stop (`sun`)
+    keeps its own, and so does the line's last token. Learned from the training file (written
+    whole more often than split), stored, described by info, checked on load."""
+    f = S.CharFeatures(list("abcdefghijklmnopqrstuvwxyzAIPS."),
+                       ["Ll", "Lu", "Po", "Zs", S.END, S.UNK])
+    params = M.init_params(len(f), len(S.LABELS), 4, S.ARCH, 1)
+    text = "Acme Inc. Phone sun. Sun Inc."
+    y = np.array([-1 if c == " " else 0 for c in text])
+    y[[3, 7, 14, 18, 23, 27]] = 1  # Acme Inc Phone sun Sun Inc: the network's token ends
+    y[[8, 19, 28]] = 2  # ... and full stops it took for sentence ends
+
+    def cut(abbreviations, split=False, rules=None):
+        seg = S.Segmenter(params, f, S.learn_multiword([]), False,
+                          {"abbreviations": abbreviations, **(rules or {})})
+        return seg, [[t.text for t in toks]
+                     for _, toks in seg._sentences(text, y, np.array([0]), split)]
+    assert cut([])[1] == [["Acme", "Inc", ".", "Phone", "sun", ".", "Sun", "Inc", "."]]
+    seg, sents = cut(["inc."])
+    assert sents == [["Acme", "Inc.", "Phone", "sun", ".", "Sun", "Inc", "."]]
+    assert cut(["inc."], split=True)[1] == [["Acme", "Inc", "."], ["Phone", "sun", "."],
+                                            ["Sun", "Inc", "."]]  # (where sentences end)
+    assert cut(["inc.", "sun."], split=True, rules={"final_period_split": True})[1][0] == \
+        ["Acme", "Inc", "."]
+    text = text.lower()  # (a cut refused: no sentence starts lower-case)
+    assert cut(["inc."], split=True, rules={"upper_case_starts": True})[1] == \
+        [["acme", "inc.", "phone", "sun", ".", "sun", "inc", "."]]
+    words = [sent([("Inc.", True, ("Inc.",)), ("go", False, ("go",)), (".", False, (".",))])] * 2
+    assert L.learn_abbreviations(words) == ["inc."]
+    assert L.learn_abbreviations(words + [sent([("Inc", False, ("Inc",)),
+                                                (".", False, (".",))])] * 2) == []
+    arrays, meta = seg.export()
+    assert S.Segmenter.load(arrays, meta).abbreviations == {"inc."}
+    assert "1 abbreviations keep their full stop inside a sentence (inc.)" in \
+        " ".join(S.describe(S.summary(meta)))
+    assert S.check_stored(arrays, {**meta, "abbreviations": ["Inc"]}) == "abbreviations"
+    assert S.check_stored(arrays, {**meta, "abbreviations": "inc."}) == "abbreviations"
+    old = {k: v for k, v in meta.items() if k != "abbreviations"}  # (trained before)
+    assert S.check_stored(arrays, old) is None and not S.Segmenter.load(arrays, old).abbreviations
 
 
 def test_the_rule_feature_of_its_lets_your_reads_the_next_word():

@@ -40,6 +40,7 @@ import numpy as np
 
 from . import model as M
 from .errors import PostagError
+from .lexicon import learn_abbreviations
 from .tokenizer import Token, cased_words
 
 LABELS = ("inside", "token end", "sentence end", "multiword token end",
@@ -532,6 +533,8 @@ class Segmenter:
         self.upper_case_starts = self.info.get("upper_case_starts", False)
         # learned: a sentence's last full stop is a token of its own, after an abbreviation too
         self.final_period_split = self.info.get("final_period_split", False)
+        # learned: abbreviations (`inc.`) that keep their full stop inside a sentence
+        self.abbreviations = frozenset(self.info.get("abbreviations", ()))
 
     @functools.cached_property
     def fingerprint(self) -> str:
@@ -625,18 +628,38 @@ class Segmenter:
         toks = [tuple.__new__(Token, t) for t in zip(forms, (starts - off).tolist(),
                                                      (ends - off).tolist(), words,
                                                      before_space[ends - 1].tolist())]
-        new_text = np.flatnonzero(np.diff(which)) + 1  # a text's first token
-        cuts = new_text
-        if split:
-            inner = np.isin(labels, SENTENCE_END) & (ends - 1 != last[which])
-            if self.upper_case_starts:  # no sentence starts with a lower-case letter
-                inner[[k for k in np.flatnonzero(inner).tolist()
-                       if k + 1 < len(forms) and forms[k + 1][:1].islower()]] = False
-            cuts = np.union1d(cuts, np.flatnonzero(inner) + 1)
+        inner = np.isin(labels, SENTENCE_END) & (ends - 1 != last[which])  # ends in a text
+        if not split:
+            inner[:] = False
+        elif self.upper_case_starts:  # no sentence starts with a lower-case letter
+            inner[[k for k in np.flatnonzero(inner).tolist()
+                   if k + 1 < len(forms) and forms[k + 1][:1].islower()]] = False
+        stops = self._abbreviation_stops(forms, labels, starts, ends, which, inner)
+        if stops:  # read again with those full stops inside their abbreviations
+            y = y.copy()
+            y[ends[np.array(stops) - 1] - 1] = 0
+            yield from self._sentences(text, y, first, split)
+            return
+        cuts = np.union1d(np.flatnonzero(np.diff(which)) + 1,  # a text's first token
+                          np.flatnonzero(inner) + 1)
         bounds = [0, *cuts.tolist(), len(toks)]
         for a, b in zip(bounds[:-1], bounds[1:]):
             yield int(which[a]), _final_period(toks[a:b]) if self.final_period_split \
                 else toks[a:b]
+
+    def _abbreviation_stops(self, forms, labels, starts, ends, which, cuts) -> list[int]:
+        """The tokens `.` that the network split off a learned abbreviation (`Inc` `.`, for
+        `inc.`) because it took them for a sentence's end, where no sentence ends (inside a
+        line; a cut refused): their token numbers. A sentence's last full stop follows the
+        treebank's way; one inside a sentence stays on its abbreviation."""
+        if not self.abbreviations:
+            return []
+        ends_here = np.isin(labels[1:-1], SENTENCE_END) & ~cuts[1:-1]  # (tokens 1 .. n - 2)
+        return [k for k in (np.flatnonzero(ends_here) + 1).tolist()
+                if forms[k] == "." and which[k - 1] == which[k] == which[k + 1]
+                and starts[k] == ends[k - 1]
+                and forms[k - 1][-1:].isalnum() and labels[k - 1] not in MULTIWORD_END
+                and (forms[k - 1] + ".").lower() in self.abbreviations]
 
     # -- the model file -----------------------------------------------------------------------
 
@@ -672,6 +695,7 @@ def summary(meta: dict) -> dict:
             "words_with_spaces": meta["spaced"], "epochs": meta.get("epochs"),
             "upper_case_starts": meta.get("upper_case_starts", False),
             "final_period_split": meta.get("final_period_split", False),
+            "abbreviations": meta.get("abbreviations", []),
             "train_characters": meta.get("train_chars"), "seconds": meta.get("seconds"),
             "dev_token_f1": best.get("token_f1"), "dev_sentence_f1": best.get("sentence_f1"),
             "examples": [f"{k} = {' '.join(v)}" for k, v in list(mw["table"].items())[:5]]}
@@ -697,6 +721,10 @@ def describe(s: dict) -> list[str]:
                      "lower-case word")
     if s.get("final_period_split"):
         lines.append("a sentence's last full stop is a token of its own (U.S. -> U.S .)")
+    if s.get("abbreviations"):
+        a = s["abbreviations"]
+        lines.append(f"{len(a):,} abbreviations keep their full stop inside a sentence ("
+                     + ", ".join(a[:5]) + (", ..." if len(a) > 5 else "") + ")")
     return lines
 
 
@@ -729,6 +757,10 @@ def check_stored(arrays: dict, meta) -> str | None:
         return "upper_case_starts setting"
     if not isinstance(meta.get("final_period_split", False), bool):
         return "final_period_split setting"
+    abbr = meta.get("abbreviations", [])
+    if not (_is_str_list(abbr) and len(abbr) <= MAX_LEXICON
+            and all(len(w) > 1 and w.endswith(".") and w == w.lower() for w in abbr)):
+        return "abbreviations"
     bad = _check_multiword(meta.get("multiword"))
     if bad:
         return bad
@@ -921,5 +953,6 @@ def learn(train_sents, dev_sents=None, config: SegmenterConfig = SegmenterConfig
     info = {"config": asdict(config), "epochs": epochs, "train_chars": n_chars,
             "upper_case_starts": upper_case_starts(train_sents),
             "final_period_split": final_period_split(train_sents),
+            "abbreviations": learn_abbreviations(train_sents),
             "seconds": round(time.time() - t0, 1), "history": history}
     return Segmenter(best, feats, seg.multiword_learned, seg.spaced, info), None

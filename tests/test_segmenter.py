@@ -330,6 +330,8 @@ def test_a_learned_abbreviation_keeps_its_full_stop_where_no_sentence_ends():
     assert cut([])[1] == [["Acme", "Inc", ".", "Phone", "sun", ".", "Sun", "Inc", "."]]
     seg, sents = cut(["inc."])
     assert sents == [["Acme", "Inc.", "Phone", "sun", ".", "Sun", "Inc", "."]]
+    inc = [t for _, ts in seg._sentences(text, y, np.array([0]), False) for t in ts][1]
+    assert inc == ("Inc.", 5, 9, ("Inc.",), True)  # (text, start, end, words, space after)
     assert cut(["inc."], split=True)[1] == [["Acme", "Inc", "."], ["Phone", "sun", "."],
                                             ["Sun", "Inc", "."]]  # (where sentences end)
     assert cut(["inc.", "sun."], split=True, rules={"final_period_split": True})[1][0] == \

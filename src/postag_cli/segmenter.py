@@ -635,11 +635,13 @@ class Segmenter:
             inner[[k for k in np.flatnonzero(inner).tolist()
                    if k + 1 < len(forms) and forms[k + 1][:1].islower()]] = False
         stops = self._abbreviation_stops(forms, labels, starts, ends, which, inner)
-        if stops:  # read again with those full stops inside their abbreviations
-            y = y.copy()
-            y[ends[np.array(stops) - 1] - 1] = 0
-            yield from self._sentences(text, y, first, split)
-            return
+        if stops:  # those full stops back on their abbreviations: one token each
+            for k in stops:
+                a = toks[k - 1].start
+                toks[k] = toks[k]._replace(text=text[starts[k - 1]:ends[k]], start=a,
+                                           words=(text[starts[k - 1]:ends[k]],))
+            kept = np.setdiff1d(np.arange(len(toks)), np.array(stops) - 1)
+            toks, which, inner = [toks[i] for i in kept.tolist()], which[kept], inner[kept]
         cuts = np.union1d(np.flatnonzero(np.diff(which)) + 1,  # a text's first token
                           np.flatnonzero(inner) + 1)
         bounds = [0, *cuts.tolist(), len(toks)]

@@ -345,8 +345,10 @@ def test_a_learned_abbreviation_keeps_its_full_stop_where_no_sentence_ends():
                                                 (".", False, (".",))])] * 2) == []
     arrays, meta = seg.export()
     assert S.Segmenter.load(arrays, meta).abbreviations == {"inc."}
-    assert "1 abbreviations keep their full stop inside a sentence (inc.)" in \
+    assert "1 abbreviation keeps its full stop inside a sentence (inc.)" in \
         " ".join(S.describe(S.summary(meta)))
+    assert "2 abbreviations keep their full stop inside a sentence (inc., u.s.)" in \
+        " ".join(S.describe(S.summary({**meta, "abbreviations": ["inc.", "u.s."]})))
     assert S.check_stored(arrays, {**meta, "abbreviations": ["Inc"]}) == "abbreviations"
     assert S.check_stored(arrays, {**meta, "abbreviations": "inc."}) == "abbreviations"
     old = {k: v for k, v in meta.items() if k != "abbreviations"}  # (trained before)

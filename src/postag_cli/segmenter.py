@@ -725,7 +725,8 @@ def describe(s: dict) -> list[str]:
         lines.append("a sentence's last full stop is a token of its own (U.S. -> U.S .)")
     if s.get("abbreviations"):
         a = s["abbreviations"]
-        lines.append(f"{len(a):,} abbreviations keep their full stop inside a sentence ("
+        lines.append((f"{len(a):,} abbreviations keep their" if len(a) > 1 else
+                      "1 abbreviation keeps its") + " full stop inside a sentence ("
                      + ", ".join(a[:5]) + (", ..." if len(a) > 5 else "") + ")")
     return lines
 

@@ -637,9 +637,8 @@ class Segmenter:
         stops = self._abbreviation_stops(forms, labels, starts, ends, which, inner)
         if stops:  # those full stops back on their abbreviations: one token each
             for k in stops:
-                a = toks[k - 1].start
-                toks[k] = toks[k]._replace(text=text[starts[k - 1]:ends[k]], start=a,
-                                           words=(text[starts[k - 1]:ends[k]],))
+                form = toks[k - 1].text + "."
+                toks[k] = toks[k]._replace(text=form, start=toks[k - 1].start, words=(form,))
             kept = np.setdiff1d(np.arange(len(toks)), np.array(stops) - 1)
             toks, which, inner = [toks[i] for i in kept.tolist()], which[kept], inner[kept]
         cuts = np.union1d(np.flatnonzero(np.diff(which)) + 1,  # a text's first token

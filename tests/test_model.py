@@ -88,6 +88,20 @@ def test_padding_changes_nothing():
     np.testing.assert_allclose(alone[:, 0], together[:4, 0], rtol=1e-12)
 
 
+
+def test_inference_logits_are_what_the_softmax_reads():
+    """forward(..., probs=False), the learned tokenizer's way to its labels, returns the logits
+    whose softmax is the probabilities of the default call (so their argmax is the same)."""
+    rng = np.random.default_rng(5)
+    params = M.init_params(30, 5, 8, "birnn", 1, seed=0, dtype=np.float64)
+    ids, _, mask = random_batch(rng)
+    S = M.input_layer(params, params["Wxh"], ids, 2)
+    P, _ = M.forward(params, "birnn", None, mask, x0_split=S)
+    logits, _ = M.forward(params, "birnn", None, mask, x0_split=S.copy(), probs=False)
+    e = np.exp(logits - logits.max(axis=2, keepdims=True))
+    np.testing.assert_allclose(e / e.sum(axis=2, keepdims=True), P, rtol=1e-12)
+    assert not np.allclose(logits, P)  # (not the probabilities themselves)
+
 def test_embedding_gradient_is_a_row_scatter():
     rng = np.random.default_rng(4)
     ids, _, mask = random_batch(rng)

@@ -509,8 +509,8 @@ def windows(paras: list[Paragraph], feats: CharFeatures, width: int, lexicons):
 def predict_labels(params, ids, mask):
     """The most probable label (T, B) for a batch, no dropout; x_c Wxh is a row lookup."""
     S = M.input_layer(params, params["Wxh"], ids, M.n_directions(ARCH))  # x_t Wxh + bh
-    P, _ = M.forward(params, ARCH, None, mask, x0_split=S)
-    return P.argmax(axis=2)
+    logits, _ = M.forward(params, ARCH, None, mask, x0_split=S, probs=False)
+    return logits.argmax(axis=2)  # (the softmax keeps the order: no need to compute it)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -308,6 +308,37 @@ def test_final_period_split_is_learned_and_cuts_the_last_full_stop_off():
         "final_period_split setting"
 
 
+def test_marks_attach_is_learned_and_no_token_starts_with_a_combining_mark():
+    """A treebank that keeps combining marks on their letters (all but one in 1,000 of the marks
+    after a character other than a space; Unicode's rule, so also a treebank without marks)
+    teaches the tokenizer never to cut before one, where the network does on letters it has not
+    seen (नमस ् ते); a treebank that cuts there keeps the network's cuts. Stored, described by
+    info, checked on load; a tokenizer trained before has no such rule."""
+    word = sent([("नमस्ते", False, ("नमस्ते",))])  # (two marks inside: ् and े)
+    cut_before = sent([("नमस", True, ("नमस",)), ("्ते", False, ("्ते",))])
+    assert S.marks_attach([word] * 1000 + [cut_before]) and S.marks_attach([])
+    assert not S.marks_attach([word] * 100 + [cut_before])
+    assert S.marks_attach([sent([("a", False, ("a",)), ("\u0301b", False, ("\u0301b",))])])  # (a space)
+    f = S.CharFeatures(list("abc"), ["Ll", "Lo", "Mn", "Mc", "Po", "Zs", S.END, S.UNK])
+    params = M.init_params(len(f), len(S.LABELS), 4, S.ARCH, 1)
+    text = "नमस्ते ab\u0301c"
+    y = np.array([-1 if c == " " else 1 for c in text])  # (the network ends a token everywhere)
+    tokens = {}
+    for rule in (False, True):
+        seg = S.Segmenter(params, f, S.learn_multiword([]), False, {"marks_attach": rule})
+        tokens[rule] = [(t.text, t.start, t.end) for _, ts in
+                        seg._sentences(text, y, np.array([0]), False) for t in ts]
+    assert tokens[False][2:4] == [("स", 2, 3), ("्", 3, 4)]
+    assert tokens[True] == [("न", 0, 1), ("म", 1, 2), ("स्", 2, 4), ("ते", 4, 6), ("a", 7, 8),
+                            ("b\u0301", 8, 10), ("c", 10, 11)]
+    arrays, meta = seg.export()
+    assert S.Segmenter.load(arrays, meta).marks_attach is True
+    assert "no token starts with a combining mark" in " ".join(S.describe(S.summary(meta)))
+    assert S.check_stored(arrays, {**meta, "marks_attach": "yes"}) == "marks_attach setting"
+    old = {k: v for k, v in meta.items() if k != "marks_attach"}  # (trained before)
+    assert S.check_stored(arrays, old) is None and not S.Segmenter.load(arrays, old).marks_attach
+
+
 def test_a_learned_abbreviation_keeps_its_full_stop_where_no_sentence_ends():
     """The network splits `Inc` `.` where it takes the full stop for a sentence's end. Inside a
     line (no --split-sentences), or where the split is refused, the full stop of a learned

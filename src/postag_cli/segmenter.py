@@ -533,6 +533,8 @@ class Segmenter:
         self.upper_case_starts = self.info.get("upper_case_starts", False)
         # learned: a sentence's last full stop is a token of its own, after an abbreviation too
         self.final_period_split = self.info.get("final_period_split", False)
+        # learned: no token starts with a combining mark after another token
+        self.marks_attach = self.info.get("marks_attach", False)
         # learned: abbreviations (`inc.`) that keep their full stop inside a sentence
         self.abbreviations = frozenset(self.info.get("abbreviations", ()))
 
@@ -608,9 +610,13 @@ class Segmenter:
         where a token's label says so."""
         n = len(text)
         last = np.append(first[1:] - 2, n - 1)  # each text's last character
-        space = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == 32
+        code = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        space = code == 32
         before_space = np.append(space[1:], True)  # (the text's end counts as a space)
         end = ~space & ((y > 0) | before_space)
+        if self.marks_attach:  # no token ends before a combining mark
+            end[[i for i in np.flatnonzero(code[1:] >= 0x300).tolist()
+                 if _is_mark(text[i + 1])]] = False
         if self.spaced:  # a space goes on a token whose last letter says 'inside'
             end &= ~(before_space & (y == 0))
             end[last] = True
@@ -696,6 +702,7 @@ def summary(meta: dict) -> dict:
             "words_with_spaces": meta["spaced"], "epochs": meta.get("epochs"),
             "upper_case_starts": meta.get("upper_case_starts", False),
             "final_period_split": meta.get("final_period_split", False),
+            "marks_attach": meta.get("marks_attach", False),
             "abbreviations": meta.get("abbreviations", []),
             "train_characters": meta.get("train_chars"), "seconds": meta.get("seconds"),
             "dev_token_f1": best.get("token_f1"), "dev_sentence_f1": best.get("sentence_f1"),
@@ -722,6 +729,8 @@ def describe(s: dict) -> list[str]:
                      "lower-case word")
     if s.get("final_period_split"):
         lines.append("a sentence's last full stop is a token of its own (U.S. -> U.S .)")
+    if s.get("marks_attach"):
+        lines.append("no token starts with a combining mark (it stays on its letter)")
     if s.get("abbreviations"):
         a = s["abbreviations"]
         lines.append((f"{len(a):,} abbreviations keep their" if len(a) > 1 else
@@ -759,6 +768,8 @@ def check_stored(arrays: dict, meta) -> str | None:
         return "upper_case_starts setting"
     if not isinstance(meta.get("final_period_split", False), bool):
         return "final_period_split setting"
+    if not isinstance(meta.get("marks_attach", False), bool):
+        return "marks_attach setting"
     abbr = meta.get("abbreviations", [])
     if not (_is_str_list(abbr) and len(abbr) <= MAX_LEXICON
             and all(len(w) > 1 and w.endswith(".") and w == w.lower() for w in abbr)):
@@ -887,6 +898,33 @@ def upper_case_starts(sentences) -> bool:
     return low + up >= MIN_SENTENCES and low <= MAX_LOWER_STARTS * (low + up)
 
 
+@functools.lru_cache(maxsize=4096)
+def _is_mark(ch: str) -> bool:
+    """A combining mark (Unicode category M*: accents, vowel signs, viramas)."""
+    return ch >= "\u0300" and unicodedata.category(ch)[0] == "M"
+
+
+_NOT_LATIN1 = re.compile("[^\x00-\u02ff]")  # (where a combining mark may be)
+MAX_MARK_STARTS = 0.001  # the share of combining marks starting a token that marks_attach allows
+
+
+def marks_attach(sentences) -> bool:
+    """Whether the treebank keeps every combining mark on the character before it: of the marks
+    that follow a character other than a space in its text, at most one in 1,000 starts a token
+    (none there: true, as Unicode has it). --split-sentences and tagging then never cut a token
+    before a combining mark (the network alone can, on letters it has not seen: नमस ् ते)."""
+    inside = starts = 0
+    for s in sentences:
+        glued = False  # the previous token has SpaceAfter=No
+        for form, no_space, _ in s.surface:
+            if _NOT_LATIN1.search(form):
+                marks = [k for k, c in enumerate(form) if _is_mark(c)]
+                starts += glued and marks[:1] == [0]
+                inside += sum(1 for k in marks if k > 0)
+            glued = no_space
+    return starts <= MAX_MARK_STARTS * (starts + inside)
+
+
 def _dev_key(h: dict) -> float:
     """How an epoch's dev scores rank (token ends first)."""
     return h.get("token_f1", 0.0) + h.get("sentence_f1", 0.0) / 4
@@ -955,6 +993,7 @@ def learn(train_sents, dev_sents=None, config: SegmenterConfig = SegmenterConfig
     info = {"config": asdict(config), "epochs": epochs, "train_chars": n_chars,
             "upper_case_starts": upper_case_starts(train_sents),
             "final_period_split": final_period_split(train_sents),
+            "marks_attach": marks_attach(train_sents),
             "abbreviations": learn_abbreviations(train_sents),
             "seconds": round(time.time() - t0, 1), "history": history}
     return Segmenter(best, feats, seg.multiword_learned, seg.spaced, info), None

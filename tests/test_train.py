@@ -559,11 +559,28 @@ def test_a_treebank_without_its_text_is_refused(tmp_path):
     assert not (tmp_path / "m.npz").exists()
 
 
-# sha256 of the weights trained by the code before issue 21's redesign (commit 8ddca95), on
-# the bundled sample: a refactor must give the same models, bit for bit
+def float_environment() -> str:
+    """A fingerprint of how this machine's numpy and BLAS round float32 (a product, tanh, exp):
+    trained weights are the same bits only where it is the same."""
+    import hashlib
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((37, 129)).astype(np.float32)
+    r = np.tanh(a @ rng.standard_normal((129, 67)).astype(np.float32))
+    h = rng.standard_normal((96, 192)).astype(np.float32)  # (a training step's shape)
+    g = h @ rng.standard_normal((192, 192)).astype(np.float32)
+    return hashlib.sha256(r.tobytes() + np.exp(r).tobytes() + g.tobytes()).hexdigest()[:16]
+
+
+# sha256 of the weights trained by the code before issue 21's redesign (commit 8ddca95) on the
+# bundled sample, on the machines where they were recorded (by their float_environment): a
+# refactor must give the same models, bit for bit. (First recorded on a machine whose fingerprint
+# was not: default f981e4b7..., seed 1ca11c62...; 8ddca95 gave the hashes below on an AMD EPYC,
+# OpenBLAS's Haswell kernels, numpy 2.4.6, on 2026-12-07.)
 BEFORE_REDESIGN = {
-    "default": "f981e4b7d02b65ed9d76867ec26900f8519e192efb9b1dfc4f58d75376f339f1",
-    "seed": "1ca11c62b4a78457658df043dc401f50641191451639363dad09b1e80c7b997d",
+    "452091d8b606dd01": {
+        "default": "9e68495ce0371828ae71880cb3bf999a19e4de41455f3bf1d21a9aa2a953c4c1",
+        "seed": "0205490bc6bee202ceda8086989aa49ba600ed046d8b7f2077f9303ff69828b0",
+    },
 }
 SEED_SETTINGS = dict(arch="rnn", features="word", char_hidden=0, dropout=0, recurrent_dropout=0,
                      average=0, lr=0.1, lr_embed=0, batch_size=32, adversarial=0, hidden=128,
@@ -575,9 +592,12 @@ def test_same_models_bit_for_bit_as_before_the_redesign(name, settings, sample_t
                                                           tmp_path):
     import postag_cli
     from postag_cli.modelio import load_model, weights_sha256
+    recorded = BEFORE_REDESIGN.get(float_environment())
+    if recorded is None:
+        pytest.skip(f"no hashes recorded for this machine's float rounding ({float_environment()})")
     postag_cli.train(sample_train, tmp_path / "m.npz", dev=sample_dev, tokenizer=False, epochs=3,
                      **settings)
-    assert weights_sha256(load_model(tmp_path / "m.npz")[0]) == BEFORE_REDESIGN[name]
+    assert weights_sha256(load_model(tmp_path / "m.npz")[0]) == recorded[name]
 
 
 def test_preset_seed_is_min_char_rnns_setting(sample_train, sample_dev, tmp_path):
@@ -597,9 +617,15 @@ def test_preset_seed_is_min_char_rnns_setting(sample_train, sample_dev, tmp_path
     assert r.exit_code == 0, r.output
     postag_cli.train(sample_train, tmp_path / "api.npz", dev=sample_dev, tokenizer=False,
                      preset="seed", epochs=3)
+    postag_cli.train(sample_train, tmp_path / "one.npz", dev=sample_dev, tokenizer=False,
+                     epochs=3, input_dropout=0.0, **SEED_SETTINGS)  # (one by one)
+    one = weights_sha256(load_model(tmp_path / "one.npz")[0])
+    default = postag_cli.train(sample_train, tmp_path / "d.npz", dev=sample_dev, tokenizer=False,
+                               epochs=3)
+    assert one != weights_sha256(load_model(tmp_path / "d.npz")[0]) and default
     for name in ("cli.npz", "api.npz"):
         params, _, _, meta, _ = load_model(tmp_path / name)
-        assert weights_sha256(params) == BEFORE_REDESIGN["seed"]
+        assert weights_sha256(params) == one
         assert meta["epochs"] == 3 and meta["word_dropout"] == 0 and meta["arch"] == "rnn"
     with pytest.raises(postag_cli.PostagError, match="unknown preset 'sead'"):
         postag_cli.train(sample_train, tmp_path / "x.npz", preset="sead")

@@ -90,10 +90,13 @@ def test_padding_changes_nothing():
 
 
 @pytest.mark.parametrize("K,N", [(10, 17), (32, 32), (192, 192), (384, 5)])
-def test_stable_matmul_rows_do_not_depend_on_the_other_rows(K, N):
+@pytest.mark.parametrize("float64", [False, True])
+def test_stable_matmul_rows_do_not_depend_on_the_other_rows(K, N, float64, monkeypatch):
     """A row of stable_matmul(a, b) has the same bits whatever rows share the product and
-    wherever it is among them (float32 BLAS gives neither on some kernels; checked below where
-    it does not), stacked too, and with out=."""
+    wherever it is among them, stacked too, and with out=: in float32 where this machine's BLAS
+    passed the probe (float32_rows_stable), else summed in float64; and in float64 always."""
+    if float64:
+        monkeypatch.setattr(M, "float32_rows_stable", lambda: False)
     rng = np.random.default_rng(K)
     a = rng.standard_normal((300, K)).astype(np.float32)
     b = rng.standard_normal((K, N)).astype(np.float32)

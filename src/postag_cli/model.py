@@ -54,6 +54,7 @@ gradient of the rows the batch used; every other row's gradient is zero.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -132,25 +133,58 @@ def init_params(n_features, n_tags, hidden, arch="birnn", layers=1, seed=0, dtyp
 
 
 def stable_matmul(a, b, out=None):
-    """a @ b (b 2-d, or stacked like a) whose rows do not depend on the other rows of a. BLAS
-    sums a row's products in an order that depends on how many rows share the product and on
-    the row's place among them (OpenBLAS's Haswell kernels: its place modulo 12), so a float32
-    row's last bits do too. Summed in float64 and rounded to a's dtype, those differences stay
-    far below float32's last bit: tagging EWT train's 204,577 tokens in another order and other
-    batches gave the same bits for every token (94% of them differed in float32). Inference uses
-    it: a sentence's probabilities then do not depend on the sentences that share its batch or
-    chunk, and `postag tag` writes the same digits however its input is cut (--jobs,
-    --cluster). (b may be given in float64 already: the recurrences cast their weights once.)"""
-    r = np.matmul(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))
+    """a @ b (b 2-d, or stacked like a) whose rows do not depend on the other rows of a.
+    Inference uses it: a sentence's probabilities then do not depend on the sentences that share
+    its batch or chunk, and `postag tag` writes the same digits however its input is cut
+    (--jobs, --cluster). BLAS sums a row's products in an order that may depend on how many rows
+    share the product and on the row's place among them. Where the BLAS keeps a float32 row's
+    bits given two rows or more and a multiple of 16 columns (OpenBLAS's AVX-512 kernels; probed
+    once, `float32_rows_stable`), the product is computed so, in float32. Elsewhere (its Haswell
+    kernels: a row's bits depend on its place modulo 12) it is summed in float64 and rounded,
+    which keeps those differences far below float32's last bit, at about 1.3x the time of
+    tagging (docs/benchmarks.md). b may be given in float64 already (`_weights_for`)."""
+    if not float32_rows_stable():
+        r = np.matmul(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))
+    else:
+        r = _padded_matmul(a, np.asarray(b, dtype=a.dtype))
     if out is None:
-        return r.astype(a.dtype)
+        return np.ascontiguousarray(r, dtype=a.dtype)
     out[...] = r
     return out
 
 
+def _padded_matmul(a, b):
+    """a @ b with b's columns padded to a multiple of 16 and a single row doubled."""
+    n, one = b.shape[-1], a.shape[-2] == 1
+    if n % 16 == 0 and not one:
+        return np.matmul(a, b)
+    if n % 16:
+        b = np.concatenate([b, np.zeros(b.shape[:-1] + (16 - n % 16,), dtype=b.dtype)], axis=-1)
+    r = np.matmul(np.concatenate([a, a], axis=-2) if one else a, b)
+    return r[..., :1, :n] if one else r[..., :n]
+
+
+@functools.cache
+def float32_rows_stable() -> bool:
+    """Whether this BLAS gives each row of _padded_matmul the same float32 bits whatever rows
+    share the product and wherever the row is among them: tried once on products of the sizes
+    inference multiplies (hidden sizes, tag sets, batches of 1 to 1,000 rows)."""
+    rng = np.random.default_rng(0)
+    for K, N in [(10, 17), (32, 5), (32, 32), (64, 16), (100, 48), (192, 192), (384, 17)]:
+        a = rng.standard_normal((1200, K), dtype=np.float32)
+        b = rng.standard_normal((K, N), dtype=np.float32)
+        ref = _padded_matmul(a, b)
+        for start, m in [(0, 1), (1, 1), (3, 2), (5, 7), (13, 12), (17, 40), (250, 333),
+                         (99, 1000)]:
+            if not np.array_equal(_padded_matmul(a[start:start + m], b), ref[start:start + m]):
+                return False
+    return True
+
+
 def _weights_for(mm, W):
-    """W as mm multiplies it at every step: in float64 for stable_matmul (cast once)."""
-    return W.astype(np.float64) if mm is stable_matmul else W
+    """W as mm multiplies it at every step: in float64 where stable_matmul sums so (cast
+    once)."""
+    return W.astype(np.float64) if mm is stable_matmul and not float32_rows_stable() else W
 
 
 def rnn_forward(X, Whh, M, R=None, mm=np.matmul):

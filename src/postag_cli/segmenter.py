@@ -904,7 +904,7 @@ def _is_mark(ch: str) -> bool:
     return ch >= "\u0300" and unicodedata.category(ch)[0] == "M"
 
 
-_NOT_LATIN1 = re.compile("[^\x00-\u02ff]")  # (where a combining mark may be)
+_MAYBE_MARK = re.compile("[^\x00-\u02ff]")  # (a character from U+0300 on: combining marks are there)
 MAX_MARK_STARTS = 0.001  # the share of combining marks starting a token that marks_attach allows
 
 
@@ -917,7 +917,7 @@ def marks_attach(sentences) -> bool:
     for s in sentences:
         glued = False  # the previous token has SpaceAfter=No
         for form, no_space, _ in s.surface:
-            if _NOT_LATIN1.search(form):
+            if _MAYBE_MARK.search(form):
                 marks = [k for k, c in enumerate(form) if _is_mark(c)]
                 starts += glued and marks[:1] == [0]
                 inside += sum(1 for k in marks if k > 0)

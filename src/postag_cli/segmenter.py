@@ -692,6 +692,16 @@ class Segmenter:
         return cls(params, feats, meta["multiword"], meta["spaced"], info)
 
 
+# the yes/no rules a tokenizer may learn besides its network (Segmenter's attributes of these
+# names; trained before a rule existed: False), and what `postag info` says where one is learned
+LEARNED_RULES = {
+    "upper_case_starts": "sentences start upper-case: --split-sentences cuts none before a "
+                         "lower-case word",
+    "final_period_split": "a sentence's last full stop is a token of its own (U.S. -> U.S .)",
+    "marks_attach": "no token starts with a combining mark (it stays on its letter)",
+}
+
+
 def summary(meta: dict) -> dict:
     """What `postag info` shows of a stored tokenizer (its metadata entry)."""
     mw = meta["multiword"]
@@ -700,9 +710,7 @@ def summary(meta: dict) -> dict:
             "lexicon": len(meta["lexicon"]), "multiword_tokens": len(mw["table"]),
             "suffix_rules": len(mw["suffix"]), "prefix_rules": len(mw["prefix"]),
             "words_with_spaces": meta["spaced"], "epochs": meta.get("epochs"),
-            "upper_case_starts": meta.get("upper_case_starts", False),
-            "final_period_split": meta.get("final_period_split", False),
-            "marks_attach": meta.get("marks_attach", False),
+            **{rule: meta.get(rule, False) for rule in LEARNED_RULES},
             "abbreviations": meta.get("abbreviations", []),
             "train_characters": meta.get("train_chars"), "seconds": meta.get("seconds"),
             "dev_token_f1": best.get("token_f1"), "dev_sentence_f1": best.get("sentence_f1"),
@@ -724,13 +732,7 @@ def describe(s: dict) -> list[str]:
                      + f"), {s['suffix_rules']} suffix and {s['prefix_rules']} prefix rules")
     if s["words_with_spaces"]:
         lines.append("tokens may hold spaces (learned where)")
-    if s.get("upper_case_starts"):
-        lines.append("sentences start upper-case: --split-sentences cuts none before a "
-                     "lower-case word")
-    if s.get("final_period_split"):
-        lines.append("a sentence's last full stop is a token of its own (U.S. -> U.S .)")
-    if s.get("marks_attach"):
-        lines.append("no token starts with a combining mark (it stays on its letter)")
+    lines += [line for rule, line in LEARNED_RULES.items() if s.get(rule)]
     if s.get("abbreviations"):
         a = s["abbreviations"]
         lines.append((f"{len(a):,} abbreviations keep their" if len(a) > 1 else
@@ -764,12 +766,9 @@ def check_stored(arrays: dict, meta) -> str | None:
         return "spaced setting"
     if not isinstance(meta.get("context_rules", False), bool):
         return "context_rules setting"
-    if not isinstance(meta.get("upper_case_starts", False), bool):
-        return "upper_case_starts setting"
-    if not isinstance(meta.get("final_period_split", False), bool):
-        return "final_period_split setting"
-    if not isinstance(meta.get("marks_attach", False), bool):
-        return "marks_attach setting"
+    for rule in LEARNED_RULES:
+        if not isinstance(meta.get(rule, False), bool):
+            return f"{rule} setting"
     abbr = meta.get("abbreviations", [])
     if not (_is_str_list(abbr) and len(abbr) <= MAX_LEXICON
             and all(len(w) > 1 and w.endswith(".") and w == w.lower() for w in abbr)):
@@ -901,7 +900,7 @@ def upper_case_starts(sentences) -> bool:
 @functools.lru_cache(maxsize=4096)
 def _is_mark(ch: str) -> bool:
     """A combining mark (Unicode category M*: accents, vowel signs, viramas)."""
-    return ch >= "\u0300" and unicodedata.category(ch)[0] == "M"
+    return ch >= "\u0300" and _category(ch)[0] == "M"
 
 
 _MAYBE_MARK = re.compile("[^\x00-\u02ff]")  # (a character from U+0300 on: combining marks are there)

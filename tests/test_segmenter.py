@@ -70,6 +70,51 @@ def test_multiword_table_and_rules():
     assert mw.words("xyz") == ("xyz",)  # no rule: one word
 
 
+def test_the_training_data_decides_for_the_tokens_it_has_seen():
+    """German-style: `am` = an dem teaches the suffix rule m -> n dem, and a network that marks
+    `kam` or `um` as a multiword token made `kan dem`, `un dem`; one that missed `vom` left it
+    whole. A token the training data always wrote as a multiword token is one, a token it only
+    wrote as one word stays one, and one written both ways (des = de les, or des) is the
+    network's call, as is an unseen one. A tokenizer trained before keeps the network's calls."""
+    toks = [("am", ("an", "dem")), ("am", ("an", "dem")), ("vom", ("von", "dem")),
+            ("kam", ("kam",)), ("um", ("um",)), ("des", ("de", "les")), ("des", ("des",))]
+    sents = [sent([(f, False, ws)]) for f, ws in toks]
+    learned = S.learn_multiword(sents)
+    assert learned["mixed"] == ["des"] and learned["complete"] is True
+    assert learned["suffix"][0][:3] == ["m", "n", ["dem"]]
+    lexicon = S.lexicon_of(sents)
+    mw = S.Multiword(learned, lexicon)
+    calls = {(t, m): mw.is_multiword(t, m) for t in ("vom", "Vom", "kam", "um", "des", "zum")
+             for m in (False, True)}
+    assert calls == {("vom", False): True, ("vom", True): True, ("Vom", False): True,
+                     ("Vom", True): True, ("kam", False): False, ("kam", True): False,
+                     ("um", False): False, ("um", True): False, ("des", False): False,
+                     ("des", True): True, ("zum", False): False, ("zum", True): True}
+    f = S.CharFeatures(list("abdekmnovsuz"), ["Ll", "Lu", "Zs", S.END, S.UNK], lexicon)
+    params = M.init_params(len(f), len(S.LABELS), 4, S.ARCH, 1)
+    text = "kam um vom des zum am"
+    y = np.array([-1 if c == " " else 0 if text[i + 1:i + 2] not in (" ", "")  # the network:
+                  else 1 if text[i - 1:i + 1] == "om" else 3  # every token but vom marked
+                  for i, c in enumerate(text)])
+    words = {}
+    for how, mwl in (("new", learned), ("old", {k: learned[k] for k in ("table", "suffix",
+                                                                         "prefix")})):
+        seg = S.Segmenter(params, f, mwl, False)
+        words[how] = [t.words for _, ts in seg._sentences(text, y, np.array([0]), False)
+                      for t in ts]
+    assert words["new"] == [("kam",), ("um",), ("von", "dem"), ("de", "les"),
+                            ("zun", "dem"), ("an", "dem")]  # (zum unseen: the suffix rule)
+    assert words["old"] == [("kan", "dem"), ("un", "dem"), ("vom",), ("de", "les"),
+                            ("zun", "dem"), ("an", "dem")]
+    arrays, meta = S.Segmenter(params, f, learned, False).export()
+    assert "1 written both ways: the network decides" in " ".join(S.describe(S.summary(meta)))
+    meta["multiword"] = {**learned, "mixed": ["zum"]}  # (not a multiword token of the table)
+    assert S.check_stored(arrays, meta) == "multiword tokens written both ways"
+    meta["multiword"] = {k: learned[k] for k in ("table", "suffix", "prefix")}  # (before)
+    assert S.check_stored(arrays, meta) is None
+    assert "both ways" not in " ".join(S.describe(S.summary(meta)))
+
+
 def test_prefix_rules_when_the_data_splits_prefixes():
     sents = [sent([(f, False, ws)]) for f, ws in [
         ("babayit", ("ba", "ha", "bayit")), ("bahuts", ("ba", "ha", "huts")),

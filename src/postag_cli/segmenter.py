@@ -395,10 +395,11 @@ def _prefix_rule(surface: str, words: tuple[str, ...]):
 
 
 def learn_multiword(sentences, min_count=2) -> dict:
-    """How the training data writes its multiword tokens (whether a token is one is the
-    network's call, in context): `table`, surface -> its most frequent words, for every surface
-    written as a multiword token; `suffix` and `prefix` rules for unseen ones, seen at least
-    min_count times, the most frequent first."""
+    """How the training data writes its multiword tokens: `table`, surface -> its most frequent
+    words, for every surface written as a multiword token; `suffix` and `prefix` rules for
+    unseen ones, seen at least min_count times, the most frequent first; `mixed`, the surfaces
+    of the table that the training data also writes as one word (there the network decides, in
+    context; see Multiword.is_multiword); `complete`: the table holds every surface."""
     as_mwt: dict[str, Counter] = {}
     for s in sentences:
         for form, _, words in s.surface:
@@ -407,9 +408,12 @@ def learn_multiword(sentences, min_count=2) -> dict:
                 as_mwt.setdefault(form.lower(), Counter())[tuple(w.lower() for w in words)] += 1
     ranked = sorted(as_mwt.items(), key=lambda x: (-sum(x[1].values()), x[0]))[:MAX_TABLE]
     table = {f: list(min(c, key=lambda ws: (-c[ws], ws))) for f, c in ranked}
+    whole = {form.lower() for s in sentences for form, _, words in s.surface if len(words) == 1}
     return {"table": dict(sorted(table.items())),
             "suffix": _learn_rules(as_mwt, _suffix_rule, min_count),
-            "prefix": _learn_rules(as_mwt, _prefix_rule, min_count)}
+            "prefix": _learn_rules(as_mwt, _prefix_rule, min_count),
+            "mixed": sorted(f for f in table if f in whole),
+            "complete": len(as_mwt) <= MAX_TABLE}
 
 
 def _learn_rules(as_mwt, rule_of, min_count) -> list:
@@ -424,12 +428,18 @@ def _learn_rules(as_mwt, rule_of, min_count) -> list:
 
 
 class Multiword:
-    """Expands a multiword token into its words (see `learn_multiword`): as the training data
-    wrote it, else by the longest matching suffix rule or prefix rule (first the kind whose
-    most frequent rule the training data used more often), else not at all."""
+    """Whether a token is a multiword token, and its words (see `learn_multiword`): as the
+    training data wrote it, else by the longest matching suffix rule or prefix rule (first the
+    kind whose most frequent rule the training data used more often), else not at all."""
 
-    def __init__(self, learned: dict):
+    def __init__(self, learned: dict, lexicon=frozenset()):
         self.table = {k: tuple(v) for k, v in learned.get("table", {}).items()}
+        # the training data decides for the tokens it has seen (trained before: None, the
+        # network alone): always a multiword token, never one (complete tables only), or both
+        self.mixed = frozenset(learned["mixed"]) if "mixed" in learned else None
+        self.never = lexicon if learned.get("complete") else frozenset()
+        always = [k for k in self.table if k not in (self.mixed or self.table)]
+        self.always_cased = frozenset(v for k in always for v in (k, k.upper(), k.capitalize()))
         self.suffix = {}  # key -> (count, first-word tail, other words)
         for key, tail, rest, n in learned.get("suffix", []):
             self.suffix.setdefault(key, (n, tail, tuple(rest)))
@@ -440,6 +450,16 @@ class Multiword:
         hits = {side: max((r[0] for r in getattr(self, side).values()), default=0)
                 for side in ("suffix", "prefix")}
         self.sides = sorted(hits, key=lambda side: -hits[side])
+
+    def is_multiword(self, token: str, marked: bool) -> bool:
+        """Whether a token is a multiword token, given the network's mark: for a token the
+        training data wrote the same way each time it saw it, that way."""
+        low = token.lower()
+        if self.mixed is None or low in self.mixed:
+            return marked
+        if low in self.table:
+            return True
+        return marked and low not in self.never
 
     def words(self, token: str) -> tuple[str, ...]:
         low = token.lower()
@@ -526,7 +546,7 @@ class Segmenter:
         self.params = params
         self.feats = feats
         self.multiword_learned = multiword
-        self.multiword = Multiword(multiword)
+        self.multiword = Multiword(multiword, feats.lexicon)
         self.spaced = spaced
         self.info = dict(info or {})
         # learned: no training sentence starts lower-case (then none is cut before such a word)
@@ -627,9 +647,8 @@ class Segmenter:
         labels, ends = y[ends], ends + 1
         forms = [text[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
         words = [(f,) for f in forms]
-        for k in np.flatnonzero(np.isin(labels, MULTIWORD_END)).tolist():
-            if " " not in forms[k]:
-                words[k] = self.multiword.words(forms[k])
+        for k in self._multiword_tokens(forms, labels):
+            words[k] = self.multiword.words(forms[k])
         off = first[which]  # offsets within each text:
         toks = [tuple.__new__(Token, t) for t in zip(forms, (starts - off).tolist(),
                                                      (ends - off).tolist(), words,
@@ -653,6 +672,15 @@ class Segmenter:
         for a, b in zip(bounds[:-1], bounds[1:]):
             yield int(which[a]), _final_period(toks[a:b]) if self.final_period_split \
                 else toks[a:b]
+
+    def _multiword_tokens(self, forms, labels) -> list[int]:
+        """The numbers of the tokens that are multiword tokens: those the network marks, and
+        those the training data always wrote as one, but those it never did (no token with a
+        space inside is one)."""
+        mw = self.multiword
+        marked = np.isin(labels, MULTIWORD_END).tolist()
+        maybe = [k for k, (f, m) in enumerate(zip(forms, marked)) if m or f in mw.always_cased]
+        return [k for k in maybe if " " not in forms[k] and mw.is_multiword(forms[k], marked[k])]
 
     def _abbreviation_stops(self, forms, labels, starts, ends, which, cuts) -> list[int]:
         """The tokens `.` that the network split off a learned abbreviation (`Inc` `.`, for
@@ -709,6 +737,7 @@ def summary(meta: dict) -> dict:
     return {"hidden": meta["hidden"], "characters": len(meta["chars"]),
             "lexicon": len(meta["lexicon"]), "multiword_tokens": len(mw["table"]),
             "suffix_rules": len(mw["suffix"]), "prefix_rules": len(mw["prefix"]),
+            "multiword_mixed": len(mw["mixed"]) if "mixed" in mw else None,
             "words_with_spaces": meta["spaced"], "epochs": meta.get("epochs"),
             **{rule: meta.get(rule, False) for rule in LEARNED_RULES},
             "abbreviations": meta.get("abbreviations", []),
@@ -730,6 +759,10 @@ def describe(s: dict) -> list[str]:
         lines.append(f"{s['multiword_tokens']:,} multiword tokens ("
                      + ", ".join(s["examples"]) + (", ..." if s["multiword_tokens"] > 5 else "")
                      + f"), {s['suffix_rules']} suffix and {s['prefix_rules']} prefix rules")
+    if s.get("multiword_mixed") is not None:
+        n = s["multiword_mixed"]
+        lines.append("a token seen in training is a multiword token as the training data always "
+                     f"wrote it ({n:,} written both ways: the network decides in context)")
     if s["words_with_spaces"]:
         lines.append("tokens may hold spaces (learned where)")
     lines += [line for rule, line in LEARNED_RULES.items() if s.get(rule)]
@@ -789,12 +822,16 @@ def check_stored(arrays: dict, meta) -> str | None:
 
 
 def _check_multiword(mw) -> str | None:
-    if not (isinstance(mw, dict) and set(mw) == {"table", "suffix", "prefix"}):
+    keys = {"table", "suffix", "prefix"}
+    if not (isinstance(mw, dict) and set(mw) in (keys, keys | {"mixed", "complete"})):
         return "multiword tokens"
     table = mw["table"]
     if not (isinstance(table, dict) and all(isinstance(k, str) and k and _is_str_list(v)
                                             and len(v) >= 2 for k, v in table.items())):
         return "multiword token table"
+    if "mixed" in mw and not (_is_str_list(mw["mixed"]) and set(mw["mixed"]) <= set(table)
+                              and isinstance(mw["complete"], bool)):
+        return "multiword tokens written both ways"
     for r in mw["suffix"] if isinstance(mw["suffix"], list) else [None]:
         if not (isinstance(r, list) and len(r) == 4 and isinstance(r[0], str) and r[0]
                 and isinstance(r[1], str) and _is_str_list(r[2]) and r[2]

@@ -90,6 +90,8 @@ def test_the_training_data_decides_for_the_tokens_it_has_seen():
                      ("Vom", True): True, ("kam", False): False, ("kam", True): False,
                      ("um", False): False, ("um", True): False, ("des", False): False,
                      ("des", True): True, ("zum", False): False, ("zum", True): True}
+    alone = S.Multiword({**learned, "mixed": []}, lexicon)  # (none written both ways)
+    assert alone.is_multiword("des", False) and "Des" in alone.always_cased
     f = S.CharFeatures(list("abdekmnovsuz"), ["Ll", "Lu", "Zs", S.END, S.UNK], lexicon)
     params = M.init_params(len(f), len(S.LABELS), 4, S.ARCH, 1)
     text = "kam um vom des zum am"

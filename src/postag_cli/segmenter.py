@@ -438,7 +438,8 @@ class Multiword:
         # network alone): always a multiword token, never one (complete tables only), or both
         self.mixed = frozenset(learned["mixed"]) if "mixed" in learned else None
         self.never = lexicon if learned.get("complete") else frozenset()
-        always = [k for k in self.table if k not in (self.mixed or self.table)]
+        always = [k for k in self.table if k not in (
+            self.table if self.mixed is None else self.mixed)]
         self.always_cased = frozenset(v for k in always for v in (k, k.upper(), k.capitalize()))
         self.suffix = {}  # key -> (count, first-word tail, other words)
         for key, tail, rest, n in learned.get("suffix", []):

@@ -355,6 +355,53 @@ def test_final_period_split_is_learned_and_cuts_the_last_full_stop_off():
         "final_period_split setting"
 
 
+def test_spaced_numbers_are_learned_and_kept_whole():
+    """A treebank that writes 10 000 as one token (Finnish, French) teaches the tokenizer to
+    keep such numbers whole, wherever the network cuts them; one that splits them (German)
+    does not; never across two lines. Stored, described by info, checked on load."""
+    whole = sent([("maksaa", False, ("maksaa",)), ("10 000", False, ("10 000",)),
+                  ("euroa", False, ("euroa",))])
+    split = sent([("kostet", False, ("kostet",)), ("10", False, ("10",)),
+                  ("000", False, ("000",)), ("Euro", False, ("Euro",))])
+    assert S.spaced_numbers([whole] * 9 + [split]) and not S.spaced_numbers([whole])
+    assert not S.spaced_numbers([whole] * 8 + [split]) and not S.spaced_numbers([split] * 3)
+    f = S.CharFeatures(list("aeklmosu0123456789"), ["Ll", "Nd", "Zs", S.END, S.UNK])
+    params = M.init_params(len(f), len(S.LABELS), 4, S.ARCH, 1)
+    text = "maksaa 1 250 000 euroa tai 5 000 ja 100 000"
+    y = np.array([-1 if c == " " else 0 for c in text])  # (whitespace alone cuts)
+    first = np.array([0, text.index("000 ja")])  # (two lines: ... 5 | 000 ja 100 000)
+    tokens = {}
+    for rule in (False, True):
+        seg = S.Segmenter(params, f, S.learn_multiword([]), False, {"spaced_numbers": rule})
+        tokens[rule] = [[t.text for t in ts] for _, ts in seg._sentences(text, y, first, False)]
+    assert tokens[False][0][:4] == ["maksaa", "1", "250", "000"]
+    assert tokens[True] == [["maksaa", "1 250 000", "euroa", "tai", "5"], ["000", "ja", "100 000"]]
+    arrays, meta = seg.export()
+    assert S.Segmenter.load(arrays, meta).spaced_numbers is True
+    assert "(10 000)" in " ".join(S.describe(S.summary(meta)))
+    assert S.check_stored(arrays, {**meta, "spaced_numbers": "yes"}) == "spaced_numbers setting"
+
+
+def test_a_spaced_number_is_one_token_in_conllu_output(fr_model, tmp_path):
+    """End to end: with the rule (set here in the model file), `10 000` is one token and one
+    word of the CoNLL-U output, its FORM with the space; the text is spelled back."""
+    def change(name, a):
+        if name == "meta":
+            meta = json.loads(str(a))
+            meta["tokenizer"]["spaced_numbers"] = True
+            return np.array(json.dumps(meta))
+        return a
+    model = tmp_path / "num.npz"
+    _rewrite(fr_model, model, change)
+    r = CliRunner().invoke(cli, ["tag", "-", "-m", str(model), "--format", "conllu"],
+                           input="Il paie 10 000 euros et 1 250 000 dollars.\n")
+    assert r.exit_code == 0, r.output
+    import conllu
+    (s,) = conllu.parse(r.stdout)
+    assert [t["form"] for t in s][2:7] == ["10 000", "euros", "et", "1 250 000", "dollars"]
+    assert s.metadata["text"] == "Il paie 10 000 euros et 1 250 000 dollars."
+
+
 def test_marks_attach_is_learned_and_no_token_starts_with_a_combining_mark():
     """A treebank that keeps combining marks on their letters (all but one in 1,000 of the marks
     after a character other than a space; Unicode's rule, so also a treebank without marks)

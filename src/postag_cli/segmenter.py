@@ -273,6 +273,7 @@ K = 3  # features per character
 MAX_MATCH = 8  # the longest lexicon token matched inside a run of characters
 N_MATCH = (MAX_MATCH + 1) ** 2 * 2 * 3  # combinations of B, E, W, R
 _RUN = re.compile(r"\S+")
+_SPACED_NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?: \d{3})+(?!\w)")  # 10 000, 1 250 000
 
 
 def _chunk_matches(chunk: str, lexicon) -> np.ndarray:
@@ -558,6 +559,8 @@ class Segmenter:
         self.marks_attach = self.info.get("marks_attach", False)
         # learned: abbreviations (`inc.`) that keep their full stop inside a sentence
         self.abbreviations = frozenset(self.info.get("abbreviations", ()))
+        # learned: numbers with spaces between groups of digits (10 000) are one token
+        self.spaced_numbers = self.info.get("spaced_numbers", False)
 
     @functools.cached_property
     def fingerprint(self) -> str:
@@ -640,7 +643,10 @@ class Segmenter:
                  if _is_mark(text[i + 1])]] = False
         if self.spaced:  # a space goes on a token whose last letter says 'inside'
             end &= ~(before_space & (y == 0))
-            end[last] = True
+        if self.spaced_numbers:  # 10 000 is one token
+            for m in _SPACED_NUMBER.finditer(text):
+                end[[i - 1 for i in range(m.start(), m.end()) if space[i]]] = False
+        end[last] = True
         ends = np.flatnonzero(end)
         starts = np.concatenate([[0], ends[:-1] + 1])
         starts += space[np.minimum(starts, n - 1)]  # (one space at most: runs are collapsed)
@@ -728,6 +734,7 @@ LEARNED_RULES = {
                          "lower-case word",
     "final_period_split": "a sentence's last full stop is a token of its own (U.S. -> U.S .)",
     "marks_attach": "no token starts with a combining mark (it stays on its letter)",
+    "spaced_numbers": "numbers with spaces between groups of digits are one token (10 000)",
 }
 
 
@@ -919,6 +926,19 @@ def final_period_split(sentences) -> bool:
     return split + whole >= MIN_SENTENCES and whole * 100 <= split + whole
 
 
+def spaced_numbers(sentences, min_count: int = 2) -> bool:
+    """Whether the treebank writes numbers with spaces between groups of three digits as one
+    token (10 000): at least min_count times, and nine times in ten or more."""
+    whole = split = 0
+    for s in sentences:
+        st = sentence_text(s)
+        if st is not None:
+            text, spans = st
+            for m in _SPACED_NUMBER.finditer(text):
+                whole, split = (whole + 1, split) if m.span() in spans else (whole, split + 1)
+    return whole >= min_count and split * 10 <= whole + split
+
+
 MAX_LOWER_STARTS = 0.001  # the share of sentences starting lower-case that upper_case_starts allows
 
 
@@ -1032,5 +1052,6 @@ def learn(train_sents, dev_sents=None, config: SegmenterConfig = SegmenterConfig
             "final_period_split": final_period_split(train_sents),
             "marks_attach": marks_attach(train_sents),
             "abbreviations": learn_abbreviations(train_sents),
+            "spaced_numbers": spaced_numbers(train_sents),
             "seconds": round(time.time() - t0, 1), "history": history}
     return Segmenter(best, feats, seg.multiword_learned, seg.spaced, info), None

@@ -141,8 +141,9 @@ def stable_matmul(a, b, out=None):
     bits given two rows or more and a multiple of 16 columns (OpenBLAS's AVX-512 kernels; probed
     once, `float32_rows_stable`), the product is computed so, in float32. Elsewhere (its Haswell
     kernels: a row's bits depend on its place modulo 12) it is summed in float64 and rounded,
-    which keeps those differences far below float32's last bit, at about 1.3x the time of
-    tagging (docs/benchmarks.md). b may be given in float64 already (`_weights_for`)."""
+    which keeps those differences far below float32's last bit; there the tagger's part of
+    tagging took 1.5x the time (docs/benchmarks.md). b may be given in float64 already
+    (`_weights_for`)."""
     if not float32_rows_stable():
         r = np.matmul(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))
     else:
